@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, env, parseConfig } from './config.js';
+
+const schema = {
+  PORT: env.port('HTTP port').default(5000),
+  SECRET: env.string('signing secret', { minLength: 16 }).devDefault('dev-only-secret-0123456789'),
+  URL: env.url('upstream', { protocols: ['http', 'https'] }).default('http://localhost:3000'),
+  LIMIT: env.int('per minute', { min: 0 }).default(100),
+  DB: env.url('database').optional(),
+  MODE: env.oneOf('mode', ['a', 'b'] as const).default('a'),
+};
+
+test('when nothing is set, then defaults apply and dev-only defaults are announced', () => {
+  const { config, notes } = parseConfig(schema, {});
+  assert.equal(config.PORT, 5000);
+  assert.equal(config.URL, 'http://localhost:3000');
+  assert.equal(config.DB, undefined);
+  assert.equal(notes.length, 1);
+  assert.match(notes[0] ?? '', /SECRET.*DEVELOPMENT-ONLY/);
+  assert.ok(Object.isFrozen(config));
+});
+
+test('when several keys are bad, then every one of them is named', () => {
+  try {
+    parseConfig(schema, { PORT: 'abc', SECRET: 'short', URL: 'ftp://x', LIMIT: '-1', MODE: 'c' });
+    assert.fail('expected ConfigError');
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    const keys = error.problems.map((p) => p.split(' ')[0]);
+    assert.deepEqual(keys.sort(), ['LIMIT', 'MODE', 'PORT', 'SECRET', 'URL']);
+  }
+});
+
+test('when a required key is missing, then it is reported', () => {
+  assert.throws(() => parseConfig({ X: env.string('x') }, {}), /X is required/);
+});
+
+test('when values are valid, then they are parsed to their types', () => {
+  const { config } = parseConfig(schema, { PORT: '0', LIMIT: '0', URL: 'https://a.b/', MODE: 'b' });
+  assert.equal(config.PORT, 0);
+  assert.equal(config.LIMIT, 0);
+  assert.equal(config.URL, 'https://a.b');
+  assert.equal(config.MODE, 'b');
+});

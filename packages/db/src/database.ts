@@ -1,0 +1,95 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
+import pg from 'pg';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface Database<DB> {
+  readonly db: Kysely<DB>;
+  readonly engine: Engine;
+  /** Human-readable location for logs (file path or host/db/schema, never a password). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export type OpenDatabaseOptions =
+  | { engine: 'sqlite'; file: string }
+  | {
+      engine: 'postgres';
+      url: string;
+      /** Schema to create (if missing) and put first on search_path: per-test isolation. */
+      schema?: string;
+      poolSize?: number;
+    };
+
+// PostgreSQL returns int8 (bigint) as text by default; our ids and counters fit in a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+/**
+ * Opens Kysely over SQLite (WAL, the embedded default) or PostgreSQL. Adapters receive the
+ * ready `Kysely` instance, never a URL.
+ */
+export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Database<DB>> {
+  if (options.engine === 'sqlite') {
+    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+    const native = new SqliteDatabase(options.file);
+    // WAL lets readers run beside the single writer; NORMAL is durable across process crashes
+    // (only an OS crash may lose the last transactions); busy_timeout covers a second process.
+    native.pragma('journal_mode = WAL');
+    native.pragma('synchronous = NORMAL');
+    native.pragma('busy_timeout = 5000');
+    native.pragma('foreign_keys = ON');
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: native }) });
+    return { db, engine: 'sqlite', location: options.file, close: () => db.destroy() };
+  }
+  const url = new URL(options.url);
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`invalid PostgreSQL schema name "${schema}"`);
+  }
+  if (schema !== undefined) {
+    const setup = new pg.Client({ connectionString: options.url });
+    await setup.connect();
+    try {
+      await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      await setup.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const location = `postgres://${url.host}${url.pathname}${schema === undefined ? '' : `#${schema}`}`;
+  return { db, engine: 'postgres', location, close: () => db.destroy() };
+}
+
+/** Runs in-code migrations in name order; safe when several processes start at once. */
+export async function migrate<DB>(db: Kysely<DB>, migrations: Record<string, Migration>): Promise<void> {
+  const migrator = new Migrator({
+    db: db as Kysely<unknown>,
+    provider: { getMigrations: () => Promise.resolve(migrations) },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error !== undefined || failed !== undefined) {
+    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
+  }
+}
+
+/** Drops a per-test PostgreSQL schema. */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+export { sql };

@@ -1,0 +1,5 @@
+export { createHttpApp, type HealthCheck, type HttpApp, type HttpAppOptions } from './app.js';
+export { installProblemHandlers, sendProblem, toAppError } from './errors.js';
+export { serve, type ServeOptions } from './serve.js';
+export { describeValidationErrors, type FieldError } from './validation.js';
+export { problemSchema, problemResponses } from './schemas.js';

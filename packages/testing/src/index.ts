@@ -1,0 +1,4 @@
+export { createTestDatabase, ENGINES, TEST_POSTGRES_URL, uniqueName, type TestDatabase } from './engines.js';
+export { call } from './http.js';
+export { countByStatus, race, type RaceRequest, type RaceResponse } from './race.js';
+export { startOnFreePort } from './server.js';
