@@ -14,6 +14,6 @@ export const problemSchema = Type.Object(
 );
 
 /** `response` entries for the given statuses, all problem+json. */
-export function problemResponses(...statuses: number[]): Record<number, typeof problemSchema> {
-  return Object.fromEntries(statuses.map((s) => [s, problemSchema]));
+export function problemResponses<const S extends number>(...statuses: S[]): Record<S, typeof problemSchema> {
+  return Object.fromEntries(statuses.map((s) => [s, problemSchema])) as Record<S, typeof problemSchema>;
 }

@@ -1,0 +1,64 @@
+import { createAuditLog } from '@dslab/audit-log';
+import type { Clock } from '@dslab/clock';
+import type { Database } from '@dslab/db';
+import { createHttpApp, type HttpApp } from '@dslab/http-kit';
+import type { LockClient } from '@dslab/lock-client';
+import type { Logger } from '@dslab/logging';
+import { createIdempotencyStore } from './adapters/idempotency.js';
+import type { SchedulerTables } from './adapters/schema.js';
+import { createSchedulerStore } from './adapters/store.js';
+import { createTokenService } from './adapters/tokens.js';
+import { createBookingService, type UnsafeSwitches } from './application/booking-service.js';
+import { registerAccountRoutes } from './entry-points/http/routes-account.js';
+import { registerBookingRoutes } from './entry-points/http/routes-bookings.js';
+import { registerRootRoutes } from './entry-points/http/routes-root.js';
+
+export const SERVICE = 'servico-agendamento';
+
+export interface SchedulerDeps {
+  database: Database<SchedulerTables>;
+  locks: LockClient;
+  logger: Logger;
+  clock: Clock;
+  jwtSecret: string;
+  jwtTtlSeconds?: number;
+  lockTtlMs?: number;
+  rateLimitPerMinute?: number;
+  bodyLimitBytes?: number;
+  trustProxy?: boolean;
+  unsafe?: Partial<UnsafeSwitches>;
+}
+
+/** Wires the scheduler from ready dependencies. Never listens (see main.ts). */
+export async function buildApp(deps: SchedulerDeps): Promise<HttpApp> {
+  const { database, logger, clock } = deps;
+  const now = () => clock.now();
+  const store = createSchedulerStore(database.db);
+  const audit = createAuditLog({ db: database.db, service: SERVICE, logger });
+  const tokens = createTokenService({ secret: deps.jwtSecret, ttlSeconds: deps.jwtTtlSeconds ?? 3600, now });
+  const unsafe: UnsafeSwitches = { skipLock: false, skipFence: false, skipUnique: false, ...deps.unsafe };
+  const bookings = createBookingService({ store, locks: deps.locks, audit, clock, service: SERVICE, lockTtlMs: deps.lockTtlMs ?? 10_000, unsafe });
+  const idempotency = createIdempotencyStore(database.db, now);
+
+  const app = await createHttpApp({
+    service: SERVICE,
+    logger,
+    title: 'SCTEC — servico-agendamento',
+    description: 'Scheduling of a shared space telescope: scientists, telescopes and 5-minute bookings, with HAL links.',
+    rateLimitPerMinute: deps.rateLimitPerMinute ?? 0,
+    bodyLimit: deps.bodyLimitBytes ?? 16_384,
+    trustProxy: deps.trustProxy ?? false,
+    health: async () => {
+      try {
+        await store.listTelescopes();
+        return { database: 'ok' };
+      } catch (error) {
+        return { database: String(error) };
+      }
+    },
+  });
+  registerRootRoutes(app, { tokens, now });
+  registerAccountRoutes(app, { store, tokens, now });
+  registerBookingRoutes(app, { store, bookings, idempotency, tokens, audit, now });
+  return app;
+}

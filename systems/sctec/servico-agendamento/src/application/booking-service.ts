@@ -1,0 +1,236 @@
+import type { AuditLog, AuditRecord } from '@dslab/audit-log';
+import type { Clock } from '@dslab/clock';
+import { isUniqueViolation } from '@dslab/db';
+import { AppError } from '@dslab/errors';
+import type { LockClient } from '@dslab/lock-client';
+import type { Logger } from '@dslab/logging';
+import { canCancel, type Actor } from '../domain/booking.js';
+import { planBooking, resourceName } from '../domain/slots.js';
+import { checkUtcInstant, formatUtc } from '../domain/time.js';
+import type { SchedulerStore, BookingRow, Trx } from '../adapters/store.js';
+
+/**
+ * Switches for the race demonstration (seed delivery 2) and the chaos checker: each turns
+ * off one layer of the exclusion in depth. Never set in production; start-up warns loudly.
+ */
+export interface UnsafeSwitches {
+  skipLock: boolean;
+  skipFence: boolean;
+  skipUnique: boolean;
+}
+
+export interface BookingServiceDeps {
+  store: SchedulerStore;
+  locks: LockClient;
+  audit: AuditLog;
+  clock: Clock;
+  service: string;
+  lockTtlMs: number;
+  unsafe: UnsafeSwitches;
+}
+
+export interface BookingRequest {
+  actor: Actor & { email: string };
+  telescopioId: string;
+  inicio: string;
+  fim?: string | undefined;
+  clique?: string | undefined;
+  incertezaMs?: number | undefined;
+  log: Logger;
+  traceId: string;
+}
+
+interface HeldLock {
+  recurso: string;
+  token: number;
+}
+
+function actorOf(actor: Actor & { email: string }) {
+  return { cientista_id: actor.id, email: actor.email, papel: actor.papel };
+}
+
+/**
+ * The seed's booking flow, step by step with its log lines: lock every slot at the
+ * coordinator (canonical order, all or nothing), check for conflicts, then save the booking,
+ * its slots and its audit entry in one transaction guarded by the fencing tokens, and
+ * release the locks in a finally.
+ */
+export function createBookingService(deps: BookingServiceDeps) {
+  const { store, locks, audit, clock, unsafe } = deps;
+
+  async function acquireAll(resources: string[], log: Logger, traceId: string): Promise<HeldLock[]> {
+    const held: HeldLock[] = [];
+    try {
+      for (const recurso of resources) {
+        log.info(`Tentando adquirir lock para o recurso ${recurso}`);
+        const result = await locks.lock({ recurso, ttlMs: deps.lockTtlMs, traceId });
+        if (!result.granted) {
+          log.info('Falha ao adquirir lock, recurso ocupado');
+          throw new AppError('slot-taken', `The slot ${recurso} is being booked or is booked by someone else`, {
+            extensions: { recurso },
+          });
+        }
+        log.info('Lock adquirido com sucesso');
+        held.push({ recurso, token: result.token });
+      }
+      return held;
+    } catch (error) {
+      await releaseAll(held, log, traceId);
+      throw error;
+    }
+  }
+
+  async function releaseAll(held: HeldLock[], log: Logger, traceId: string): Promise<void> {
+    for (const lock of [...held].reverse()) {
+      log.info(`Liberando lock para o recurso ${lock.recurso}`);
+      try {
+        const outcome = await locks.unlock({ recurso: lock.recurso, token: lock.token, traceId });
+        if (outcome === 'not-holder') log.warn(`Lock para o recurso ${lock.recurso} já não era nosso (lease expirado)`);
+      } catch (error) {
+        // The lease expires on its own; a failed unlock only delays the next holder.
+        log.warn(`Falha ao liberar lock para o recurso ${lock.recurso}: ${String(error)}`);
+      }
+    }
+  }
+
+  return {
+    async book(request: BookingRequest): Promise<{ booking: BookingRow; audit: AuditRecord }> {
+      const { log } = request;
+      const receivedAt = clock.now();
+      const plan = planBooking({ inicio: request.inicio, fim: request.fim, now: receivedAt });
+      if (!plan.ok) {
+        throw new AppError('validation-failed', plan.errors.map((e) => `${e.field}: ${e.reason}`).join('; '), {
+          extensions: { errors: plan.errors.map((e) => ({ field: `body.${e.field}`, message: e.reason })) },
+        });
+      }
+      let clickUtc: string | null = null;
+      if (request.clique !== undefined) {
+        const click = checkUtcInstant(request.clique);
+        if (!click.ok) {
+          throw new AppError('validation-failed', `horario_clique_utc: ${click.reason}`, {
+            extensions: { errors: [{ field: 'body.horario_clique_utc', message: click.reason }] },
+          });
+        }
+        clickUtc = formatUtc(click.ms);
+      }
+      const telescope = await store.findTelescope(request.telescopioId);
+      if (telescope === undefined) {
+        throw new AppError('not-found', `The telescope "${request.telescopioId}" does not exist; see GET /telescopios`);
+      }
+      const resources = plan.slots.map((slot) => resourceName(telescope.id, slot));
+
+      const held = unsafe.skipLock ? [] : await acquireAll(resources, log, request.traceId);
+      try {
+        log.info('Iniciando verificação de conflito no BD');
+        const conflicts = await store.findActiveConflicts(telescope.id, plan.slots);
+        if (conflicts.length > 0) {
+          const taken = conflicts.map((c) => resourceName(telescope.id, c.slot_inicio_ms));
+          throw new AppError('slot-taken', `Already booked: ${taken.join(', ')}`, {
+            extensions: { recursos: taken, agendamentos: [...new Set(conflicts.map((c) => c.agendamento_id))] },
+          });
+        }
+        log.info('Salvando novo agendamento no BD');
+        const result = await store.transaction(async (trx) => {
+          if (!unsafe.skipFence) await checkFences(trx, held);
+          const now = clock.now();
+          const booking = await store.insertBooking(trx, {
+            telescopio_id: telescope.id,
+            cientista_id: request.actor.id,
+            horario_inicio_utc: formatUtc(plan.startMs),
+            horario_fim_utc: formatUtc(plan.endMs),
+            inicio_ms: plan.startMs,
+            fim_ms: plan.endMs,
+            status: 'ativo',
+            recebido_em_utc: formatUtc(receivedAt),
+            criado_em_utc: formatUtc(now),
+            horario_clique_utc: clickUtc,
+            incerteza_ms: request.incertezaMs ?? null,
+            tokens: JSON.stringify(held.map((h) => h.token)),
+            cancelado_em_utc: null,
+            cancelado_por: null,
+          });
+          try {
+            await store.insertSlots(trx, booking.id, telescope.id, plan.slots);
+          } catch (error) {
+            if (isUniqueViolation(error)) {
+              throw new AppError('slot-taken', `Another active booking holds one of these slots: ${resources.join(', ')}`, { cause: error });
+            }
+            throw error;
+          }
+          const record = await audit.append(trx, {
+            event_type: 'AGENDAMENTO_CRIADO',
+            actor: actorOf(request.actor),
+            timestamp_utc: formatUtc(now),
+            details: {
+              agendamento_id: booking.id,
+              cientista_id: booking.cientista_id,
+              telescopio_id: booking.telescopio_id,
+              horario_inicio_utc: booking.horario_inicio_utc,
+              horario_fim_utc: booking.horario_fim_utc,
+              recursos: resources,
+              tokens: held.map((h) => h.token),
+              recebido_em_utc: booking.recebido_em_utc,
+              horario_clique_utc: clickUtc,
+              incerteza_ms: request.incertezaMs ?? null,
+              trace_id: request.traceId,
+            },
+          });
+          return { booking, audit: record };
+        });
+        audit.publish([result.audit], log);
+        return result;
+      } finally {
+        await releaseAll(held, log, request.traceId);
+      }
+    },
+
+    async cancel(request: { actor: Actor & { email: string }; id: number; log: Logger; traceId: string }): Promise<BookingRow> {
+      const existing = await store.findBooking(request.id);
+      if (existing === undefined) throw new AppError('not-found', `Booking ${request.id} does not exist`);
+      const decide = (row: BookingRow) => canCancel({ cientista_id: row.cientista_id, status: row.status, startMs: row.inicio_ms }, request.actor, clock.now());
+      const refuse = (decision: ReturnType<typeof decide>) => {
+        if (decision === 'forbidden') throw new AppError('forbidden', 'Only the owner of the booking or an admin may cancel it');
+        if (decision === 'already-cancelled') throw new AppError('already-cancelled', `Booking ${request.id} is already cancelled`);
+        if (decision === 'already-started') throw new AppError('conflict', `Booking ${request.id} has already started; it can no longer be cancelled`);
+      };
+      refuse(decide(existing));
+      const result = await store.transaction(async (trx) => {
+        const now = clock.now();
+        const row = await store.cancelBooking(trx, request.id, request.actor.id, formatUtc(now));
+        if (row === undefined) {
+          // Someone else cancelled it between our read and this write.
+          throw new AppError('already-cancelled', `Booking ${request.id} is already cancelled`);
+        }
+        const record = await audit.append(trx, {
+          event_type: 'AGENDAMENTO_CANCELADO',
+          actor: actorOf(request.actor),
+          timestamp_utc: formatUtc(now),
+          details: {
+            agendamento_id: row.id,
+            cientista_id: row.cientista_id,
+            telescopio_id: row.telescopio_id,
+            horario_inicio_utc: row.horario_inicio_utc,
+            horario_fim_utc: row.horario_fim_utc,
+            cancelado_por: request.actor.id,
+            trace_id: request.traceId,
+          },
+        });
+        return { row, record };
+      });
+      audit.publish([result.record], request.log);
+      return result.row;
+    },
+  };
+
+  async function checkFences(trx: Trx, held: HeldLock[]): Promise<void> {
+    for (const lock of held) {
+      if (!(await store.advanceFence(trx, lock.recurso, lock.token))) {
+        throw new AppError('stale-token', `The lock on ${lock.recurso} was lost before the write (a newer holder exists); nothing was saved`, {
+          extensions: { recurso: lock.recurso },
+        });
+      }
+    }
+  }
+}
+
+export type BookingService = ReturnType<typeof createBookingService>;

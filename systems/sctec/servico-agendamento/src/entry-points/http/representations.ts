@@ -1,0 +1,107 @@
+import { Type } from 'typebox';
+import type { BookingRow, ScientistRow, TelescopeRow } from '../../adapters/store.js';
+import type { Principal } from '../../adapters/tokens.js';
+import { bookingLinks, path, scientistHref, telescopeHref } from '../../domain/links.js';
+
+/** HAL link as served: href plus a method hint on non-GET links. */
+const LinkSchema = Type.Object(
+  {
+    href: Type.String(),
+    method: Type.Optional(Type.String()),
+    title: Type.Optional(Type.String()),
+    templated: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+const LinksSchema = Type.Record(Type.String(), LinkSchema);
+
+export const BookingSchema = Type.Object({
+  id: Type.Integer(),
+  telescopio_id: Type.String(),
+  cientista_id: Type.Integer(),
+  horario_inicio_utc: Type.String({ format: 'date-time' }),
+  horario_fim_utc: Type.String({ format: 'date-time' }),
+  status: Type.Union([Type.Literal('ativo'), Type.Literal('cancelado')]),
+  recebido_em_utc: Type.String({ format: 'date-time', description: 'server time the request arrived' }),
+  criado_em_utc: Type.String({ format: 'date-time' }),
+  horario_clique_utc: Type.Union([Type.String(), Type.Null()], { description: "client's synced click time (evidence)" }),
+  incerteza_ms: Type.Union([Type.Number(), Type.Null()], { description: "uncertainty of the client's click time" }),
+  cancelado_em_utc: Type.Union([Type.String(), Type.Null()]),
+  _links: LinksSchema,
+});
+
+export const ScientistSchema = Type.Object({
+  id: Type.Integer(),
+  nome: Type.String(),
+  email: Type.Optional(Type.String({ description: 'shown only to the scientist and to admins' })),
+  instituicao: Type.Union([Type.String(), Type.Null()]),
+  papel: Type.String(),
+  criado_em: Type.String(),
+  _links: LinksSchema,
+});
+
+export const TelescopeSchema = Type.Object({
+  id: Type.String(),
+  nome: Type.String(),
+  descricao: Type.Union([Type.String(), Type.Null()]),
+  _links: LinksSchema,
+});
+
+/** Who is looking: decides whether `cancelar` is offered. Anonymous viewers never get it. */
+export function viewerOf(principal: Principal | undefined) {
+  return principal === undefined ? { id: -1, papel: 'cientista' as const } : { id: principal.id, papel: principal.papel };
+}
+
+export function bookingView(row: BookingRow, principal: Principal | undefined, now: number) {
+  const links = bookingLinks(
+    { id: row.id, telescopio_id: row.telescopio_id, cientista_id: row.cientista_id, status: row.status, startMs: row.inicio_ms },
+    viewerOf(principal),
+    now,
+  );
+  return {
+    id: row.id,
+    telescopio_id: row.telescopio_id,
+    cientista_id: row.cientista_id,
+    horario_inicio_utc: row.horario_inicio_utc,
+    horario_fim_utc: row.horario_fim_utc,
+    status: row.status,
+    recebido_em_utc: row.recebido_em_utc,
+    criado_em_utc: row.criado_em_utc,
+    horario_clique_utc: row.horario_clique_utc,
+    incerteza_ms: row.incerteza_ms,
+    cancelado_em_utc: row.cancelado_em_utc,
+    _links: { ...links },
+  };
+}
+
+export function scientistView(row: ScientistRow, principal: Principal | undefined) {
+  const mayseeEmail = principal !== undefined && (principal.id === row.id || principal.papel === 'admin');
+  return {
+    id: row.id,
+    nome: row.nome,
+    ...(mayseeEmail ? { email: row.email } : {}),
+    instituicao: row.instituicao,
+    papel: row.papel,
+    criado_em: row.criado_em,
+    _links: {
+      self: { href: scientistHref(row.id) },
+      agendamentos: { href: `/agendamentos?cientista_id=${row.id}` },
+      ...(principal?.id === row.id ? { agendar: { href: '/agendamentos', method: 'POST' } } : {}),
+    },
+  };
+}
+
+export function telescopeView(row: TelescopeRow) {
+  return {
+    id: row.id,
+    nome: row.nome,
+    descricao: row.descricao,
+    _links: {
+      self: { href: telescopeHref(row.id) },
+      agendamentos: { href: `/agendamentos?telescopio_id=${encodeURIComponent(row.id)}` },
+      agendar: { href: '/agendamentos', method: 'POST', title: `Agendar o ${row.nome}` },
+    },
+  };
+}
+
+export { path };

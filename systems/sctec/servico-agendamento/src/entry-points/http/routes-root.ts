@@ -1,0 +1,52 @@
+import type { HttpApp } from '@dslab/http-kit';
+import { Type } from 'typebox';
+import type { TokenService } from '../../adapters/tokens.js';
+import { formatUtc } from '../../domain/time.js';
+import { optionalPrincipal } from './auth.js';
+
+/** GET / (the API root every client starts from) and GET /time (the source of truth for time). */
+export function registerRootRoutes(app: HttpApp, deps: { tokens: TokenService; now: () => number }): void {
+  app.get('/', { schema: { summary: 'API root: links to everything a client can do', tags: ['raiz'] } }, async (request, reply) => {
+    const principal = await optionalPrincipal(request, deps.tokens).catch(() => undefined);
+    void reply.header('vary', 'authorization');
+    return {
+      servico: 'servico-agendamento',
+      _links: {
+        self: { href: '/' },
+        telescopios: { href: '/telescopios' },
+        agendamentos: { href: '/agendamentos{?telescopio_id,cientista_id,status,de,ate,limite,offset}', templated: true },
+        agendar: { href: '/agendamentos', method: 'POST', title: 'Criar agendamento (requer token)' },
+        registrar: { href: '/cientistas', method: 'POST', title: 'Registrar cientista' },
+        token: { href: '/auth/token', method: 'POST', title: 'Obter token de acesso' },
+        tempo: { href: '/time', title: 'Hora oficial do servidor' },
+        documentacao: { href: '/docs' },
+        ...(principal === undefined ? {} : { eu: { href: `/cientistas/${principal.id}` } }),
+        ...(principal?.papel === 'admin' ? { auditoria: { href: '/auditoria' }, verificacao_auditoria: { href: '/auditoria/verificacao' } } : {}),
+      },
+    };
+  });
+
+  app.get(
+    '/time',
+    {
+      schema: {
+        summary: "The server's time (Cristian / NTP style): receive and transmit timestamps",
+        tags: ['tempo'],
+        response: {
+          200: Type.Object({
+            server_time_utc: Type.String(),
+            epoch_ms: Type.Number(),
+            recebido_epoch_ms: Type.Number({ description: 'server time the request was received (t1)' }),
+            enviado_epoch_ms: Type.Number({ description: 'server time the answer was sent (t2)' }),
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const received = deps.now();
+      request.appLog.info(`Requisição recebida em GET /time do IP ${request.ip}`);
+      const sent = deps.now();
+      return reply.header('cache-control', 'no-store').send({ server_time_utc: formatUtc(Math.floor(sent)), epoch_ms: sent, recebido_epoch_ms: received, enviado_epoch_ms: sent });
+    },
+  );
+}

@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+import { systemClock } from '@dslab/clock';
+import { loadConfigOrExit } from '@dslab/config';
+import { serve } from '@dslab/http-kit';
+import { createLockClient } from '@dslab/lock-client';
+import { createLogger } from '@dslab/logging';
+import { buildApp, SERVICE } from './app.js';
+import { prepareDatabase } from './bootstrap.js';
+import { schedulerConfigSchema } from './config.js';
+import { createSchedulerStore } from './adapters/store.js';
+
+const { config, notes } = loadConfigOrExit(schedulerConfigSchema, SERVICE);
+const logger = createLogger({
+  service: SERVICE,
+  level: config.LOG_LEVEL,
+  format: config.LOG_FORMAT,
+  file: join(config.LOG_DIR ?? config.DATA_DIR, 'app.log'),
+});
+for (const note of notes) logger.warn(note);
+
+const unsafe = { skipLock: config.UNSAFE_SKIP_LOCK, skipFence: config.UNSAFE_SKIP_FENCE, skipUnique: config.UNSAFE_SKIP_UNIQUE };
+for (const [name, on] of Object.entries(unsafe)) {
+  if (on) logger.warn(`MODO INSEGURO (${name}): a exclusão mútua está desligada; use apenas em demonstrações`);
+}
+
+const database = await prepareDatabase(
+  { databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, sqliteFile: join(config.DATA_DIR, 'sctec.db') },
+  { adminEmail: config.ADMIN_EMAIL, adminPassword: config.ADMIN_PASSWORD, now: systemClock.now() },
+  logger,
+);
+if (unsafe.skipUnique) await createSchedulerStore(database.db).dropSlotUniqueIndex();
+
+const locks = createLockClient({ baseUrl: config.COORDINATOR_URL, secret: config.COORDINATOR_SECRET });
+const app = await buildApp({
+  database,
+  locks,
+  logger,
+  clock: systemClock,
+  jwtSecret: config.JWT_SECRET,
+  jwtTtlSeconds: config.JWT_TTL_SECONDS,
+  lockTtlMs: config.LOCK_TTL_MS,
+  rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+  bodyLimitBytes: config.BODY_LIMIT_BYTES,
+  trustProxy: config.TRUST_PROXY,
+  unsafe,
+});
+const address = await serve(app, {
+  port: config.SCHEDULER_PORT,
+  host: config.HOST,
+  logger,
+  onShutdown: async () => {
+    await locks.close();
+    await database.close();
+  },
+});
+logger.info(`servico-agendamento ouvindo em ${address} (coordenador: ${config.COORDINATOR_URL})`);
