@@ -128,14 +128,12 @@ export function parseConfig<S extends ConfigSchema>(
 }
 
 /**
- * For main.ts: parse, print notes, or print every problem and exit non-zero.
- * The only place where a deployable touches process.env.
+ * For main.ts: parse, or print every problem and exit non-zero. The notes are returned for
+ * the service's logger to print. The only place where a deployable touches process.env.
  */
 export function loadConfigOrExit<S extends ConfigSchema>(schema: S, service: string): LoadedConfig<S> {
   try {
-    const loaded = parseConfig(schema, process.env);
-    for (const note of loaded.notes) process.stderr.write(`WARNING:${service}:${note}\n`);
-    return loaded;
+    return parseConfig(schema, process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`ERROR:${service}:${error.message}\n`);

@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '@dslab/errors';
 import { newTraceId, parseTraceparent, type Logger } from '@dslab/logging';
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type RawReplyDefaultExpression,
@@ -67,8 +68,8 @@ export interface HttpAppOptions {
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   const app = Fastify({
     loggerInstance: options.logger.pino as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
-    requestIdLogLabel: 'trace',
+    // The services log the seed's own lines; Fastify's per-request lines would only add noise.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'trace' }),
     genReqId: (req) => parseTraceparent(req.headers.traceparent as string | undefined)?.traceId ?? newTraceId(),
     bodyLimit: options.bodyLimit ?? 16 * 1024,
     trustProxy: options.trustProxy ?? false,

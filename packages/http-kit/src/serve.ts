@@ -18,8 +18,10 @@ export interface ServeOptions {
 export async function serve(app: HttpApp, options: ServeOptions): Promise<string> {
   const address = await app.listen({ port: options.port, host: options.host ?? '0.0.0.0' });
   let stopping = false;
+  // A second, different signal while stopping (e.g. SIGTERM from a supervisor after the
+  // terminal's SIGINT) is ignored; the same signal twice falls through to Node's default and kills.
   const stop = (signal: string) => {
-    if (stopping) process.exit(1);
+    if (stopping) return;
     stopping = true;
     options.logger.info(`Recebido ${signal}, encerrando`);
     const timer = setTimeout(() => {

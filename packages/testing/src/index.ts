@@ -2,3 +2,5 @@ export { createTestDatabase, ENGINES, TEST_POSTGRES_URL, uniqueName, type TestDa
 export { call } from './http.js';
 export { countByStatus, race, type RaceRequest, type RaceResponse } from './race.js';
 export { startOnFreePort } from './server.js';
+export { freePort, spawnService, type ServiceProcess } from './process.js';
+export * from './compose-check.js';

@@ -23,4 +23,5 @@ export const schedulerConfigSchema = {
   UNSAFE_SKIP_LOCK: env.bool('DEMO ONLY: book without the coordinator lock').default(false),
   UNSAFE_SKIP_FENCE: env.bool('DEMO ONLY: do not check fencing tokens').default(false),
   UNSAFE_SKIP_UNIQUE: env.bool('DEMO ONLY: drop the one-active-booking-per-slot index').default(false),
+  DEMO_DELAY_BEFORE_SAVE_MS: env.int('DEMO ONLY: widen the check-then-save window by this many ms', { min: 0, max: 10_000 }).default(0),
 };

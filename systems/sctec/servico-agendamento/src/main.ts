@@ -42,7 +42,7 @@ const app = await buildApp({
   rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
   bodyLimitBytes: config.BODY_LIMIT_BYTES,
   trustProxy: config.TRUST_PROXY,
-  unsafe,
+  unsafe: { ...unsafe, delayBeforeSaveMs: config.DEMO_DELAY_BEFORE_SAVE_MS },
 });
 const address = await serve(app, {
   port: config.SCHEDULER_PORT,

@@ -17,6 +17,11 @@ export interface UnsafeSwitches {
   skipLock: boolean;
   skipFence: boolean;
   skipUnique: boolean;
+  /**
+   * Extra time between the conflict check and the save. The window between "check" and
+   * "act" always exists; the demos widen it so that a race on one machine is reliably visible.
+   */
+  delayBeforeSaveMs: number;
 }
 
 export interface BookingServiceDeps {
@@ -124,11 +129,13 @@ export function createBookingService(deps: BookingServiceDeps) {
         log.info('Iniciando verificação de conflito no BD');
         const conflicts = await store.findActiveConflicts(telescope.id, plan.slots);
         if (conflicts.length > 0) {
+          log.info('Conflito encontrado no BD, agendamento recusado');
           const taken = conflicts.map((c) => resourceName(telescope.id, c.slot_inicio_ms));
           throw new AppError('slot-taken', `Already booked: ${taken.join(', ')}`, {
             extensions: { recursos: taken, agendamentos: [...new Set(conflicts.map((c) => c.agendamento_id))] },
           });
         }
+        if (unsafe.delayBeforeSaveMs > 0) await new Promise((resolve) => setTimeout(resolve, unsafe.delayBeforeSaveMs));
         log.info('Salvando novo agendamento no BD');
         const result = await store.transaction(async (trx) => {
           if (!unsafe.skipFence) await checkFences(trx, held);

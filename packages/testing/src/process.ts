@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { request } from 'undici';
+
+/** A free TCP port on 127.0.0.1 (bound and released; good enough for local tests). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** Everything the process printed so far (stdout + stderr). */
+  output(): string;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait for exit (a crash). */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts a TypeScript entry point as a real child process (`node --import tsx entry`), waits
+ * until GET {url}/health answers 200, and captures its output.
+ */
+export async function spawnService(options: {
+  entry: string;
+  port: number;
+  env: Record<string, string>;
+  cwd?: string;
+  echo?: boolean;
+  timeoutMs?: number;
+}): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const onData = (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+    if (options.echo === true) process.stdout.write(chunk);
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${options.port}`;
+  const deadline = performance.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${options.entry} exited with ${child.exitCode} before becoming healthy:\n${text}`);
+    try {
+      const response = await request(`${url}/health`);
+      await response.body.dump();
+      if (response.statusCode === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${options.entry} did not become healthy in time:\n${text}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return { child, url, output: () => text, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+}

@@ -1,0 +1,50 @@
+/**
+ * `npm start`: runs SCTEC on the embedded default — servico-coordenador and
+ * servico-agendamento as two processes (as in Compose), SQLite under ./data, no external
+ * service. Both write the seed's log lines to this console; Ctrl-C stops both gracefully.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const coordinatorPort = process.env.COORDINATOR_PORT ?? '3000';
+const schedulerPort = process.env.SCHEDULER_PORT ?? '5000';
+const dataDir = process.env.DATA_DIR ?? './data';
+
+function start(name: string, entry: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', here(entry)], { stdio: 'inherit', env: { ...process.env, ...env } });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      process.stderr.write(`${name} saiu (${signal ?? String(code)}); encerrando o SCTEC\n`);
+      stop(code ?? 1);
+    }
+  });
+  return child;
+}
+
+let stopping = false;
+const children: ChildProcess[] = [];
+function stop(code: number): void {
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  const timer = setTimeout(() => process.exit(code), 12_000);
+  timer.unref();
+  Promise.all(children.filter((c) => c.exitCode === null).map((c) => new Promise((resolve) => c.once('exit', resolve))))
+    .then(() => process.exit(code))
+    .catch(() => process.exit(1));
+}
+
+children.push(start('servico-coordenador', './servico-coordenador/src/main.ts', { COORDINATOR_PORT: coordinatorPort, DATA_DIR: `${dataDir}/coordenador` }));
+children.push(
+  start('servico-agendamento', './servico-agendamento/src/main.ts', {
+    SCHEDULER_PORT: schedulerPort,
+    DATA_DIR: dataDir,
+    COORDINATOR_URL: process.env.COORDINATOR_URL ?? `http://127.0.0.1:${coordinatorPort}`,
+  }),
+);
+process.stdout.write(
+  `SCTEC: servico-agendamento em http://localhost:${schedulerPort} (API em /, documentação em /docs), ` +
+    `servico-coordenador em http://localhost:${coordinatorPort}. Dados e app.log em ${dataDir}. Ctrl-C para sair.\n`,
+);
+process.once('SIGINT', () => stop(0));
+process.once('SIGTERM', () => stop(0));
