@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { manualClock, systemClock, type Clock } from '@dslab/clock';
+import { migrate, type Engine } from '@dslab/db';
+import { createLockClient, type LockClient } from '@dslab/lock-client';
+import { createLogger } from '@dslab/logging';
+import { call, createTestDatabase, freePort, spawnService, startOnFreePort, type ServiceProcess, type TestDatabase } from '@dslab/testing';
+import { schedulerMigrations } from '../servico-agendamento/src/adapters/migrations.js';
+import { createSchedulerStore } from '../servico-agendamento/src/adapters/store.js';
+import type { UnsafeSwitches } from '../servico-agendamento/src/application/booking-service.js';
+import { buildApp, DEFAULT_TELESCOPE, type SchedulerTables } from '../servico-agendamento/src/index.js';
+
+export const JWT_SECRET = 'test-secret-test-secret-test-secret-0123';
+export const SLOT_MS = 300_000;
+
+/** A real servico-coordenador process on a free port with its own data directory. */
+export async function startCoordinatorProcess(env: Record<string, string> = {}): Promise<ServiceProcess & { dataDir: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'coord-'));
+  const port = await freePort();
+  const service = await spawnService({
+    entry: fileURLToPath(new URL('../servico-coordenador/src/main.ts', import.meta.url)),
+    port,
+    env: { COORDINATOR_PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
+  });
+  return {
+    ...service,
+    dataDir,
+    stop: async () => {
+      await service.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Sctec {
+  url: string;
+  database: TestDatabase<SchedulerTables>;
+  lines: string[];
+  clock: Clock;
+  /** Registers a scientist and returns id and token. */
+  scientist(name?: string): Promise<{ id: number; token: string; email: string }>;
+  adminToken(): Promise<string>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+/**
+ * The scheduler started through buildApp on port 0 with a real database (SQLite file or a
+ * PostgreSQL schema of its own) and a real lock client pointed at `coordinatorUrl`.
+ */
+export async function startScheduler(options: {
+  engine: Engine;
+  coordinatorUrl: string;
+  unsafe?: Partial<UnsafeSwitches>;
+  clock?: Clock;
+  jwtTtlSeconds?: number;
+  locks?: LockClient;
+}): Promise<Sctec> {
+  const database = await createTestDatabase<SchedulerTables>(options.engine, 'sctec');
+  await migrate(database.db, schedulerMigrations(database.engine));
+  const store = createSchedulerStore(database.db);
+  const clock = options.clock ?? systemClock;
+  await store.ensureTelescope({ ...DEFAULT_TELESCOPE, criado_em: new Date(clock.now()).toISOString() });
+  if (options.unsafe?.skipUnique === true) await store.dropSlotUniqueIndex();
+  const lines: string[] = [];
+  const logger = createLogger({ service: 'servico-agendamento', console: false, onLine: (l) => lines.push(l) });
+  const locks = options.locks ?? createLockClient({ baseUrl: options.coordinatorUrl });
+  const app = await buildApp({
+    database,
+    locks,
+    logger,
+    clock,
+    jwtSecret: JWT_SECRET,
+    ...(options.jwtTtlSeconds === undefined ? {} : { jwtTtlSeconds: options.jwtTtlSeconds }),
+    ...(options.unsafe === undefined ? {} : { unsafe: options.unsafe }),
+  });
+  const server = await startOnFreePort(app);
+  const url = server.url;
+
+  async function scientist(name = 'Cientista') {
+    counter += 1;
+    const email = `c${counter}-${Math.random().toString(36).slice(2, 8)}@obs.example`;
+    const created = await call<{ id: number }>(url, 'POST', '/cientistas', { body: { nome: name, email, senha: 'senha-segura-1' } });
+    if (created.status !== 201) throw new Error(`register: ${created.status} ${created.text}`);
+    const token = await call<{ access_token: string }>(url, 'POST', '/auth/token', { body: { email, senha: 'senha-segura-1' } });
+    return { id: created.body.id, token: token.body.access_token, email };
+  }
+
+  async function adminToken() {
+    const { hashPassword } = await import('../servico-agendamento/src/adapters/passwords.js');
+    const email = `admin${++counter}@sctec.test`;
+    await store.insertScientist({ nome: 'Admin', email, senha_hash: await hashPassword('admin-senha-1'), instituicao: null, papel: 'admin', criado_em: new Date().toISOString() });
+    const token = await call<{ access_token: string }>(url, 'POST', '/auth/token', { body: { email, senha: 'admin-senha-1' } });
+    return token.body.access_token;
+  }
+
+  return {
+    url,
+    database,
+    lines,
+    clock,
+    scientist,
+    adminToken,
+    async close() {
+      await server.close();
+      if (options.locks === undefined) await locks.close();
+      logger.close();
+      await database.dispose();
+    },
+  };
+}
+
+/** Slot starts on the 5-minute grid, `daysAhead` days from now, as the seed writes them. */
+export function futureSlot(index: number, daysAhead = 2): string {
+  const base = Math.ceil((Date.now() + daysAhead * 86_400_000) / SLOT_MS) * SLOT_MS;
+  return new Date(base + index * SLOT_MS).toISOString().replace('.000Z', 'Z');
+}
+
+export { manualClock };
