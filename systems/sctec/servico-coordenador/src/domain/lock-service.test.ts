@@ -246,6 +246,59 @@ describe('lock service: waiting in line', () => {
     assert.equal(asGrant(await settled(waiting)).waitedMs, 1_000);
   });
 
+  test('when a queued caller withdraws, then it leaves the queue, is denied, and the next in line is granted', async () => {
+    const { service, time } = setup();
+    const holder = asGrant(await service.acquire({ resource: 'r', ttlMs: 10_000 }));
+    const gone = new AbortController();
+    const withdrawn = service.acquire({ resource: 'r', waitMs: 5_000, signal: gone.signal });
+    const behind = service.acquire({ resource: 'r', waitMs: 5_000 });
+    assert.equal(service.waiting, 2);
+    time.advance(1_000);
+    gone.abort();
+    assert.deepEqual(await settled(withdrawn), {
+      granted: false,
+      resource: 'r',
+      reason: 'cancelled',
+      ttlRemainingMs: 9_000,
+    });
+    assert.equal(service.waiting, 1);
+    service.release({ resource: 'r', token: holder.token });
+    const next = asGrant(await settled(behind));
+    assert.equal(next.token, holder.token + 1, 'no token was spent on the withdrawn caller');
+    time.advance(5_000);
+    assert.equal(time.pendingTimers, 1, 'only the lease expiry timer is left');
+  });
+
+  test('when the only waiter withdraws, then a release leaves the resource free', async () => {
+    const { service } = setup();
+    const holder = asGrant(await service.acquire({ resource: 'r' }));
+    const gone = new AbortController();
+    const withdrawn = service.acquire({ resource: 'r', waitMs: 5_000, signal: gone.signal });
+    gone.abort();
+    assert.equal((await settled(withdrawn)) !== 'pending', true);
+    assert.deepEqual(service.release({ resource: 'r', token: holder.token }), { released: true });
+    assert.equal(service.holder('r'), undefined);
+  });
+
+  test('when the signal is already aborted, then the caller is denied without being granted or queued', async () => {
+    const { service } = setup();
+    const outcome = await service.acquire({ resource: 'r', waitMs: 5_000, signal: AbortSignal.abort() });
+    assert.deepEqual(outcome, { granted: false, resource: 'r', reason: 'cancelled', ttlRemainingMs: 0 });
+    assert.equal(service.holder('r'), undefined);
+    assert.equal(service.waiting, 0);
+  });
+
+  test('when a signal aborts after its caller was granted, then nothing changes', async () => {
+    const { service } = setup();
+    const holder = asGrant(await service.acquire({ resource: 'r' }));
+    const later = new AbortController();
+    const waiting = service.acquire({ resource: 'r', waitMs: 5_000, signal: later.signal });
+    service.release({ resource: 'r', token: holder.token });
+    const grant = asGrant(await settled(waiting));
+    later.abort();
+    assert.equal(service.holder('r')?.token, grant.token);
+  });
+
   test('when waiting for one resource, then other resources are unaffected', async () => {
     const { service } = setup();
     await service.acquire({ resource: 'a' });

@@ -95,6 +95,12 @@ export interface AcquireRequest {
   readonly ttlMs?: number;
   /** How long to wait in the queue if the resource is held; 0 (the default) answers at once. */
   readonly waitMs?: number;
+  /**
+   * Withdraws the request, e.g. when the HTTP client that asked went away. A queued caller
+   * leaves the queue at once and is denied with `cancelled`, so no lease is ever handed to a
+   * requester that is gone; an already aborted signal is denied without touching the table.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface Grant {
@@ -106,12 +112,15 @@ export interface Grant {
   readonly waitedMs: number;
 }
 
-export type DenyReason = 'held' | 'timeout' | 'closed';
+export type DenyReason = 'held' | 'timeout' | 'closed' | 'cancelled';
 
 export interface Denied {
   readonly granted: false;
   readonly resource: string;
-  /** `held`: busy and no wait asked; `timeout`: waited waitMs in vain; `closed`: shutting down. */
+  /**
+   * `held`: busy and no wait asked; `timeout`: waited waitMs in vain; `closed`: shutting down;
+   * `cancelled`: the caller withdrew (its `signal` aborted).
+   */
   readonly reason: DenyReason;
   /** The current holder's remaining lease (0 if none). */
   readonly ttlRemainingMs: number;
@@ -248,7 +257,26 @@ export function createLockService<Handle>({
     rearm();
   }
 
-  function wait(resource: string, ttlMs: number, waitMs: number, startedAt: number): Promise<Grant | Denied> {
+  function onWaiterCancelled(waiterId: string): void {
+    const waiter = waiters.get(waiterId);
+    if (waiter === undefined) return;
+    // Leave the queue first and without a sweep: a withdrawn caller must not be granted.
+    waiters.delete(waiterId);
+    timers.clearTimeout(waiter.timer);
+    table.removeWaiter(waiter.resource, waiterId);
+    waiter.resolve(
+      finish(deny(waiter.resource, 'cancelled', table.holder(waiter.resource)?.ttlRemainingMs ?? 0)),
+    );
+    rearm();
+  }
+
+  function wait(
+    resource: string,
+    ttlMs: number,
+    waitMs: number,
+    startedAt: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Grant | Denied> {
     const waiterId = String(++waiterSeq);
     const queued = table.enqueue(resource, waiterId, ttlMs);
     if (queued.granted) {
@@ -267,10 +295,15 @@ export function createLockService<Handle>({
     // Register before emitting: a listener reacting to `queued` may release the lock, and
     // the hand-off must find this waiter.
     const outcome = new Promise<Grant | Denied>((resolve) => {
+      const onAbort = () => onWaiterCancelled(waiterId);
+      signal?.addEventListener('abort', onAbort, { once: true });
       waiters.set(waiterId, {
         resource,
         startedAt,
-        resolve,
+        resolve: (result) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(result);
+        },
         timer: timers.setTimeout(() => onWaitTimeout(waiterId), waitMs),
       });
     });
@@ -288,6 +321,10 @@ export function createLockService<Handle>({
       const { resource, ttlMs, waitMs } = checked.value;
       if (closed)
         return Promise.resolve(finish(deny(resource, 'closed', table.holder(resource)?.ttlRemainingMs ?? 0)));
+      if (request.signal?.aborted === true)
+        return Promise.resolve(
+          finish(deny(resource, 'cancelled', table.holder(resource)?.ttlRemainingMs ?? 0)),
+        );
       const startedAt = now();
       const attempt = table.tryAcquire(resource, ttlMs);
       rearm();
@@ -303,7 +340,7 @@ export function createLockService<Handle>({
         );
       }
       if (waitMs === 0) return Promise.resolve(finish(deny(resource, 'held', attempt.ttlRemainingMs)));
-      return wait(resource, ttlMs, waitMs, startedAt);
+      return wait(resource, ttlMs, waitMs, startedAt, request.signal);
     },
 
     release({ resource, token }) {

@@ -1,0 +1,67 @@
+import { createHttpApp, type HttpApp } from '@dslab/http-kit';
+import type { Logger } from '@dslab/logging';
+import { DEFAULT_TTL_MS, type LockService } from './domain/lock-service.js';
+import { requireSecret } from './entry-points/http/auth.js';
+import { registerLockRoutes } from './entry-points/http/routes-locks.js';
+import type { LockEvents } from './lock-events.js';
+import { observeLocks } from './observability.js';
+
+export const SERVICE = 'servico-coordenador';
+
+/** Largest request body: a lock request is a resource name (≤ 256 characters) and two numbers. */
+export const DEFAULT_BODY_LIMIT_BYTES = 4096;
+
+export interface CoordinatorDeps {
+  logger: Logger;
+  lockService: LockService;
+  /** The hub whose `emit` is the lock service's `onEvent` (see createLockEvents). */
+  events: LockEvents;
+  /** When set, /lock, /unlock and /locks/* need `Authorization: Bearer <secret>`. */
+  secret?: string | undefined;
+  /** Lease for a lock request without ttl_ms (default DEFAULT_TTL_MS). */
+  defaultTtlMs?: number;
+  /** Per client address; 0 (the default) is off: the coordinator is an internal service. */
+  rateLimitPerMinute?: number;
+  bodyLimitBytes?: number;
+  trustProxy?: boolean;
+}
+
+/**
+ * Wires the coordinator from ready dependencies. Never listens (see main.ts).
+ *
+ * Closing the app closes the lock service first (Fastify's preClose): every queued caller is
+ * answered 503 at once instead of holding the shutdown for up to MAX_WAIT_MS, and new lock
+ * requests are refused while in-flight ones finish.
+ */
+export async function buildApp(deps: CoordinatorDeps): Promise<HttpApp> {
+  const { logger, lockService, events } = deps;
+  let closing = false;
+  const app = await createHttpApp({
+    service: SERVICE,
+    logger,
+    title: 'SCTEC — servico-coordenador',
+    description:
+      'The "Porteiro": leases on named resources with strictly increasing fencing tokens (also across ' +
+      'restarts), unlock by the holder token only, optional FIFO wait with a timeout.',
+    rateLimitPerMinute: deps.rateLimitPerMinute ?? 0,
+    bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    trustProxy: deps.trustProxy ?? false,
+    health: async () => ({ locks: closing ? 'shutting down' : 'ok' }),
+  });
+
+  const unobserve = observeLocks({ events, lockService, logger, registry: app.metrics });
+  registerLockRoutes(app, {
+    lockService,
+    defaultTtlMs: deps.defaultTtlMs ?? DEFAULT_TTL_MS,
+    authenticate: deps.secret === undefined ? undefined : requireSecret(deps.secret),
+  });
+
+  app.addHook('preClose', async () => {
+    closing = true;
+    lockService.close();
+  });
+  app.addHook('onClose', async () => {
+    unobserve();
+  });
+  return app;
+}

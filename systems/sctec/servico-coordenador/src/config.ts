@@ -1,0 +1,41 @@
+import { env } from '@dslab/config';
+import { DEFAULT_TTL_MS, MAX_TTL_MS } from './domain/lock-service.js';
+
+/**
+ * Every setting of servico-coordenador; parsed once in main.ts (the only reader of process.env).
+ *
+ * RATE_LIMIT_PER_MINUTE defaults to 0 (off): the coordinator is an internal service whose one
+ * client, the scheduler, talks to it over a single keep-alive pool from one address, so a
+ * per-address limit would throttle every booking at once. Protect it with COORDINATOR_SECRET
+ * and the network instead (Compose publishes it on 127.0.0.1 only).
+ */
+export const coordinatorConfigSchema = {
+  COORDINATOR_PORT: env.port('HTTP port of the coordinator').default(3000),
+  HOST: env.string('interface to listen on').default('0.0.0.0'),
+  DATA_DIR: env
+    .string('directory of the fencing-token high-water mark (and app.log by default)')
+    .default('./data/coordenador'),
+  LOG_DIR: env.string('directory of app.log (default: DATA_DIR)').optional(),
+  LOG_LEVEL: env
+    .oneOf('application log level', ['debug', 'info', 'warn', 'error', 'silent'] as const)
+    .default('info'),
+  LOG_FORMAT: env
+    .oneOf('console/app.log format: the seed line format or JSON', ['line', 'json'] as const)
+    .default('line'),
+  COORDINATOR_SECRET: env
+    .string('shared secret: when set, /lock, /unlock and /locks/* need "Authorization: Bearer <secret>"', {
+      minLength: 8,
+    })
+    .optional(),
+  RATE_LIMIT_PER_MINUTE: env
+    .int(
+      'requests per minute per client address; 0 (default) turns the limit off for this internal service',
+      {
+        min: 0,
+      },
+    )
+    .default(0),
+  DEFAULT_TTL_MS: env
+    .int('lease granted when a lock request names no ttl_ms', { min: 1, max: MAX_TTL_MS })
+    .default(DEFAULT_TTL_MS),
+};

@@ -1,0 +1,14 @@
+export { buildApp, DEFAULT_BODY_LIMIT_BYTES, SERVICE, type CoordinatorDeps } from './app.js';
+export { createLockEvents, type LockEventListener, type LockEvents } from './lock-events.js';
+export { coordinatorConfigSchema } from './config.js';
+export { createFileTokenStore, createMemoryTokenStore, type FileTokenStore } from './adapters/token-store.js';
+export {
+  createLockService,
+  DEFAULT_TTL_MS,
+  MAX_RESOURCE_LENGTH,
+  MAX_TTL_MS,
+  MAX_WAIT_MS,
+  type LockService,
+  type LockServiceEvent,
+} from './domain/lock-service.js';
+export { TOKEN_MARK_FILE, createPlatformLockService } from './wiring.js';
