@@ -15,7 +15,7 @@ for (const engine of ENGINES) {
   describe(`audit log on ${engine}`, () => {
     const setup = async () => {
       const database = await createTestDatabase<AuditTables>(engine, 'audit');
-      await migrate(database.db, { '0001_audit': auditMigration(engine) });
+      await migrate(database, { '0001_audit': auditMigration(engine) });
       const lines: string[] = [];
       const logger = createLogger({ service: 'svc', console: false, onLine: (l) => lines.push(l) });
       return { database, lines, audit: createAuditLog({ db: database.db, service: 'svc', logger }) };

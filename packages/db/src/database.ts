@@ -11,6 +11,8 @@ export interface Database<DB> {
   readonly engine: Engine;
   /** Human-readable location for logs (file path or host/db/schema, never a password). */
   readonly location: string;
+  /** PostgreSQL schema this database works in (first on search_path), if one was chosen. */
+  readonly schema?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -65,14 +67,17 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const location = `postgres://${url.host}${url.pathname}${schema === undefined ? '' : `#${schema}`}`;
-  return { db, engine: 'postgres', location, close: () => db.destroy() };
+  return { db, engine: 'postgres', location, schema, close: () => db.destroy() };
 }
 
 /** Runs in-code migrations in name order; safe when several processes start at once. */
-export async function migrate<DB>(db: Kysely<DB>, migrations: Record<string, Migration>): Promise<void> {
+export async function migrate<DB>(database: Database<DB>, migrations: Record<string, Migration>): Promise<void> {
   const migrator = new Migrator({
-    db: db as Kysely<unknown>,
+    db: database.db as Kysely<unknown>,
     provider: { getMigrations: () => Promise.resolve(migrations) },
+    // Kysely looks for its bookkeeping tables in every schema unless told which one: with
+    // per-test schemas it would find another schema's lock table and never create its own.
+    ...(database.engine === 'postgres' ? { migrationTableSchema: database.schema ?? 'public' } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');

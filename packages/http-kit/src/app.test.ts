@@ -63,8 +63,8 @@ describe('http-kit app', () => {
   });
 
   test('when the media type is not JSON, then 415', async () => {
-    const res = await post('n=1', 'application/x-www-form-urlencoded');
-    assert.equal(res.statusCode, 415);
+    assert.equal((await post('n=1', 'application/x-www-form-urlencoded')).statusCode, 415);
+    assert.equal((await post('{"n":1,"s":"x"}', 'text/plain')).statusCode, 415);
   });
 
   test('when the body is empty with a JSON content type, then 400', async () => {

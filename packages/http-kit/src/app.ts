@@ -83,6 +83,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());
+  // JSON only: a text/plain body would otherwise reach the schema check and read as a 400.
+  app.removeContentTypeParser('text/plain');
   app.decorateRequest('traceId', '');
   app.decorateRequest('appLog', null as unknown as Logger);
   app.addHook('onRequest', async (request, reply) => {
@@ -93,8 +95,12 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   installProblemHandlers(app);
 
   await app.register(helmet, {
+    // The services speak plain HTTP inside a network; TLS (and so HSTS) belongs to the proxy in
+    // front. Upgrading requests to https would break the pages when opened by IP over HTTP.
+    strictTransportSecurity: false,
     contentSecurityPolicy: {
       directives: {
+        upgradeInsecureRequests: null,
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],

@@ -23,7 +23,7 @@ export type LockResult =
        */
       validUntilMono: number;
     }
-  | { granted: false; recurso: string; ttlRestanteMs: number | undefined; detail: string };
+  | { granted: false; recurso: string; ttlRestanteMs: number | undefined; detail: string; code: string };
 
 export interface LockClient {
   lock(input: { recurso: string; ttlMs?: number; esperaMs?: number; traceId?: string }): Promise<LockResult>;
@@ -117,6 +117,7 @@ export function createLockClient(options: LockClientOptions): LockClient {
           recurso,
           ttlRestanteMs: typeof remaining === 'number' ? remaining : undefined,
           detail: typeof json?.detail === 'string' ? json.detail : 'resource locked',
+          code: typeof json?.code === 'string' ? json.code : 'resource-locked',
         };
       }
       throw unexpected(status, json);

@@ -63,3 +63,21 @@ test('when a traceparent is valid, then its trace id is used; when it is malform
   assert.equal(parseTraceparent('00-00000000000000000000000000000000-00f067aa0ba902b7-01'), undefined);
   assert.equal(parseTraceparent(undefined), undefined);
 });
+
+test('when the level hides info lines, then audit lines are still written', () => {
+  const lines: string[] = [];
+  const log = createLogger({ service: 'servico-x', console: false, level: 'error', onLine: (l) => lines.push(l) });
+  log.info('hidden');
+  log.withTrace('4bf92f3577b34da6a3ce929d0e0e4736').audit({ event_type: 'AGENDAMENTO_CRIADO' });
+  assert.equal(lines.length, 1);
+  assert.match(lines[0] ?? '', /^AUDIT:.*:servico-x:\{"event_type":"AGENDAMENTO_CRIADO"\} \[trace=4bf92f3577b34da6a3ce929d0e0e4736\]\n$/);
+});
+
+test('when a message carries line breaks, then it still takes exactly one line', () => {
+  const lines: string[] = [];
+  const log = createLogger({ service: 'servico-x', console: false, onLine: (l) => lines.push(l) });
+  log.info('recurso A\nINFO:forged line\u2028x');
+  assert.equal(lines.length, 1);
+  assert.equal((lines[0] ?? '').split(/\r?\n|\u2028|\u2029/).filter(Boolean).length, 1);
+  assert.match(lines[0] ?? '', /recurso A\\u000aINFO:forged line\\u2028x/);
+});

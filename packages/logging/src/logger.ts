@@ -67,7 +67,6 @@ export const REDACTED_PATHS = [
   '*.authorization',
   'headers.authorization',
   'req.headers.authorization',
-  'headers["x-coordinator-secret"]',
 ];
 
 interface Sink {
@@ -106,7 +105,19 @@ function renderLine(service: string, json: string): string {
   for (const [key, value] of Object.entries(record)) if (!standardKeys.has(key)) extras[key] = value;
   const extraText = Object.keys(extras).length > 0 ? ` ${JSON.stringify(extras)}` : '';
   const trace = typeof record.trace === 'string' ? ` [trace=${record.trace}]` : '';
-  return `${level}:${time}:${service}:${message}${extraText}${trace}\n`;
+  return `${level}:${time}:${service}:${oneLine(message)}${extraText}${trace}\n`;
+}
+
+/** One record, one line: line breaks inside a message (e.g. from user input) are escaped. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** An audit record as an AUDIT line, written whatever the log level (the trail is not debugging output). */
+function renderAudit(service: string, format: LogFormat, record: object, trace: string | undefined): string {
+  const time = new Date().toISOString();
+  if (format === 'json') return `${JSON.stringify({ level: 'audit', time, service, ...(trace === undefined ? {} : { trace }), audit: record })}\n`;
+  return `AUDIT:${time}:${service}:${JSON.stringify(record)}${trace === undefined ? '' : ` [trace=${trace}]`}\n`;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
@@ -130,10 +141,10 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     stream,
   );
-  return wrap(root, sink);
+  return wrap(root, sink, { service: options.service, format, trace: undefined });
 }
 
-function wrap(instance: PinoLogger<'audit'>, sink: Sink): Logger {
+function wrap(instance: PinoLogger<'audit'>, sink: Sink, context: { service: string; format: LogFormat; trace: string | undefined }): Logger {
   const log =
     (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) => {
       if (fields === undefined) instance[level](message);
@@ -145,10 +156,10 @@ function wrap(instance: PinoLogger<'audit'>, sink: Sink): Logger {
     warn: log('warn'),
     error: log('error'),
     audit(record) {
-      instance.audit({ audit: record });
+      sink.write(renderAudit(context.service, context.format, record, context.trace));
     },
     withTrace(traceId) {
-      return wrap(instance.child({ trace: traceId }), sink);
+      return wrap(instance.child({ trace: traceId }), sink, { ...context, trace: traceId });
     },
     pino: instance,
     close: () => sink.close(),

@@ -52,6 +52,11 @@ export async function spawnService(options: {
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A test that fails before its clean-up must not hang on, or leave behind, its services.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
+
   const url = `http://127.0.0.1:${options.port}`;
   const deadline = performance.now() + (options.timeoutMs ?? 20_000);
   for (;;) {

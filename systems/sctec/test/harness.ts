@@ -60,10 +60,10 @@ export async function startScheduler(options: {
   locks?: LockClient;
 }): Promise<Sctec> {
   const database = await createTestDatabase<SchedulerTables>(options.engine, 'sctec');
-  await migrate(database.db, schedulerMigrations(database.engine));
+  await migrate(database, schedulerMigrations(database.engine));
   const store = createSchedulerStore(database.db);
   const clock = options.clock ?? systemClock;
-  await store.ensureTelescope({ ...DEFAULT_TELESCOPE, criado_em: new Date(clock.now()).toISOString() });
+  await store.ensureTelescope({ ...DEFAULT_TELESCOPE, criado_em_utc: new Date(clock.now()).toISOString() });
   if (options.unsafe?.skipUnique === true) await store.dropSlotUniqueIndex();
   const lines: string[] = [];
   const logger = createLogger({ service: 'servico-agendamento', console: false, onLine: (l) => lines.push(l) });
@@ -92,7 +92,7 @@ export async function startScheduler(options: {
   async function adminToken() {
     const { hashPassword } = await import('../servico-agendamento/src/adapters/passwords.js');
     const email = `admin${++counter}@sctec.test`;
-    await store.insertScientist({ nome: 'Admin', email, senha_hash: await hashPassword('admin-senha-1'), instituicao: null, papel: 'admin', criado_em: new Date().toISOString() });
+    await store.insertScientist({ nome: 'Admin', email, senha_hash: await hashPassword('admin-senha-1'), instituicao: null, papel: 'admin', criado_em_utc: new Date().toISOString() });
     const token = await call<{ access_token: string }>(url, 'POST', '/auth/token', { body: { email, senha: 'admin-senha-1' } });
     return token.body.access_token;
   }

@@ -19,14 +19,14 @@ export async function prepareDatabase(
       ? { engine: 'sqlite', file: options.sqliteFile }
       : { engine: 'postgres', url: options.databaseUrl, ...(options.schema === undefined ? {} : { schema: options.schema }) },
   );
-  await migrate(database.db, schedulerMigrations(database.engine));
+  await migrate(database, schedulerMigrations(database.engine));
   logger.info(`Conexão com o banco de dados estabelecida (${database.engine}: ${database.location})`);
   const store = createSchedulerStore(database.db);
-  await store.ensureTelescope({ ...DEFAULT_TELESCOPE, criado_em: formatUtc(seed.now) });
+  await store.ensureTelescope({ ...DEFAULT_TELESCOPE, criado_em_utc: formatUtc(seed.now) });
   const email = seed.adminEmail.trim().toLowerCase();
   if ((await store.findScientistByEmail(email)) === undefined) {
     try {
-      await store.insertScientist({ nome: 'Administrador', email, senha_hash: await hashPassword(seed.adminPassword), instituicao: null, papel: 'admin', criado_em: formatUtc(seed.now) });
+      await store.insertScientist({ nome: 'Administrador', email, senha_hash: await hashPassword(seed.adminPassword), instituicao: null, papel: 'admin', criado_em_utc: formatUtc(seed.now) });
       logger.info(`Administrador criado: ${email}`);
     } catch {
       // Another scheduler starting at the same time created it first.

@@ -28,7 +28,16 @@ const database = await prepareDatabase(
   { adminEmail: config.ADMIN_EMAIL, adminPassword: config.ADMIN_PASSWORD, now: systemClock.now() },
   logger,
 );
-if (unsafe.skipUnique) await createSchedulerStore(database.db).dropSlotUniqueIndex();
+if (unsafe.skipUnique) {
+  await createSchedulerStore(database.db).dropSlotUniqueIndex();
+} else {
+  try {
+    await createSchedulerStore(database.db).ensureSlotUniqueIndex();
+  } catch (error) {
+    logger.error(`O banco contém agendamentos ativos duplicados (de uma demonstração insegura?); resolva-os antes de iniciar: ${String(error)}`);
+    process.exit(1);
+  }
+}
 
 const locks = createLockClient({ baseUrl: config.COORDINATOR_URL, secret: config.COORDINATOR_SECRET });
 const app = await buildApp({

@@ -15,8 +15,9 @@ describe('authentication and ownership', () => {
     sctec = await startScheduler({ engine: 'sqlite', coordinatorUrl: coordinator.url });
   });
   after(async () => {
-    await sctec.close();
-    await coordinator.stop();
+    // Even when set-up failed half-way, stop what did start, so the file does not hang.
+    await (sctec as Sctec | undefined)?.close();
+    await (coordinator as typeof coordinator | undefined)?.stop();
   });
 
   const book = (token: string | undefined, slot: string) =>

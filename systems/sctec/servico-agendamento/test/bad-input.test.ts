@@ -13,8 +13,9 @@ describe('every bad input gets a 4xx problem+json and writes nothing', () => {
     token = (await sctec.scientist()).token;
   });
   after(async () => {
-    await sctec.close();
-    await coordinator.stop();
+    // Even when set-up failed half-way, stop what did start, so the file does not hang.
+    await (sctec as Sctec | undefined)?.close();
+    await (coordinator as typeof coordinator | undefined)?.stop();
   });
 
   const counts = async () => {

@@ -20,7 +20,7 @@ describe('racing bookings through real HTTP', () => {
   before(async () => {
     coordinator = await startCoordinatorProcess();
   });
-  after(() => coordinator.stop());
+  after(() => (coordinator as typeof coordinator | undefined)?.stop());
 
   for (const engine of ENGINES) {
     describe(`on ${engine}`, () => {
@@ -30,7 +30,7 @@ describe('racing bookings through real HTTP', () => {
         sctec = await startScheduler({ engine, coordinatorUrl: coordinator.url });
         tokens = (await Promise.all(Array.from({ length: 50 }, (_, i) => sctec.scientist(`Cientista ${i}`)))).map((s) => s.token);
       });
-      after(() => sctec.close());
+      after(() => (sctec as Sctec | undefined)?.close());
 
       test('when 50 scientists race for one slot, then exactly one wins and the rest get 409', async () => {
         const slot = futureSlot(0);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { LockClient } from '@dslab/lock-client';
 import { call, countByStatus, freePort, race } from '@dslab/testing';
 import { futureSlot, startCoordinatorProcess, startScheduler } from '../../test/harness.js';
 import { checkSchedulerInvariants } from '../../test/invariants.js';
@@ -17,7 +18,7 @@ describe('exclusion in depth: each layer alone keeps one active booking per slot
   before(async () => {
     coordinator = await startCoordinatorProcess();
   });
-  after(() => coordinator.stop());
+  after(() => (coordinator as typeof coordinator | undefined)?.stop());
 
   const layers = [
     { name: 'the coordinator lock alone', unsafe: { skipFence: true, skipUnique: true } },
@@ -37,6 +38,30 @@ describe('exclusion in depth: each layer alone keeps one active booking per slot
         }
       });
     }
+  }
+
+  for (const engine of ['sqlite', 'postgres'] as const) {
+    test(`on ${engine}, when the lock fails to exclude (every lease already expired), then the fence alone lets exactly one win`, async () => {
+      // A coordinator whose every lease has expired: it grants every request, each with a newer
+      // token, as happens to holders paused past their lease. Only the fence stands.
+      let next = 0;
+      const leakyLocks: LockClient = {
+        lock: ({ recurso }) => Promise.resolve({ granted: true, recurso, token: ++next, ttlRestanteMs: 0, validUntilMono: 0 }),
+        unlock: () => Promise.resolve('not-holder'),
+        close: () => Promise.resolve(),
+      };
+      const sctec = await startScheduler({ engine, coordinatorUrl: coordinator.url, locks: leakyLocks, unsafe: { skipUnique: true, delayBeforeSaveMs: 30 } });
+      try {
+        const tokens = (await Promise.all(Array.from({ length: 20 }, () => sctec.scientist()))).map((s) => s.token);
+        const responses = await race<{ code?: string }>(sctec.url, requestsFor(tokens, futureSlot(1)));
+        assert.deepEqual(countByStatus(responses), { 201: 1, 409: 19 });
+        const codes = new Set(responses.filter((r) => r.status === 409).map((r) => r.body.code));
+        assert.ok([...codes].every((c) => c === 'stale-token' || c === 'slot-taken'), [...codes].join(','));
+        assert.deepEqual((await checkSchedulerInvariants(sctec.database.db)).violations, []);
+      } finally {
+        await sctec.close();
+      }
+    });
   }
 
   test('with every layer off, the same race double-books (so the checker and the race are real)', async () => {

@@ -14,8 +14,9 @@ describe('a client that only follows links', () => {
     sctec = await startScheduler({ engine: 'sqlite', coordinatorUrl: coordinator.url });
   });
   after(async () => {
-    await sctec.close();
-    await coordinator.stop();
+    // Even when set-up failed half-way, stop what did start, so the file does not hang.
+    await (sctec as Sctec | undefined)?.close();
+    await (coordinator as typeof coordinator | undefined)?.stop();
   });
 
   const follow = (link: Link | undefined, options: { token?: string; body?: unknown } = {}) => {

@@ -11,8 +11,9 @@ describe('Idempotency-Key on POST /agendamentos', () => {
     sctec = await startScheduler({ engine: 'postgres', coordinatorUrl: coordinator.url });
   });
   after(async () => {
-    await sctec.close();
-    await coordinator.stop();
+    // Even when set-up failed half-way, stop what did start, so the file does not hang.
+    await (sctec as Sctec | undefined)?.close();
+    await (coordinator as typeof coordinator | undefined)?.stop();
   });
 
   test('when a booking is retried with the same key, then the original 201 is returned and one booking exists', async () => {

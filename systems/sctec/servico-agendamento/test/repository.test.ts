@@ -14,10 +14,10 @@ for (const engine of ENGINES) {
   describe(`scheduler repository on ${engine}`, () => {
     const setup = async () => {
       const database = await createTestDatabase<SchedulerTables>(engine, 'repo');
-      await migrate(database.db, schedulerMigrations(database.engine));
+      await migrate(database, schedulerMigrations(database.engine));
       const store = createSchedulerStore(database.db);
-      await store.ensureTelescope({ id: 'Hubble-Acad', nome: 'Hubble', descricao: null, criado_em: '2030-01-01T00:00:00.000Z' });
-      const scientist = await store.insertScientist({ nome: 'Marie', email: 'marie@x.org', senha_hash: 'h', instituicao: null, papel: 'cientista', criado_em: '2030-01-01T00:00:00.000Z' });
+      await store.ensureTelescope({ id: 'Hubble-Acad', nome: 'Hubble', descricao: null, criado_em_utc: '2030-01-01T00:00:00.000Z' });
+      const scientist = await store.insertScientist({ nome: 'Marie', email: 'marie@x.org', senha_hash: 'h', instituicao: null, papel: 'cientista', criado_em_utc: '2030-01-01T00:00:00.000Z' });
       const book = (start: number, slots: number) =>
         store.transaction(async (trx) => {
           const row = await store.insertBooking(trx, {
@@ -46,7 +46,7 @@ for (const engine of ENGINES) {
       const { database, store } = await setup();
       try {
         await assert.rejects(
-          store.insertScientist({ nome: 'X', email: 'marie@x.org', senha_hash: 'h', instituicao: null, papel: 'cientista', criado_em: 'x' }),
+          store.insertScientist({ nome: 'X', email: 'marie@x.org', senha_hash: 'h', instituicao: null, papel: 'cientista', criado_em_utc: 'x' }),
           (error: { code?: string }) => error.code === 'email-taken',
         );
       } finally {

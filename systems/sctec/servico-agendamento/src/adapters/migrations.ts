@@ -18,14 +18,14 @@ export function schedulerMigrations(engine: Engine): Record<string, Migration> {
           .addColumn('senha_hash', 'text', (c) => c.notNull())
           .addColumn('instituicao', 'text')
           .addColumn('papel', 'text', (c) => c.notNull().check(sql`papel IN ('cientista', 'admin')`))
-          .addColumn('criado_em', 'text', (c) => c.notNull())
+          .addColumn('criado_em_utc', 'text', (c) => c.notNull())
           .execute();
         await db.schema
           .createTable('telescopios')
           .addColumn('id', 'text', (c) => c.primaryKey())
           .addColumn('nome', 'text', (c) => c.notNull())
           .addColumn('descricao', 'text')
-          .addColumn('criado_em', 'text', (c) => c.notNull())
+          .addColumn('criado_em_utc', 'text', (c) => c.notNull())
           .execute();
         await id(db, 'agendamentos')
           .addColumn('telescopio_id', 'text', (c) => c.notNull().references('telescopios.id'))

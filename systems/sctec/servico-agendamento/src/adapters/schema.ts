@@ -10,13 +10,13 @@ export interface SchedulerTables extends AuditTables {
     senha_hash: string;
     instituicao: string | null;
     papel: 'cientista' | 'admin';
-    criado_em: string;
+    criado_em_utc: string;
   };
   telescopios: {
     id: string;
     nome: string;
     descricao: string | null;
-    criado_em: string;
+    criado_em_utc: string;
   };
   agendamentos: {
     id: Generated<number>;

@@ -145,6 +145,13 @@ export function createSchedulerStore(db: Kysely<SchedulerTables>) {
     async dropSlotUniqueIndex(): Promise<void> {
       await sql`DROP INDEX IF EXISTS agendamento_slots_um_ativo_por_slot`.execute(db);
     },
+    /**
+     * Puts the last-line index back after a demo run dropped it. Fails (and so stops the
+     * start-up) if the data already holds double bookings: they must be resolved first.
+     */
+    async ensureSlotUniqueIndex(): Promise<void> {
+      await sql`CREATE UNIQUE INDEX IF NOT EXISTS agendamento_slots_um_ativo_por_slot ON agendamento_slots (telescopio_id, slot_inicio_ms) WHERE ativo = 1`.execute(db);
+    },
   };
 }
 

@@ -43,7 +43,12 @@ export interface BookingRequest {
   incertezaMs?: number | undefined;
   log: Logger;
   traceId: string;
+  /** Server time the request arrived (defaults to now). */
+  receivedAt?: number;
 }
+
+/** A click time further than this from the server's clock is not evidence of anything. */
+const MAX_CLICK_SKEW_MS = 86_400_000;
 
 interface HeldLock {
   recurso: string;
@@ -101,10 +106,10 @@ export function createBookingService(deps: BookingServiceDeps) {
   return {
     async book(request: BookingRequest): Promise<{ booking: BookingRow; audit: AuditRecord }> {
       const { log } = request;
-      const receivedAt = clock.now();
+      const receivedAt = request.receivedAt ?? clock.now();
       const plan = planBooking({ inicio: request.inicio, fim: request.fim, now: receivedAt });
       if (!plan.ok) {
-        throw new AppError('validation-failed', plan.errors.map((e) => `${e.field}: ${e.reason}`).join('; '), {
+        throw new AppError('validation-failed', plan.errors.map((e) => e.reason).join('; '), {
           extensions: { errors: plan.errors.map((e) => ({ field: `body.${e.field}`, message: e.reason })) },
         });
       }
@@ -116,6 +121,10 @@ export function createBookingService(deps: BookingServiceDeps) {
             extensions: { errors: [{ field: 'body.horario_clique_utc', message: click.reason }] },
           });
         }
+        if (Math.abs(click.ms - receivedAt) > MAX_CLICK_SKEW_MS) {
+          const reason = `horario_clique_utc ${request.clique} is more than 24 h away from the server's time; synchronise with GET /time`;
+          throw new AppError('validation-failed', reason, { extensions: { errors: [{ field: 'body.horario_clique_utc', message: reason }] } });
+        }
         clickUtc = formatUtc(click.ms);
       }
       const telescope = await store.findTelescope(request.telescopioId);
@@ -125,9 +134,9 @@ export function createBookingService(deps: BookingServiceDeps) {
       const resources = plan.slots.map((slot) => resourceName(telescope.id, slot));
 
       const held = unsafe.skipLock ? [] : await acquireAll(resources, log, request.traceId);
-      try {
+      const refuseConflicts = async (reader: Parameters<typeof store.findActiveConflicts>[2]) => {
         log.info('Iniciando verificação de conflito no BD');
-        const conflicts = await store.findActiveConflicts(telescope.id, plan.slots);
+        const conflicts = await store.findActiveConflicts(telescope.id, plan.slots, reader);
         if (conflicts.length > 0) {
           log.info('Conflito encontrado no BD, agendamento recusado');
           const taken = conflicts.map((c) => resourceName(telescope.id, c.slot_inicio_ms));
@@ -135,10 +144,26 @@ export function createBookingService(deps: BookingServiceDeps) {
             extensions: { recursos: taken, agendamentos: [...new Set(conflicts.map((c) => c.agendamento_id))] },
           });
         }
-        if (unsafe.delayBeforeSaveMs > 0) await new Promise((resolve) => setTimeout(resolve, unsafe.delayBeforeSaveMs));
-        log.info('Salvando novo agendamento no BD');
+      };
+      const pause = () => (unsafe.delayBeforeSaveMs > 0 ? new Promise((resolve) => setTimeout(resolve, unsafe.delayBeforeSaveMs)) : undefined);
+      try {
+        // Without coordination (the seed's delivery 2), the check is a separate read before the
+        // write: the naive check-then-act whose race the demo shows.
+        if (unsafe.skipLock) {
+          await refuseConflicts(undefined);
+          await pause();
+        } else {
+          await pause();
+        }
         const result = await store.transaction(async (trx) => {
-          if (!unsafe.skipFence) await checkFences(trx, held);
+          // With the lock held: fence first, then the conflict check in the same transaction.
+          // The fence row's lock orders this transaction after any newer holder's, so a
+          // holder whose lease expired meanwhile either is refused here or sees the newer booking.
+          if (!unsafe.skipLock) {
+            if (!unsafe.skipFence) await checkFences(trx, held, log);
+            await refuseConflicts(trx);
+          }
+          log.info('Salvando novo agendamento no BD');
           const now = clock.now();
           const booking = await store.insertBooking(trx, {
             telescopio_id: telescope.id,
@@ -229,9 +254,10 @@ export function createBookingService(deps: BookingServiceDeps) {
     },
   };
 
-  async function checkFences(trx: Trx, held: HeldLock[]): Promise<void> {
+  async function checkFences(trx: Trx, held: HeldLock[], log: Logger): Promise<void> {
     for (const lock of held) {
       if (!(await store.advanceFence(trx, lock.recurso, lock.token))) {
+        log.warn(`Token de lock obsoleto (${lock.token}) para o recurso ${lock.recurso}; agendamento recusado`);
         throw new AppError('stale-token', `The lock on ${lock.recurso} was lost before the write (a newer holder exists); nothing was saved`, {
           extensions: { recurso: lock.recurso },
         });

@@ -3,6 +3,7 @@
  * names the first broken entry. Uses the same settings as the service (DATA_DIR or
  * DATABASE_URL/DATABASE_SCHEMA). Exit code 0 = intact, 1 = broken, 2 = could not read.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAuditLog, describeBreak } from '@dslab/audit-log';
 import { env, loadConfigOrExit } from '@dslab/config';
@@ -19,10 +20,16 @@ const { config } = loadConfigOrExit(
   'audit-verify',
 );
 
+const sqliteFile = join(config.DATA_DIR, 'sctec.db');
+if (config.DATABASE_URL === undefined && !existsSync(sqliteFile)) {
+  process.stderr.write(`Nenhum banco em ${sqliteFile}: confira DATA_DIR (ou defina DATABASE_URL)\n`);
+  process.exit(2);
+}
+
 try {
   const database = await openDatabase<SchedulerTables>(
     config.DATABASE_URL === undefined
-      ? { engine: 'sqlite', file: join(config.DATA_DIR, 'sctec.db') }
+      ? { engine: 'sqlite', file: sqliteFile }
       : { engine: 'postgres', url: config.DATABASE_URL, ...(config.DATABASE_SCHEMA === undefined ? {} : { schema: config.DATABASE_SCHEMA }) },
   );
   const audit = createAuditLog({ db: database.db, service: 'servico-agendamento', logger: createLogger({ service: 'audit-verify', console: false }) });

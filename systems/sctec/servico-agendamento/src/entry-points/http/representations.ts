@@ -36,7 +36,7 @@ export const ScientistSchema = Type.Object({
   email: Type.Optional(Type.String({ description: 'shown only to the scientist and to admins' })),
   instituicao: Type.Union([Type.String(), Type.Null()]),
   papel: Type.String(),
-  criado_em: Type.String(),
+  criado_em_utc: Type.String(),
   _links: LinksSchema,
 });
 
@@ -82,7 +82,7 @@ export function scientistView(row: ScientistRow, principal: Principal | undefine
     ...(mayseeEmail ? { email: row.email } : {}),
     instituicao: row.instituicao,
     papel: row.papel,
-    criado_em: row.criado_em,
+    criado_em_utc: row.criado_em_utc,
     _links: {
       self: { href: scientistHref(row.id) },
       agendamentos: { href: `/agendamentos?cientista_id=${row.id}` },

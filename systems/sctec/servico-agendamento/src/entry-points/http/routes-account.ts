@@ -6,7 +6,7 @@ import type { SchedulerStore } from '../../adapters/store.js';
 import type { TokenService } from '../../adapters/tokens.js';
 import { formatUtc } from '../../domain/time.js';
 import { validateEmail, validateName, validatePassword } from '../../domain/validation.js';
-import { requirePrincipal } from './auth.js';
+import { optionalPrincipal, requirePrincipal } from './auth.js';
 import { ScientistSchema, scientistView } from './representations.js';
 
 export interface AccountDeps {
@@ -64,7 +64,7 @@ export function registerAccountRoutes(app: HttpApp, deps: AccountDeps): void {
         senha_hash: await hashPassword(senha.value),
         instituicao: instituicao === undefined || instituicao === '' ? null : instituicao,
         papel: 'cientista',
-        criado_em: formatUtc(deps.now()),
+        criado_em_utc: formatUtc(deps.now()),
       });
       request.appLog.info(`Cientista registrado (ID: ${row.id})`);
       const principal = { id: row.id, papel: row.papel, email: row.email };
@@ -79,14 +79,15 @@ export function registerAccountRoutes(app: HttpApp, deps: AccountDeps): void {
     '/cientistas/:id',
     {
       schema: {
-        summary: 'One scientist (e-mail only for the scientist and admins)',
+        summary: 'One scientist (public profile; e-mail only for the scientist and admins)',
         tags: ['cientistas'],
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
         response: { 200: ScientistSchema, ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => {
-      const principal = await requirePrincipal(request, tokens);
+      // Bookings are public and link to their scientist, so the profile is public too.
+      const principal = await optionalPrincipal(request, tokens);
       const row = await store.findScientist(request.params.id);
       if (row === undefined) throw new AppError('not-found', `Scientist ${request.params.id} does not exist`);
       return scientistView(row, principal);

@@ -75,6 +75,7 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
       },
     },
     async (request, reply) => {
+      const receivedAt = deps.now();
       request.appLog.info('Requisição recebida para POST /agendamentos');
       const principal = await requirePrincipal(request, tokens);
       const key = request.headers['idempotency-key'];
@@ -103,6 +104,7 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
           incertezaMs: request.body.incerteza_ms,
           log: request.appLog,
           traceId: request.traceId,
+          receivedAt,
         });
         const body = bookingView(booking, principal, deps.now());
         const location = `/agendamentos/${booking.id}`;
