@@ -9,15 +9,25 @@ export default defineConfig(
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       // node:test's test()/describe() return promises the runner tracks itself.
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', name: ['test', 'it', 'describe', 'suite'], package: 'node:test' }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', name: ['test', 'it', 'describe', 'suite'], package: 'node:test' },
+          ],
+        },
       ],
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-confusing-void-expression': 'off',
       // Fastify handlers are async by convention even when they do not await.
@@ -35,12 +45,23 @@ export default defineConfig(
         {
           patterns: [
             { group: ['node:*', 'fs', 'net', 'http', 'crypto'], message: 'domain code does no I/O' },
-            { group: ['fastify*', 'kysely*', 'better-sqlite3', 'pg', 'undici', 'pino*', 'ioredis', 'amqplib'], message: 'domain code does no I/O' },
-            { group: ['**/adapters/**', '**/entry-points/**'], message: 'domain code depends on nothing outward' },
+            {
+              group: ['fastify*', 'kysely*', 'better-sqlite3', 'pg', 'undici', 'pino*', 'ioredis', 'amqplib'],
+              message: 'domain code does no I/O',
+            },
+            {
+              group: ['**/adapters/**', '**/entry-points/**'],
+              message: 'domain code depends on nothing outward',
+            },
           ],
         },
       ],
-      'no-restricted-globals': ['error', { name: 'Date', message: 'inject a Clock' }, { name: 'fetch', message: 'domain code does no I/O' }, { name: 'process', message: 'domain code does no I/O' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'Date', message: 'inject a Clock' },
+        { name: 'fetch', message: 'domain code does no I/O' },
+        { name: 'process', message: 'domain code does no I/O' },
+      ],
     },
   },
 );

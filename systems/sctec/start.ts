@@ -12,7 +12,10 @@ const schedulerPort = process.env.SCHEDULER_PORT ?? '5000';
 const dataDir = process.env.DATA_DIR ?? './data';
 
 function start(name: string, entry: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', here(entry)], { stdio: 'inherit', env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, ['--import', 'tsx', here(entry)], {
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       process.stderr.write(`${name} saiu (${signal ?? String(code)}); encerrando o SCTEC\n`);
@@ -29,12 +32,19 @@ function stop(code: number): void {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   const timer = setTimeout(() => process.exit(code), 12_000);
   timer.unref();
-  Promise.all(children.filter((c) => c.exitCode === null).map((c) => new Promise((resolve) => c.once('exit', resolve))))
+  Promise.all(
+    children.filter((c) => c.exitCode === null).map((c) => new Promise((resolve) => c.once('exit', resolve))),
+  )
     .then(() => process.exit(code))
     .catch(() => process.exit(1));
 }
 
-children.push(start('servico-coordenador', './servico-coordenador/src/main.ts', { COORDINATOR_PORT: coordinatorPort, DATA_DIR: `${dataDir}/coordenador` }));
+children.push(
+  start('servico-coordenador', './servico-coordenador/src/main.ts', {
+    COORDINATOR_PORT: coordinatorPort,
+    DATA_DIR: `${dataDir}/coordenador`,
+  }),
+);
 children.push(
   start('servico-agendamento', './servico-agendamento/src/main.ts', {
     SCHEDULER_PORT: schedulerPort,

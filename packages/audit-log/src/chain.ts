@@ -45,7 +45,12 @@ export function createChainVerifier() {
         return;
       }
       if (record.prev_hash !== prevHash) {
-        broken = { seq: record.seq, reason: 'prev-hash-mismatch', expected: prevHash, found: record.prev_hash };
+        broken = {
+          seq: record.seq,
+          reason: 'prev-hash-mismatch',
+          expected: prevHash,
+          found: record.prev_hash,
+        };
         return;
       }
       const recomputed = hashRecord(record);

@@ -8,7 +8,10 @@ import { GENESIS_HASH } from './chain.js';
 import { auditMigration, createAuditLog, type AuditTables } from './store.js';
 
 test('canonical JSON sorts keys at every depth and has no spaces', () => {
-  assert.equal(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: 'x' } }), '{"a":{"c":"x","d":[1,{"y":2,"z":1}]},"b":1}');
+  assert.equal(
+    canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: 'x' } }),
+    '{"a":{"c":"x","d":[1,{"y":2,"z":1}]},"b":1}',
+  );
 });
 
 for (const engine of ENGINES) {
@@ -31,10 +34,15 @@ for (const engine of ENGINES) {
       const { database, audit, lines } = await setup();
       try {
         const records = await Promise.all(
-          Array.from({ length: 40 }, (_, i) => database.db.transaction().execute((trx) => audit.append(trx, event(i)))),
+          Array.from({ length: 40 }, (_, i) =>
+            database.db.transaction().execute((trx) => audit.append(trx, event(i))),
+          ),
         );
         audit.publish(records);
-        assert.deepEqual(records.map((r) => r.seq).sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i + 1));
+        assert.deepEqual(
+          records.map((r) => r.seq).sort((a, b) => a - b),
+          Array.from({ length: 40 }, (_, i) => i + 1),
+        );
         const result = await audit.verify();
         assert.deepEqual(result.ok && result.count, 40);
         assert.equal((await audit.list({ limit: 1 }))[0]?.prev_hash, GENESIS_HASH);
@@ -56,7 +64,13 @@ for (const engine of ENGINES) {
         );
         await database.db.transaction().execute((trx) => audit.append(trx, event(3)));
         const all = await audit.list({});
-        assert.deepEqual(all.map((r) => [r.seq, r.details.agendamento_id]), [[1, 1], [2, 3]]);
+        assert.deepEqual(
+          all.map((r) => [r.seq, r.details.agendamento_id]),
+          [
+            [1, 1],
+            [2, 3],
+          ],
+        );
         assert.equal((await audit.verify()).ok, true);
       } finally {
         await database.dispose();
@@ -77,13 +91,16 @@ for (const engine of ENGINES) {
     test('when an entry is edited behind the application, then verify names that entry', async () => {
       const { database, audit } = await setup();
       try {
-        for (let i = 1; i <= 5; i++) await database.db.transaction().execute((trx) => audit.append(trx, event(i)));
+        for (let i = 1; i <= 5; i++)
+          await database.db.transaction().execute((trx) => audit.append(trx, event(i)));
         if (engine === 'sqlite') {
           await sql`DROP TRIGGER audit_log_no_update`.execute(database.db);
         } else {
           await sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change`.execute(database.db);
         }
-        await sql`UPDATE audit_log SET details = ${JSON.stringify({ agendamento_id: 99 })} WHERE seq = 3`.execute(database.db);
+        await sql`UPDATE audit_log SET details = ${JSON.stringify({ agendamento_id: 99 })} WHERE seq = 3`.execute(
+          database.db,
+        );
         const result = await audit.verify();
         assert.equal(result.ok, false);
         assert.deepEqual([result.firstBroken.seq, result.firstBroken.reason], [3, 'hash-mismatch']);

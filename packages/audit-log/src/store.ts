@@ -1,6 +1,12 @@
 import type { Logger } from '@dslab/logging';
 import { sql, type Kysely, type Migration, type Transaction } from 'kysely';
-import { createChainVerifier, GENESIS_HASH, hashRecord, type AuditRecord, type VerifyResult } from './chain.js';
+import {
+  createChainVerifier,
+  GENESIS_HASH,
+  hashRecord,
+  type AuditRecord,
+  type VerifyResult,
+} from './chain.js';
 
 /** Tables this package owns; a service's DB type includes them. */
 export interface AuditTables {
@@ -46,11 +52,19 @@ export function auditMigration(engine: 'sqlite' | 'postgres'): Migration {
         .execute();
       await sql`INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, ${GENESIS_HASH})`.execute(db);
       if (engine === 'sqlite') {
-        await sql`CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(db);
-        await sql`CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(db);
+        await sql`CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(
+          db,
+        );
+        await sql`CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(
+          db,
+        );
       } else {
-        await sql`CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$`.execute(db);
-        await sql`CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`.execute(db);
+        await sql`CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$`.execute(
+          db,
+        );
+        await sql`CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`.execute(
+          db,
+        );
       }
     },
   };
@@ -94,7 +108,11 @@ function toRecord(row: Row): AuditRecord {
   };
 }
 
-export function createAuditLog(options: { db: Kysely<AuditTables>; service: string; logger: Logger }): AuditLog {
+export function createAuditLog(options: {
+  db: Kysely<AuditTables>;
+  service: string;
+  logger: Logger;
+}): AuditLog {
   const { db, service, logger } = options;
   return {
     async append(trx, event) {
@@ -140,7 +158,13 @@ export function createAuditLog(options: { db: Kysely<AuditTables>; service: stri
       const page = 1000;
       let after = 0;
       for (;;) {
-        const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>', after).orderBy('seq').limit(page).execute();
+        const rows = await db
+          .selectFrom('audit_log')
+          .selectAll()
+          .where('seq', '>', after)
+          .orderBy('seq')
+          .limit(page)
+          .execute();
         for (const row of rows) verifier.push(toRecord(row));
         if (rows.length < page) break;
         after = rows[rows.length - 1]?.seq ?? after;

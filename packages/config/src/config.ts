@@ -18,7 +18,11 @@ function field<T>(
   description: string,
   parse: (raw: string) => Parsed<T>,
   fallback?: { value: T; devOnly: boolean },
-): Field<T> & { default(value: T): Field<T>; devDefault(value: T): Field<T>; optional(): Field<T | undefined> } {
+): Field<T> & {
+  default(value: T): Field<T>;
+  devDefault(value: T): Field<T>;
+  optional(): Field<T | undefined>;
+} {
   const base: Field<T> = { parse, fallback, description };
   return {
     ...base,
@@ -43,8 +47,10 @@ export const env = {
     field<number>(description, (raw) => {
       if (!/^-?\d+$/.test(raw.trim())) return { ok: false, message: `must be an integer, got "${raw}"` };
       const value = Number(raw);
-      if (opts.min !== undefined && value < opts.min) return { ok: false, message: `must be ≥ ${opts.min}, got ${value}` };
-      if (opts.max !== undefined && value > opts.max) return { ok: false, message: `must be ≤ ${opts.max}, got ${value}` };
+      if (opts.min !== undefined && value < opts.min)
+        return { ok: false, message: `must be ≥ ${opts.min}, got ${value}` };
+      if (opts.max !== undefined && value > opts.max)
+        return { ok: false, message: `must be ≤ ${opts.max}, got ${value}` };
       return { ok: true, value };
     }),
   port: (description: string) =>
@@ -83,7 +89,9 @@ export const env = {
 };
 
 export type ConfigSchema = Record<string, Field<unknown>>;
-export type ConfigOf<S extends ConfigSchema> = { readonly [K in keyof S]: S[K] extends Field<infer T> ? T : never };
+export type ConfigOf<S extends ConfigSchema> = {
+  readonly [K in keyof S]: S[K] extends Field<infer T> ? T : never;
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -114,7 +122,9 @@ export function parseConfig<S extends ConfigSchema>(
       } else {
         out[key] = spec.fallback.value;
         if (spec.fallback.devOnly) {
-          notes.push(`${key} is not set: using a DEVELOPMENT-ONLY default (${spec.description}); set it in production`);
+          notes.push(
+            `${key} is not set: using a DEVELOPMENT-ONLY default (${spec.description}); set it in production`,
+          );
         }
       }
       continue;

@@ -71,7 +71,10 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
 }
 
 /** Runs in-code migrations in name order; safe when several processes start at once. */
-export async function migrate<DB>(database: Database<DB>, migrations: Record<string, Migration>): Promise<void> {
+export async function migrate<DB>(
+  database: Database<DB>,
+  migrations: Record<string, Migration>,
+): Promise<void> {
   const migrator = new Migrator({
     db: database.db as Kysely<unknown>,
     provider: { getMigrations: () => Promise.resolve(migrations) },

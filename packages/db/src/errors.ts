@@ -30,13 +30,26 @@ export function violatedConstraint(error: unknown): string {
   return typeof e?.message === 'string' ? e.message : '';
 }
 
-const connectionCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003']);
+const connectionCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+  '57P01',
+  '57P03',
+  '08006',
+  '08001',
+  '08003',
+]);
 
 /** Translates an infrastructure failure into the catalog where it enters; keeps the original as cause. */
 export function translateDatabaseError(error: unknown): unknown {
   const code = (error as DriverError | null)?.code;
   if (typeof code === 'string' && connectionCodes.has(code)) {
-    return new AppError('unavailable', 'The database is not reachable right now; try again shortly', { cause: error });
+    return new AppError('unavailable', 'The database is not reachable right now; try again shortly', {
+      cause: error,
+    });
   }
   return error;
 }

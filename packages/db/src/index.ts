@@ -1,4 +1,12 @@
-export { dropSchema, migrate, openDatabase, sql, type Database, type Engine, type OpenDatabaseOptions } from './database.js';
+export {
+  dropSchema,
+  migrate,
+  openDatabase,
+  sql,
+  type Database,
+  type Engine,
+  type OpenDatabaseOptions,
+} from './database.js';
 export {
   isExclusionViolation,
   isRetryableTransactionError,

@@ -30,18 +30,30 @@ export interface ErrorKind {
 export const errorCatalog = {
   'validation-failed': { title: 'The request is not valid', status: 400, grpc: 'INVALID_ARGUMENT' },
   'malformed-json': { title: 'The request body is not valid JSON', status: 400, grpc: 'INVALID_ARGUMENT' },
-  'unauthenticated': { title: 'Authentication is required', status: 401, grpc: 'UNAUTHENTICATED' },
+  unauthenticated: { title: 'Authentication is required', status: 401, grpc: 'UNAUTHENTICATED' },
   'invalid-credentials': { title: 'E-mail or password is wrong', status: 401, grpc: 'UNAUTHENTICATED' },
-  'forbidden': { title: 'You may not do this', status: 403, grpc: 'PERMISSION_DENIED' },
+  forbidden: { title: 'You may not do this', status: 403, grpc: 'PERMISSION_DENIED' },
   'not-found': { title: 'The resource does not exist', status: 404, grpc: 'NOT_FOUND' },
-  'method-not-allowed': { title: 'The method is not allowed on this resource', status: 405, grpc: 'UNIMPLEMENTED' },
+  'method-not-allowed': {
+    title: 'The method is not allowed on this resource',
+    status: 405,
+    grpc: 'UNIMPLEMENTED',
+  },
   'not-acceptable': { title: 'No acceptable representation', status: 406, grpc: 'INVALID_ARGUMENT' },
-  'conflict': { title: 'The request conflicts with the current state', status: 409, grpc: 'ABORTED' },
+  conflict: { title: 'The request conflicts with the current state', status: 409, grpc: 'ABORTED' },
   'slot-taken': { title: 'The slot is already booked', status: 409, grpc: 'ALREADY_EXISTS' },
   'resource-locked': { title: 'The resource is locked by someone else', status: 409, grpc: 'ABORTED' },
-  'stale-token': { title: 'The lock token is not the current holder', status: 409, grpc: 'FAILED_PRECONDITION' },
+  'stale-token': {
+    title: 'The lock token is not the current holder',
+    status: 409,
+    grpc: 'FAILED_PRECONDITION',
+  },
   'email-taken': { title: 'The e-mail is already registered', status: 409, grpc: 'ALREADY_EXISTS' },
-  'already-cancelled': { title: 'The booking is already cancelled', status: 409, grpc: 'FAILED_PRECONDITION' },
+  'already-cancelled': {
+    title: 'The booking is already cancelled',
+    status: 409,
+    grpc: 'FAILED_PRECONDITION',
+  },
   'idempotency-key-reused': {
     title: 'The Idempotency-Key was used for a different request',
     status: 422,
@@ -55,9 +67,13 @@ export const errorCatalog = {
   'payload-too-large': { title: 'The request body is too large', status: 413, grpc: 'RESOURCE_EXHAUSTED' },
   'unsupported-media-type': { title: 'The request body must be JSON', status: 415, grpc: 'INVALID_ARGUMENT' },
   'rate-limited': { title: 'Too many requests', status: 429, grpc: 'RESOURCE_EXHAUSTED' },
-  'internal': { title: 'Internal error', status: 500, grpc: 'INTERNAL' },
-  'unavailable': { title: 'A service this request needs is unavailable', status: 503, grpc: 'UNAVAILABLE' },
-  'timeout': { title: 'A service this request needs did not answer in time', status: 504, grpc: 'DEADLINE_EXCEEDED' },
+  internal: { title: 'Internal error', status: 500, grpc: 'INTERNAL' },
+  unavailable: { title: 'A service this request needs is unavailable', status: 503, grpc: 'UNAVAILABLE' },
+  timeout: {
+    title: 'A service this request needs did not answer in time',
+    status: 504,
+    grpc: 'DEADLINE_EXCEEDED',
+  },
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -11,15 +11,32 @@ describe('http-kit app', () => {
 
   before(async () => {
     const logger = createLogger({ service: 'svc', console: false, onLine: (l) => lines.push(l) });
-    app = await createHttpApp({ service: 'svc', logger, title: 'Test', bodyLimit: 1024, rateLimitPerMinute: 0 });
+    app = await createHttpApp({
+      service: 'svc',
+      logger,
+      title: 'Test',
+      bodyLimit: 1024,
+      rateLimitPerMinute: 0,
+    });
     app.post(
       '/things',
-      { schema: { body: Type.Object({ n: Type.Integer({ minimum: 1 }), s: Type.String() }, { additionalProperties: false }) } },
+      {
+        schema: {
+          body: Type.Object(
+            { n: Type.Integer({ minimum: 1 }), s: Type.String() },
+            { additionalProperties: false },
+          ),
+        },
+      },
       async (request, reply) => reply.code(201).send({ n: request.body.n }),
     );
     app.get(
       '/things',
-      { schema: { querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 10, default: 5 }) }) } },
+      {
+        schema: {
+          querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 10, default: 5 }) }),
+        },
+      },
       async (request) => ({ limit: request.query.limit }),
     );
     app.get('/conflict', async () => {
@@ -89,7 +106,15 @@ describe('http-kit app', () => {
     assert.equal(res.statusCode, 409);
     assert.deepEqual(
       { ...res.json<Record<string, unknown>>() },
-      { type: 'urn:dslab:problem:slot-taken', title: 'The slot is already booked', status: 409, detail: 'taken', code: 'slot-taken', instance: '/conflict', recurso: 'X' },
+      {
+        type: 'urn:dslab:problem:slot-taken',
+        title: 'The slot is already booked',
+        status: 409,
+        detail: 'taken',
+        code: 'slot-taken',
+        instance: '/conflict',
+        recurso: 'X',
+      },
     );
   });
 
@@ -143,7 +168,12 @@ test('when rate limiting is on, then the request over the limit gets 429 with Re
 
 test('when a health check fails, then /health answers 503 naming it', async () => {
   const logger = createLogger({ service: 'svc', console: false });
-  const app = await createHttpApp({ service: 'svc', logger, title: 'T', health: async () => ({ db: 'ok', coordinator: 'ECONNREFUSED' }) });
+  const app = await createHttpApp({
+    service: 'svc',
+    logger,
+    title: 'T',
+    health: async () => ({ db: 'ok', coordinator: 'ECONNREFUSED' }),
+  });
   const res = await app.inject('/health');
   assert.equal(res.statusCode, 503);
   assert.equal(res.json<{ checks: Record<string, string> }>().checks.coordinator, 'ECONNREFUSED');

@@ -70,7 +70,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     loggerInstance: options.logger.pino as unknown as FastifyBaseLogger,
     // The services log the seed's own lines; Fastify's per-request lines would only add noise.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'trace' }),
-    genReqId: (req) => parseTraceparent(req.headers.traceparent as string | undefined)?.traceId ?? newTraceId(),
+    genReqId: (req) =>
+      parseTraceparent(req.headers.traceparent as string | undefined)?.traceId ?? newTraceId(),
     bodyLimit: options.bodyLimit ?? 16 * 1024,
     trustProxy: options.trustProxy ?? false,
     // Longer than typical client idle timeouts, so pooled connections from other services are reused.
@@ -117,9 +118,13 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       max: perMinute,
       timeWindow: 60_000,
       errorResponseBuilder: (_request, context) =>
-        new AppError('rate-limited', `At most ${context.max} requests per minute; retry in ${context.after}`, {
-          headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
-        }),
+        new AppError(
+          'rate-limited',
+          `At most ${context.max} requests per minute; retry in ${context.after}`,
+          {
+            headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
+          },
+        ),
     });
   }
 
@@ -137,14 +142,12 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
 
   app.decorate('metrics', installMetrics(app, options.service));
 
-  app.get(
-    '/health',
-    { schema: { hide: true }, config: { rateLimit: false } },
-    async (_request, reply) => {
-      const checks = options.health ? await options.health() : {};
-      const healthy = Object.values(checks).every((v) => v === 'ok');
-      return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'unavailable', service: options.service, checks });
-    },
-  );
+  app.get('/health', { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) => {
+    const checks = options.health ? await options.health() : {};
+    const healthy = Object.values(checks).every((v) => v === 'ok');
+    return reply
+      .code(healthy ? 200 : 503)
+      .send({ status: healthy ? 'ok' : 'unavailable', service: options.service, checks });
+  });
   return app;
 }

@@ -29,17 +29,27 @@ export function toAppError(error: unknown): AppError {
     default:
       break;
   }
-  if (error instanceof SyntaxError || (fastifyError.statusCode === 400 && fastifyError.code?.startsWith('FST_ERR_CTP'))) {
+  if (
+    error instanceof SyntaxError ||
+    (fastifyError.statusCode === 400 && fastifyError.code?.startsWith('FST_ERR_CTP'))
+  ) {
     return new AppError('malformed-json', `The body is not valid JSON: ${fastifyError.message ?? ''}`.trim());
   }
   if (fastifyError.statusCode === 400 && fastifyError.message?.includes('prototype')) {
     return new AppError('validation-failed', fastifyError.message);
   }
-  if (fastifyError.statusCode === 413) return new AppError('payload-too-large', fastifyError.message ?? 'Too large');
-  if (fastifyError.statusCode === 415) return new AppError('unsupported-media-type', 'Send the body as application/json');
+  if (fastifyError.statusCode === 413)
+    return new AppError('payload-too-large', fastifyError.message ?? 'Too large');
+  if (fastifyError.statusCode === 415)
+    return new AppError('unsupported-media-type', 'Send the body as application/json');
   if (fastifyError.statusCode === 429) return new AppError('rate-limited', 'Too many requests; slow down');
-  if (fastifyError.statusCode === 503) return new AppError('unavailable', fastifyError.message ?? 'Unavailable');
-  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+  if (fastifyError.statusCode === 503)
+    return new AppError('unavailable', fastifyError.message ?? 'Unavailable');
+  if (
+    typeof fastifyError.statusCode === 'number' &&
+    fastifyError.statusCode >= 400 &&
+    fastifyError.statusCode < 500
+  ) {
     return new AppError('validation-failed', fastifyError.message ?? 'Bad request', { cause: error });
   }
   return new AppError('internal', 'An unexpected error occurred; it has been logged', { cause: error });
@@ -64,6 +74,10 @@ export function installProblemHandlers(app: FastifyInstance): void {
     return sendProblem(request, reply, appError);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, new AppError('not-found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+    sendProblem(
+      request,
+      reply,
+      new AppError('not-found', `No route for ${request.method} ${request.url.split('?')[0]}`),
+    ),
   );
 }

@@ -1,1 +1,7 @@
-export { createLockClient, type LockClient, type LockClientOptions, type LockGrantBody, type LockResult } from './lock-client.js';
+export {
+  createLockClient,
+  type LockClient,
+  type LockClientOptions,
+  type LockGrantBody,
+  type LockResult,
+} from './lock-client.js';

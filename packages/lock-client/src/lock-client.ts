@@ -79,7 +79,8 @@ export function createLockClient(options: LockClientOptions): LockClient {
       }
       return { status: response.statusCode, json: json as Record<string, unknown> | undefined };
     } catch (error) {
-      const timedOut = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
+      const timedOut =
+        error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
       throw new AppError(
         timedOut ? 'timeout' : 'unavailable',
         timedOut ? 'The lock coordinator did not answer in time' : 'The lock coordinator is unreachable',
@@ -99,9 +100,18 @@ export function createLockClient(options: LockClientOptions): LockClient {
   return {
     async lock({ recurso, ttlMs, esperaMs, traceId }) {
       const sentAt = performance.now();
-      const body = { recurso, ...(ttlMs === undefined ? {} : { ttl_ms: ttlMs }), ...(esperaMs === undefined ? {} : { espera_ms: esperaMs }) };
+      const body = {
+        recurso,
+        ...(ttlMs === undefined ? {} : { ttl_ms: ttlMs }),
+        ...(esperaMs === undefined ? {} : { espera_ms: esperaMs }),
+      };
       const { status, json } = await post('/lock', body, traceId, esperaMs ?? 0);
-      if (status === 200 && json !== undefined && typeof json.token === 'number' && typeof json.ttl_restante_ms === 'number') {
+      if (
+        status === 200 &&
+        json !== undefined &&
+        typeof json.token === 'number' &&
+        typeof json.ttl_restante_ms === 'number'
+      ) {
         return {
           granted: true,
           recurso,

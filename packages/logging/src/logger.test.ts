@@ -11,7 +11,12 @@ const SEED_LINE = /^(DEBUG|INFO|WARNING|ERROR|AUDIT):\d{4}-\d{2}-\d{2}T\d{2}:\d{
 test('when a message is logged, then console and app.log get the seed line format', () => {
   const dir = mkdtempSync(join(tmpdir(), 'log-'));
   const lines: string[] = [];
-  const log = createLogger({ service: 'servico-x', file: join(dir, 'app.log'), console: false, onLine: (l) => lines.push(l) });
+  const log = createLogger({
+    service: 'servico-x',
+    file: join(dir, 'app.log'),
+    console: false,
+    onLine: (l) => lines.push(l),
+  });
   log.info('Requisição recebida para POST /agendamentos');
   log.warn('cuidado');
   log.close();
@@ -20,13 +25,21 @@ test('when a message is logged, then console and app.log get the seed line forma
   assert.match(file[0] ?? '', SEED_LINE);
   assert.ok(file[0]?.endsWith(':servico-x:Requisição recebida para POST /agendamentos'));
   assert.ok(file[1]?.startsWith('WARNING:'));
-  assert.deepEqual(lines.map((l) => l.trimEnd()), file);
+  assert.deepEqual(
+    lines.map((l) => l.trimEnd()),
+    file,
+  );
 });
 
 test('when an audit record is written, then app.log holds it as one JSON object after the AUDIT prefix', () => {
   const dir = mkdtempSync(join(tmpdir(), 'log-'));
   const log = createLogger({ service: 'servico-x', file: join(dir, 'app.log'), console: false });
-  const record = { timestamp_utc: '2025-10-26T18:00:05.123Z', level: 'AUDIT', event_type: 'AGENDAMENTO_CRIADO', details: { a: 1 } };
+  const record = {
+    timestamp_utc: '2025-10-26T18:00:05.123Z',
+    level: 'AUDIT',
+    event_type: 'AGENDAMENTO_CRIADO',
+    details: { a: 1 },
+  };
   log.audit(record);
   // Read back immediately, without close(): the write must already be on disk.
   const line = readFileSync(join(dir, 'app.log'), 'utf8').trimEnd();
@@ -39,7 +52,9 @@ test('when an audit record is written, then app.log holds it as one JSON object 
 test('when a trace id is bound, then every line carries it, and secrets are redacted', () => {
   const lines: string[] = [];
   const log = createLogger({ service: 'servico-x', console: false, onLine: (l) => lines.push(l) });
-  log.withTrace('4bf92f3577b34da6a3ce929d0e0e4736').info('hello', { senha: 'hunter22', access_token: 'abc', ok: 1 });
+  log
+    .withTrace('4bf92f3577b34da6a3ce929d0e0e4736')
+    .info('hello', { senha: 'hunter22', access_token: 'abc', ok: 1 });
   assert.equal(lines.length, 1);
   assert.match(lines[0] ?? '', /\[trace=4bf92f3577b34da6a3ce929d0e0e4736\]/);
   assert.doesNotMatch(lines[0] ?? '', /hunter22|abc"/);
@@ -48,7 +63,12 @@ test('when a trace id is bound, then every line carries it, and secrets are reda
 
 test('when the json format is chosen, then each line is a parseable object with the service name', () => {
   const lines: string[] = [];
-  const log = createLogger({ service: 'servico-x', console: false, format: 'json', onLine: (l) => lines.push(l) });
+  const log = createLogger({
+    service: 'servico-x',
+    console: false,
+    format: 'json',
+    onLine: (l) => lines.push(l),
+  });
   log.error('boom', { code: 7 });
   const record = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
   assert.equal(record.service, 'servico-x');
@@ -66,11 +86,19 @@ test('when a traceparent is valid, then its trace id is used; when it is malform
 
 test('when the level hides info lines, then audit lines are still written', () => {
   const lines: string[] = [];
-  const log = createLogger({ service: 'servico-x', console: false, level: 'error', onLine: (l) => lines.push(l) });
+  const log = createLogger({
+    service: 'servico-x',
+    console: false,
+    level: 'error',
+    onLine: (l) => lines.push(l),
+  });
   log.info('hidden');
   log.withTrace('4bf92f3577b34da6a3ce929d0e0e4736').audit({ event_type: 'AGENDAMENTO_CRIADO' });
   assert.equal(lines.length, 1);
-  assert.match(lines[0] ?? '', /^AUDIT:.*:servico-x:\{"event_type":"AGENDAMENTO_CRIADO"\} \[trace=4bf92f3577b34da6a3ce929d0e0e4736\]\n$/);
+  assert.match(
+    lines[0] ?? '',
+    /^AUDIT:.*:servico-x:\{"event_type":"AGENDAMENTO_CRIADO"\} \[trace=4bf92f3577b34da6a3ce929d0e0e4736\]\n$/,
+  );
 });
 
 test('when a message carries line breaks, then it still takes exactly one line', () => {

@@ -116,7 +116,8 @@ function oneLine(text: string): string {
 /** An audit record as an AUDIT line, written whatever the log level (the trail is not debugging output). */
 function renderAudit(service: string, format: LogFormat, record: object, trace: string | undefined): string {
   const time = new Date().toISOString();
-  if (format === 'json') return `${JSON.stringify({ level: 'audit', time, service, ...(trace === undefined ? {} : { trace }), audit: record })}\n`;
+  if (format === 'json')
+    return `${JSON.stringify({ level: 'audit', time, service, ...(trace === undefined ? {} : { trace }), audit: record })}\n`;
   return `AUDIT:${time}:${service}:${JSON.stringify(record)}${trace === undefined ? '' : ` [trace=${trace}]`}\n`;
 }
 
@@ -144,7 +145,11 @@ export function createLogger(options: LoggerOptions): Logger {
   return wrap(root, sink, { service: options.service, format, trace: undefined });
 }
 
-function wrap(instance: PinoLogger<'audit'>, sink: Sink, context: { service: string; format: LogFormat; trace: string | undefined }): Logger {
+function wrap(
+  instance: PinoLogger<'audit'>,
+  sink: Sink,
+  context: { service: string; format: LogFormat; trace: string | undefined },
+): Logger {
   const log =
     (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) => {
       if (fields === undefined) instance[level](message);

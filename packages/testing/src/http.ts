@@ -7,14 +7,24 @@ export async function call<T = unknown>(
   method: string,
   path: string,
   options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string } = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: T; text: string }> {
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+  text: string;
+}> {
   const headers: Record<string, string> = { ...options.headers };
-  if (options.body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+  if (options.body !== undefined && headers['content-type'] === undefined)
+    headers['content-type'] = 'application/json';
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   const response = await request(new URL(path, baseUrl), {
     method: method as 'GET',
     headers,
-    ...(options.rawBody !== undefined ? { body: options.rawBody } : options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    ...(options.rawBody !== undefined
+      ? { body: options.rawBody }
+      : options.body === undefined
+        ? {}
+        : { body: JSON.stringify(options.body) }),
   });
   const text = await response.body.text();
   let body: unknown;

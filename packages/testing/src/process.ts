@@ -60,7 +60,8 @@ export async function spawnService(options: {
   const url = `http://127.0.0.1:${options.port}`;
   const deadline = performance.now() + (options.timeoutMs ?? 20_000);
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${options.entry} exited with ${child.exitCode} before becoming healthy:\n${text}`);
+    if (child.exitCode !== null)
+      throw new Error(`${options.entry} exited with ${child.exitCode} before becoming healthy:\n${text}`);
     try {
       const response = await request(`${url}/health`);
       await response.body.dump();

@@ -21,12 +21,17 @@ export interface RaceRequest {
  * connection opened first, then a single start releases them, so they truly race at the
  * server instead of trickling in one by one.
  */
-export async function race<T = unknown>(baseUrl: string, requests: RaceRequest[]): Promise<RaceResponse<T>[]> {
+export async function race<T = unknown>(
+  baseUrl: string,
+  requests: RaceRequest[],
+): Promise<RaceResponse<T>[]> {
   const agent = new Agent({ connections: requests.length, pipelining: 0, keepAliveTimeout: 10_000 });
   try {
     // Warm one connection per request so the race is not decided by TCP handshakes.
     await Promise.all(
-      requests.map(() => request(new URL('/health', baseUrl), { dispatcher: agent }).then((r) => r.body.dump())),
+      requests.map(() =>
+        request(new URL('/health', baseUrl), { dispatcher: agent }).then((r) => r.body.dump()),
+      ),
     );
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -46,7 +51,13 @@ export async function race<T = unknown>(baseUrl: string, requests: RaceRequest[]
       } catch {
         // not JSON: keep the text
       }
-      return { index, status: response.statusCode, headers: response.headers, body: body as T, elapsedMs: performance.now() - started };
+      return {
+        index,
+        status: response.statusCode,
+        headers: response.headers,
+        body: body as T,
+        elapsedMs: performance.now() - started,
+      };
     });
     release();
     return await Promise.all(inFlight);

@@ -7,7 +7,9 @@ interface Listenable {
 }
 
 /** Starts an app (built by buildApp, never listening by itself) on a free port of 127.0.0.1. */
-export async function startOnFreePort(app: Listenable): Promise<{ url: string; port: number; close: () => Promise<void> }> {
+export async function startOnFreePort(
+  app: Listenable,
+): Promise<{ url: string; port: number; close: () => Promise<void> }> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address() as AddressInfo;
   return {

@@ -5,12 +5,26 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { appLogLines, heading, raceOneSlot, rowsForSlot, scientists, slotTomorrow, startCoordinator, startScheduler, summarizeStatuses, throwawayDir } from './shared.js';
+import {
+  appLogLines,
+  heading,
+  raceOneSlot,
+  rowsForSlot,
+  scientists,
+  slotTomorrow,
+  startCoordinator,
+  startScheduler,
+  summarizeStatuses,
+  throwawayDir,
+} from './shared.js';
 
 const dataDir = throwawayDir('lock');
 const coordinatorDir = join(dataDir, 'coordenador');
 const coordinator = await startCoordinator(coordinatorDir);
-const scheduler = await startScheduler(dataDir, { COORDINATOR_URL: coordinator.url, DEMO_DELAY_BEFORE_SAVE_MS: '100' });
+const scheduler = await startScheduler(dataDir, {
+  COORDINATOR_URL: coordinator.url,
+  DEMO_DELAY_BEFORE_SAVE_MS: '100',
+});
 try {
   const tokens = await scientists(scheduler.url, 10, 'trava');
   const slot = slotTomorrow();
@@ -20,14 +34,19 @@ try {
   const rows = await rowsForSlot(dataDir, slot);
   const lines = appLogLines(dataDir);
   const audits = lines.filter((l) => l.startsWith('AUDIT:') && l.includes('AGENDAMENTO_CRIADO'));
-  const coordinatorLines = readFileSync(join(coordinatorDir, 'app.log'), 'utf8').split('\n').filter((l) => l.includes(recurso));
+  const coordinatorLines = readFileSync(join(coordinatorDir, 'app.log'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(recurso));
   const grants = coordinatorLines.filter((l) => l.includes(`Lock concedido para o recurso ${recurso}`));
   const denials = coordinatorLines.filter((l) => l.includes(`Recurso ${recurso} já em uso, negando lock`));
 
   heading('Respostas HTTP');
   process.stdout.write(`${summarizeStatuses(responses)}\n`);
   heading('Registros no BD');
-  for (const row of rows) process.stdout.write(`  agendamento ${row.id}: cientista ${row.cientista_id}, ${row.horario_inicio_utc}, ${row.status}\n`);
+  for (const row of rows)
+    process.stdout.write(
+      `  agendamento ${row.id}: cientista ${row.cientista_id}, ${row.horario_inicio_utc}, ${row.status}\n`,
+    );
   heading('servico-agendamento (app.log)');
   for (const line of lines.filter((l) => /lock|Lock|AUDIT|Salvando|Iniciando/.test(l)).slice(0, 16)) {
     process.stdout.write(`  ${line.length > 180 ? `${line.slice(0, 177)}...` : line}\n`);
@@ -37,7 +56,8 @@ try {
   heading('Resumo');
   const created = responses.filter((r) => r.status === 201).length;
   const conflicts = responses.filter((r) => r.status === 409).length;
-  const ok = created === 1 && conflicts === 9 && rows.length === 1 && audits.length === 1 && grants.length === 1;
+  const ok =
+    created === 1 && conflicts === 9 && rows.length === 1 && audits.length === 1 && grants.length === 1;
   process.stdout.write(
     `${created}× 201 Created e ${conflicts}× 409 Conflict; ${rows.length} registro no BD; ${audits.length} log de auditoria; ` +
       `coordenador: ${grants.length} lock concedido, ${denials.length} negados.\n` +

@@ -5,10 +5,25 @@
  * between check and save stands for real processing time; demo:lock uses the same delay.
  */
 import { rmSync } from 'node:fs';
-import { appLogLines, heading, raceOneSlot, rowsForSlot, scientists, slotTomorrow, startScheduler, summarizeStatuses, throwawayDir } from './shared.js';
+import {
+  appLogLines,
+  heading,
+  raceOneSlot,
+  rowsForSlot,
+  scientists,
+  slotTomorrow,
+  startScheduler,
+  summarizeStatuses,
+  throwawayDir,
+} from './shared.js';
 
 const dataDir = throwawayDir('race');
-const scheduler = await startScheduler(dataDir, { UNSAFE_SKIP_LOCK: 'true', UNSAFE_SKIP_FENCE: 'true', UNSAFE_SKIP_UNIQUE: 'true', DEMO_DELAY_BEFORE_SAVE_MS: '100' });
+const scheduler = await startScheduler(dataDir, {
+  UNSAFE_SKIP_LOCK: 'true',
+  UNSAFE_SKIP_FENCE: 'true',
+  UNSAFE_SKIP_UNIQUE: 'true',
+  DEMO_DELAY_BEFORE_SAVE_MS: '100',
+});
 try {
   const tokens = await scientists(scheduler.url, 10, 'corrida');
   const slot = slotTomorrow();
@@ -17,14 +32,20 @@ try {
   const rows = await rowsForSlot(dataDir, slot);
   const lines = appLogLines(dataDir);
   const audits = lines.filter((l) => l.startsWith('AUDIT:') && l.includes('AGENDAMENTO_CRIADO'));
-  const flow = lines.filter((l) => /Requisição recebida para POST|Iniciando verificação|Salvando novo|AUDIT:/.test(l));
+  const flow = lines.filter((l) =>
+    /Requisição recebida para POST|Iniciando verificação|Salvando novo|AUDIT:/.test(l),
+  );
 
   heading('Respostas HTTP');
   process.stdout.write(`${summarizeStatuses(responses)}\n`);
   heading(`Registros no BD para o horário ${slot}`);
-  for (const row of rows) process.stdout.write(`  agendamento ${row.id}: cientista ${row.cientista_id}, ${row.horario_inicio_utc}, ${row.status}\n`);
+  for (const row of rows)
+    process.stdout.write(
+      `  agendamento ${row.id}: cientista ${row.cientista_id}, ${row.horario_inicio_utc}, ${row.status}\n`,
+    );
   heading('app.log: logs entrelaçados (primeiras 24 linhas do fluxo)');
-  for (const line of flow.slice(0, 24)) process.stdout.write(`  ${line.length > 180 ? `${line.slice(0, 177)}...` : line}\n`);
+  for (const line of flow.slice(0, 24))
+    process.stdout.write(`  ${line.length > 180 ? `${line.slice(0, 177)}...` : line}\n`);
   heading('Resumo');
   const created = responses.filter((r) => r.status === 201).length;
   process.stdout.write(

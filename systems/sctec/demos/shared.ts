@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '@dslab/db';
-import { call, countByStatus, freePort, race, spawnService, type RaceResponse, type ServiceProcess } from '@dslab/testing';
+import {
+  call,
+  countByStatus,
+  freePort,
+  race,
+  spawnService,
+  type RaceResponse,
+  type ServiceProcess,
+} from '@dslab/testing';
 import type { SchedulerTables } from '../servico-agendamento/src/index.js';
 
 export const entries = {
@@ -18,12 +26,29 @@ export function throwawayDir(name: string): string {
 
 export async function startScheduler(dataDir: string, env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
-  return spawnService({ entry: entries.scheduler, port, env: { SCHEDULER_PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '0', ...env } });
+  return spawnService({
+    entry: entries.scheduler,
+    port,
+    env: {
+      SCHEDULER_PORT: String(port),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      RATE_LIMIT_PER_MINUTE: '0',
+      ...env,
+    },
+  });
 }
 
-export async function startCoordinator(dataDir: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+export async function startCoordinator(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
   const port = await freePort();
-  return spawnService({ entry: entries.coordinator, port, env: { COORDINATOR_PORT: String(port), DATA_DIR: dataDir, ...env } });
+  return spawnService({
+    entry: entries.coordinator,
+    port,
+    env: { COORDINATOR_PORT: String(port), DATA_DIR: dataDir, ...env },
+  });
 }
 
 /** Registers `count` scientists and returns their access tokens. */
@@ -31,9 +56,13 @@ export async function scientists(url: string, count: number, prefix: string): Pr
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const email = `${prefix}${i + 1}@observatorio.example`;
-      const created = await call(url, 'POST', '/cientistas', { body: { nome: `Cientista ${i + 1}`, email, senha: 'senha-segura-123' } });
+      const created = await call(url, 'POST', '/cientistas', {
+        body: { nome: `Cientista ${i + 1}`, email, senha: 'senha-segura-123' },
+      });
       if (created.status !== 201) throw new Error(`register failed: ${created.text}`);
-      const token = await call<{ access_token: string }>(url, 'POST', '/auth/token', { body: { email, senha: 'senha-segura-123' } });
+      const token = await call<{ access_token: string }>(url, 'POST', '/auth/token', {
+        body: { email, senha: 'senha-segura-123' },
+      });
       return token.body.access_token;
     }),
   );
@@ -61,7 +90,11 @@ export async function rowsForSlot(dataDir: string, slot: string) {
   const database = await openDatabase<SchedulerTables>({ engine: 'sqlite', file: join(dataDir, 'sctec.db') });
   try {
     const inicio = new Date(slot).toISOString();
-    return await database.db.selectFrom('agendamentos').select(['id', 'cientista_id', 'horario_inicio_utc', 'status']).where('horario_inicio_utc', '=', inicio).execute();
+    return await database.db
+      .selectFrom('agendamentos')
+      .select(['id', 'cientista_id', 'horario_inicio_utc', 'status'])
+      .where('horario_inicio_utc', '=', inicio)
+      .execute();
   } finally {
     await database.close();
   }

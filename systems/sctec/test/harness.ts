@@ -6,7 +6,15 @@ import { manualClock, systemClock, type Clock } from '@dslab/clock';
 import { migrate, type Engine } from '@dslab/db';
 import { createLockClient, type LockClient } from '@dslab/lock-client';
 import { createLogger } from '@dslab/logging';
-import { call, createTestDatabase, freePort, spawnService, startOnFreePort, type ServiceProcess, type TestDatabase } from '@dslab/testing';
+import {
+  call,
+  createTestDatabase,
+  freePort,
+  spawnService,
+  startOnFreePort,
+  type ServiceProcess,
+  type TestDatabase,
+} from '@dslab/testing';
 import { schedulerMigrations } from '../servico-agendamento/src/adapters/migrations.js';
 import { createSchedulerStore } from '../servico-agendamento/src/adapters/store.js';
 import type { UnsafeSwitches } from '../servico-agendamento/src/application/booking-service.js';
@@ -16,7 +24,9 @@ export const JWT_SECRET = 'test-secret-test-secret-test-secret-0123';
 export const SLOT_MS = 300_000;
 
 /** A real servico-coordenador process on a free port with its own data directory. */
-export async function startCoordinatorProcess(env: Record<string, string> = {}): Promise<ServiceProcess & { dataDir: string }> {
+export async function startCoordinatorProcess(
+  env: Record<string, string> = {},
+): Promise<ServiceProcess & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'coord-'));
   const port = await freePort();
   const service = await spawnService({
@@ -66,7 +76,11 @@ export async function startScheduler(options: {
   await store.ensureTelescope({ ...DEFAULT_TELESCOPE, criado_em_utc: new Date(clock.now()).toISOString() });
   if (options.unsafe?.skipUnique === true) await store.dropSlotUniqueIndex();
   const lines: string[] = [];
-  const logger = createLogger({ service: 'servico-agendamento', console: false, onLine: (l) => lines.push(l) });
+  const logger = createLogger({
+    service: 'servico-agendamento',
+    console: false,
+    onLine: (l) => lines.push(l),
+  });
   const locks = options.locks ?? createLockClient({ baseUrl: options.coordinatorUrl });
   const app = await buildApp({
     database,
@@ -83,17 +97,30 @@ export async function startScheduler(options: {
   async function scientist(name = 'Cientista') {
     counter += 1;
     const email = `c${counter}-${Math.random().toString(36).slice(2, 8)}@obs.example`;
-    const created = await call<{ id: number }>(url, 'POST', '/cientistas', { body: { nome: name, email, senha: 'senha-segura-1' } });
+    const created = await call<{ id: number }>(url, 'POST', '/cientistas', {
+      body: { nome: name, email, senha: 'senha-segura-1' },
+    });
     if (created.status !== 201) throw new Error(`register: ${created.status} ${created.text}`);
-    const token = await call<{ access_token: string }>(url, 'POST', '/auth/token', { body: { email, senha: 'senha-segura-1' } });
+    const token = await call<{ access_token: string }>(url, 'POST', '/auth/token', {
+      body: { email, senha: 'senha-segura-1' },
+    });
     return { id: created.body.id, token: token.body.access_token, email };
   }
 
   async function adminToken() {
     const { hashPassword } = await import('../servico-agendamento/src/adapters/passwords.js');
     const email = `admin${++counter}@sctec.test`;
-    await store.insertScientist({ nome: 'Admin', email, senha_hash: await hashPassword('admin-senha-1'), instituicao: null, papel: 'admin', criado_em_utc: new Date().toISOString() });
-    const token = await call<{ access_token: string }>(url, 'POST', '/auth/token', { body: { email, senha: 'admin-senha-1' } });
+    await store.insertScientist({
+      nome: 'Admin',
+      email,
+      senha_hash: await hashPassword('admin-senha-1'),
+      instituicao: null,
+      papel: 'admin',
+      criado_em_utc: new Date().toISOString(),
+    });
+    const token = await call<{ access_token: string }>(url, 'POST', '/auth/token', {
+      body: { email, senha: 'admin-senha-1' },
+    });
     return token.body.access_token;
   }
 

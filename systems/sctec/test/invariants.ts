@@ -40,19 +40,24 @@ export async function checkSchedulerInvariants(
       const prev = sorted[i - 1];
       const cur = sorted[i];
       if (prev !== undefined && cur !== undefined && cur.inicio_ms < prev.fim_ms) {
-        violations.push(`double booking on ${telescope}: bookings ${prev.id} and ${cur.id} overlap at ${cur.horario_inicio_utc}`);
+        violations.push(
+          `double booking on ${telescope}: bookings ${prev.id} and ${cur.id} overlap at ${cur.horario_inicio_utc}`,
+        );
       }
     }
   }
 
   const slotsByBooking = new Map<number, typeof slots>();
-  for (const s of slots) slotsByBooking.set(s.agendamento_id, [...(slotsByBooking.get(s.agendamento_id) ?? []), s]);
+  for (const s of slots)
+    slotsByBooking.set(s.agendamento_id, [...(slotsByBooking.get(s.agendamento_id) ?? []), s]);
   for (const b of bookings) {
     const rows = slotsByBooking.get(b.id) ?? [];
     const expected = (b.fim_ms - b.inicio_ms) / SLOT_MS;
-    if (rows.length !== expected) violations.push(`booking ${b.id} has ${rows.length} slot rows, expected ${expected}`);
+    if (rows.length !== expected)
+      violations.push(`booking ${b.id} has ${rows.length} slot rows, expected ${expected}`);
     const wantActive = b.status === 'ativo' ? 1 : 0;
-    if (rows.some((r) => r.ativo !== wantActive)) violations.push(`booking ${b.id} (${b.status}) has slot rows with the wrong active flag`);
+    if (rows.some((r) => r.ativo !== wantActive))
+      violations.push(`booking ${b.id} (${b.status}) has slot rows with the wrong active flag`);
   }
 
   const verifier = createChainVerifier();
@@ -76,7 +81,12 @@ export async function checkSchedulerInvariants(
   for (const record of records) {
     const id = record.details.agendamento_id;
     if (typeof id !== 'number') continue;
-    const target = record.event_type === 'AGENDAMENTO_CRIADO' ? created : record.event_type === 'AGENDAMENTO_CANCELADO' ? cancelled : undefined;
+    const target =
+      record.event_type === 'AGENDAMENTO_CRIADO'
+        ? created
+        : record.event_type === 'AGENDAMENTO_CANCELADO'
+          ? cancelled
+          : undefined;
     target?.set(id, [...(target.get(id) ?? []), record]);
   }
   const ids = new Set(bookings.map((b) => b.id));
@@ -87,18 +97,25 @@ export async function checkSchedulerInvariants(
     const made = created.get(b.id) ?? [];
     if (made.length !== 1) violations.push(`booking ${b.id} has ${made.length} AGENDAMENTO_CRIADO entries`);
     const entry = made[0];
-    if (entry !== undefined && (entry.details.horario_inicio_utc !== b.horario_inicio_utc || entry.details.telescopio_id !== b.telescopio_id || entry.details.cientista_id !== b.cientista_id)) {
+    if (
+      entry !== undefined &&
+      (entry.details.horario_inicio_utc !== b.horario_inicio_utc ||
+        entry.details.telescopio_id !== b.telescopio_id ||
+        entry.details.cientista_id !== b.cientista_id)
+    ) {
       violations.push(`AGENDAMENTO_CRIADO for booking ${b.id} disagrees with the database`);
     }
     const cancels = cancelled.get(b.id) ?? [];
     const expectedCancels = b.status === 'cancelado' ? 1 : 0;
-    if (cancels.length !== expectedCancels) violations.push(`booking ${b.id} (${b.status}) has ${cancels.length} AGENDAMENTO_CANCELADO entries`);
+    if (cancels.length !== expectedCancels)
+      violations.push(`booking ${b.id} (${b.status}) has ${cancels.length} AGENDAMENTO_CANCELADO entries`);
   }
 
   const byId = new Map(bookings.map((b) => [b.id, b]));
   for (const ack of acknowledged) {
     const row = byId.get(ack.id);
-    if (row === undefined) violations.push(`booking ${ack.id} was acknowledged with 201 but is not in the database`);
+    if (row === undefined)
+      violations.push(`booking ${ack.id} was acknowledged with 201 but is not in the database`);
     else if (row.telescopio_id !== ack.telescopio_id || row.horario_inicio_utc !== ack.horario_inicio_utc) {
       violations.push(`booking ${ack.id} differs from what the client was told`);
     }

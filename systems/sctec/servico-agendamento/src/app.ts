@@ -36,15 +36,30 @@ export async function buildApp(deps: SchedulerDeps): Promise<HttpApp> {
   const store = createSchedulerStore(database.db);
   const audit = createAuditLog({ db: database.db, service: SERVICE, logger });
   const tokens = createTokenService({ secret: deps.jwtSecret, ttlSeconds: deps.jwtTtlSeconds ?? 3600, now });
-  const unsafe: UnsafeSwitches = { skipLock: false, skipFence: false, skipUnique: false, delayBeforeSaveMs: 0, ...deps.unsafe };
-  const bookings = createBookingService({ store, locks: deps.locks, audit, clock, service: SERVICE, lockTtlMs: deps.lockTtlMs ?? 10_000, unsafe });
+  const unsafe: UnsafeSwitches = {
+    skipLock: false,
+    skipFence: false,
+    skipUnique: false,
+    delayBeforeSaveMs: 0,
+    ...deps.unsafe,
+  };
+  const bookings = createBookingService({
+    store,
+    locks: deps.locks,
+    audit,
+    clock,
+    service: SERVICE,
+    lockTtlMs: deps.lockTtlMs ?? 10_000,
+    unsafe,
+  });
   const idempotency = createIdempotencyStore(database.db, now);
 
   const app = await createHttpApp({
     service: SERVICE,
     logger,
     title: 'SCTEC — servico-agendamento',
-    description: 'Scheduling of a shared space telescope: scientists, telescopes and 5-minute bookings, with HAL links.',
+    description:
+      'Scheduling of a shared space telescope: scientists, telescopes and 5-minute bookings, with HAL links.',
     rateLimitPerMinute: deps.rateLimitPerMinute ?? 0,
     bodyLimit: deps.bodyLimitBytes ?? 16_384,
     trustProxy: deps.trustProxy ?? false,

@@ -6,7 +6,11 @@ import type { SchedulerTables } from './adapters/schema.js';
 import { createSchedulerStore } from './adapters/store.js';
 import { formatUtc } from './domain/time.js';
 
-export const DEFAULT_TELESCOPE = { id: 'Hubble-Acad', nome: 'Hubble Acadêmico', descricao: 'Telescópio espacial acadêmico compartilhado' };
+export const DEFAULT_TELESCOPE = {
+  id: 'Hubble-Acad',
+  nome: 'Hubble Acadêmico',
+  descricao: 'Telescópio espacial acadêmico compartilhado',
+};
 
 /** Opens the database, applies migrations and seeds the first telescope and the admin (idempotent). */
 export async function prepareDatabase(
@@ -17,7 +21,11 @@ export async function prepareDatabase(
   const database = await openDatabase<SchedulerTables>(
     options.databaseUrl === undefined
       ? { engine: 'sqlite', file: options.sqliteFile }
-      : { engine: 'postgres', url: options.databaseUrl, ...(options.schema === undefined ? {} : { schema: options.schema }) },
+      : {
+          engine: 'postgres',
+          url: options.databaseUrl,
+          ...(options.schema === undefined ? {} : { schema: options.schema }),
+        },
   );
   await migrate(database, schedulerMigrations(database.engine));
   logger.info(`Conexão com o banco de dados estabelecida (${database.engine}: ${database.location})`);
@@ -26,7 +34,14 @@ export async function prepareDatabase(
   const email = seed.adminEmail.trim().toLowerCase();
   if ((await store.findScientistByEmail(email)) === undefined) {
     try {
-      await store.insertScientist({ nome: 'Administrador', email, senha_hash: await hashPassword(seed.adminPassword), instituicao: null, papel: 'admin', criado_em_utc: formatUtc(seed.now) });
+      await store.insertScientist({
+        nome: 'Administrador',
+        email,
+        senha_hash: await hashPassword(seed.adminPassword),
+        instituicao: null,
+        papel: 'admin',
+        criado_em_utc: formatUtc(seed.now),
+      });
       logger.info(`Administrador criado: ${email}`);
     } catch {
       // Another scheduler starting at the same time created it first.

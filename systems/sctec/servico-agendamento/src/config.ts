@@ -4,24 +4,42 @@ import { env } from '@dslab/config';
 export const schedulerConfigSchema = {
   SCHEDULER_PORT: env.port('HTTP port of the scheduler').default(5000),
   HOST: env.string('interface to listen on').default('0.0.0.0'),
-  COORDINATOR_URL: env.url('base URL of servico-coordenador', { protocols: ['http', 'https'] }).default('http://localhost:3000'),
+  COORDINATOR_URL: env
+    .url('base URL of servico-coordenador', { protocols: ['http', 'https'] })
+    .default('http://localhost:3000'),
   COORDINATOR_SECRET: env.string('shared secret presented to the coordinator', { minLength: 8 }).optional(),
   DATA_DIR: env.string('directory for the SQLite file (and app.log by default)').default('./data'),
   LOG_DIR: env.string('directory of app.log (default: DATA_DIR)').optional(),
-  LOG_LEVEL: env.oneOf('application log level', ['debug', 'info', 'warn', 'error', 'silent'] as const).default('info'),
-  LOG_FORMAT: env.oneOf('console/app.log format: the seed line format or JSON', ['line', 'json'] as const).default('line'),
-  DATABASE_URL: env.url('PostgreSQL URL; when unset, SQLite under DATA_DIR', { protocols: ['postgres', 'postgresql'] }).optional(),
+  LOG_LEVEL: env
+    .oneOf('application log level', ['debug', 'info', 'warn', 'error', 'silent'] as const)
+    .default('info'),
+  LOG_FORMAT: env
+    .oneOf('console/app.log format: the seed line format or JSON', ['line', 'json'] as const)
+    .default('line'),
+  DATABASE_URL: env
+    .url('PostgreSQL URL; when unset, SQLite under DATA_DIR', { protocols: ['postgres', 'postgresql'] })
+    .optional(),
   DATABASE_SCHEMA: env.string('PostgreSQL schema to use (created if missing)').optional(),
-  JWT_SECRET: env.string('HS256 signing secret for access tokens', { minLength: 32 }).devDefault('dev-only-jwt-secret-change-me-0123456789'),
+  JWT_SECRET: env
+    .string('HS256 signing secret for access tokens', { minLength: 32 })
+    .devDefault('dev-only-jwt-secret-change-me-0123456789'),
   JWT_TTL_SECONDS: env.int('access token lifetime in seconds', { min: 60, max: 7 * 24 * 3600 }).default(3600),
   ADMIN_EMAIL: env.string('e-mail of the admin created on first start').devDefault('admin@sctec.local'),
-  ADMIN_PASSWORD: env.string('password of the admin created on first start', { minLength: 8 }).devDefault('admin-dev-password'),
-  RATE_LIMIT_PER_MINUTE: env.int('requests per minute per client address; 0 turns the limit off', { min: 0 }).default(20_000),
+  ADMIN_PASSWORD: env
+    .string('password of the admin created on first start', { minLength: 8 })
+    .devDefault('admin-dev-password'),
+  RATE_LIMIT_PER_MINUTE: env
+    .int('requests per minute per client address; 0 turns the limit off', { min: 0 })
+    .default(20_000),
   BODY_LIMIT_BYTES: env.int('largest accepted request body', { min: 256, max: 1_048_576 }).default(16_384),
-  LOCK_TTL_MS: env.int('lease asked of the coordinator per slot lock', { min: 100, max: 300_000 }).default(10_000),
+  LOCK_TTL_MS: env
+    .int('lease asked of the coordinator per slot lock', { min: 100, max: 300_000 })
+    .default(10_000),
   TRUST_PROXY: env.bool('take client addresses from X-Forwarded-For').default(false),
   UNSAFE_SKIP_LOCK: env.bool('DEMO ONLY: book without the coordinator lock').default(false),
   UNSAFE_SKIP_FENCE: env.bool('DEMO ONLY: do not check fencing tokens').default(false),
   UNSAFE_SKIP_UNIQUE: env.bool('DEMO ONLY: drop the one-active-booking-per-slot index').default(false),
-  DEMO_DELAY_BEFORE_SAVE_MS: env.int('DEMO ONLY: widen the check-then-save window by this many ms', { min: 0, max: 10_000 }).default(0),
+  DEMO_DELAY_BEFORE_SAVE_MS: env
+    .int('DEMO ONLY: widen the check-then-save window by this many ms', { min: 0, max: 10_000 })
+    .default(0),
 };

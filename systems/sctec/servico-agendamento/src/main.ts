@@ -18,13 +18,22 @@ const logger = createLogger({
 });
 for (const note of notes) logger.warn(note);
 
-const unsafe = { skipLock: config.UNSAFE_SKIP_LOCK, skipFence: config.UNSAFE_SKIP_FENCE, skipUnique: config.UNSAFE_SKIP_UNIQUE };
+const unsafe = {
+  skipLock: config.UNSAFE_SKIP_LOCK,
+  skipFence: config.UNSAFE_SKIP_FENCE,
+  skipUnique: config.UNSAFE_SKIP_UNIQUE,
+};
 for (const [name, on] of Object.entries(unsafe)) {
-  if (on) logger.warn(`MODO INSEGURO (${name}): a exclusão mútua está desligada; use apenas em demonstrações`);
+  if (on)
+    logger.warn(`MODO INSEGURO (${name}): a exclusão mútua está desligada; use apenas em demonstrações`);
 }
 
 const database = await prepareDatabase(
-  { databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, sqliteFile: join(config.DATA_DIR, 'sctec.db') },
+  {
+    databaseUrl: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    sqliteFile: join(config.DATA_DIR, 'sctec.db'),
+  },
   { adminEmail: config.ADMIN_EMAIL, adminPassword: config.ADMIN_PASSWORD, now: systemClock.now() },
   logger,
 );
@@ -34,7 +43,9 @@ if (unsafe.skipUnique) {
   try {
     await createSchedulerStore(database.db).ensureSlotUniqueIndex();
   } catch (error) {
-    logger.error(`O banco contém agendamentos ativos duplicados (de uma demonstração insegura?); resolva-os antes de iniciar: ${String(error)}`);
+    logger.error(
+      `O banco contém agendamentos ativos duplicados (de uma demonstração insegura?); resolva-os antes de iniciar: ${String(error)}`,
+    );
     process.exit(1);
   }
 }

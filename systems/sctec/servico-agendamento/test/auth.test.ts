@@ -2,10 +2,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { call } from '@dslab/testing';
-import { futureSlot, JWT_SECRET, startCoordinatorProcess, startScheduler, type Sctec } from '../../test/harness.js';
+import {
+  futureSlot,
+  JWT_SECRET,
+  startCoordinatorProcess,
+  startScheduler,
+  type Sctec,
+} from '../../test/harness.js';
 
 type Link = { href: string; method?: string };
-type Booking = { id: number; status: string; _links: { self: Link; cancelar?: Link } & Record<string, Link | undefined> };
+type Booking = {
+  id: number;
+  status: string;
+  _links: { self: Link; cancelar?: Link } & Record<string, Link | undefined>;
+};
 
 describe('authentication and ownership', () => {
   let coordinator: Awaited<ReturnType<typeof startCoordinatorProcess>>;
@@ -54,15 +64,22 @@ describe('authentication and ownership', () => {
     for (const token of [forged, expired, 'not-a-jwt']) {
       assert.equal((await book(token, futureSlot(2))).status, 401, token);
     }
-    const weird = await call(sctec.url, 'POST', '/agendamentos', { headers: { authorization: 'Basic abc' }, body: { telescopio_id: 'Hubble-Acad', horario_inicio_utc: futureSlot(2) } });
+    const weird = await call(sctec.url, 'POST', '/agendamentos', {
+      headers: { authorization: 'Basic abc' },
+      body: { telescopio_id: 'Hubble-Acad', horario_inicio_utc: futureSlot(2) },
+    });
     assert.equal(weird.status, 401);
     assert.match((await book(expired, futureSlot(2))).text, /expired/);
   });
 
   test('when the password is wrong or the e-mail unknown, then 401 without saying which', async () => {
     const s = await sctec.scientist();
-    const wrong = await call<{ detail: string }>(sctec.url, 'POST', '/auth/token', { body: { email: s.email, senha: 'errada-errada' } });
-    const unknown = await call<{ detail: string }>(sctec.url, 'POST', '/auth/token', { body: { email: 'ninguem@obs.example', senha: 'errada-errada' } });
+    const wrong = await call<{ detail: string }>(sctec.url, 'POST', '/auth/token', {
+      body: { email: s.email, senha: 'errada-errada' },
+    });
+    const unknown = await call<{ detail: string }>(sctec.url, 'POST', '/auth/token', {
+      body: { email: 'ninguem@obs.example', senha: 'errada-errada' },
+    });
     assert.equal(wrong.status, 401);
     assert.equal(unknown.status, 401);
     assert.equal(wrong.body.detail, unknown.body.detail);
@@ -70,13 +87,19 @@ describe('authentication and ownership', () => {
 
   test('when an e-mail is registered twice (any case), then 409', async () => {
     const s = await sctec.scientist();
-    const again = await call(sctec.url, 'POST', '/cientistas', { body: { nome: 'Outra', email: s.email.toUpperCase(), senha: 'senha-segura-2' } });
+    const again = await call(sctec.url, 'POST', '/cientistas', {
+      body: { nome: 'Outra', email: s.email.toUpperCase(), senha: 'senha-segura-2' },
+    });
     assert.equal(again.status, 409);
   });
 
   test('passwords are stored as scrypt hashes, never in clear', async () => {
     const s = await sctec.scientist();
-    const row = await sctec.database.db.selectFrom('cientistas').selectAll().where('id', '=', s.id).executeTakeFirstOrThrow();
+    const row = await sctec.database.db
+      .selectFrom('cientistas')
+      .selectAll()
+      .where('id', '=', s.id)
+      .executeTakeFirstOrThrow();
     assert.match(row.senha_hash, /^scrypt\$16384\$8\$1\$/);
     assert.ok(!row.senha_hash.includes('senha-segura-1'));
     assert.ok(!sctec.lines.some((l) => l.includes('senha-segura-1')));
@@ -88,7 +111,9 @@ describe('authentication and ownership', () => {
     const created = await book(owner.token, futureSlot(3));
     assert.equal(created.status, 201);
     assert.equal(created.body._links.cancelar?.method, 'POST');
-    const asOther = await call<Booking>(sctec.url, 'GET', `/agendamentos/${created.body.id}`, { token: other.token });
+    const asOther = await call<Booking>(sctec.url, 'GET', `/agendamentos/${created.body.id}`, {
+      token: other.token,
+    });
     assert.equal(asOther.body._links.cancelar, undefined, 'no cancel link for a stranger');
     const anonymous = await call<Booking>(sctec.url, 'GET', `/agendamentos/${created.body.id}`);
     assert.equal(anonymous.body._links.cancelar, undefined);
@@ -100,25 +125,43 @@ describe('authentication and ownership', () => {
     assert.equal(cancelled.body.status, 'cancelado');
     assert.equal(cancelled.body._links.cancelar, undefined);
     assert.equal((await call(sctec.url, 'POST', cancelHref, { token: owner.token })).status, 409);
-    assert.ok(sctec.lines.some((l) => l.startsWith('AUDIT:') && l.includes('"AGENDAMENTO_CANCELADO"') && l.includes(`"agendamento_id":${created.body.id}`)));
+    assert.ok(
+      sctec.lines.some(
+        (l) =>
+          l.startsWith('AUDIT:') &&
+          l.includes('"AGENDAMENTO_CANCELADO"') &&
+          l.includes(`"agendamento_id":${created.body.id}`),
+      ),
+    );
   });
 
-  test('when an admin cancels someone else\'s booking, then it is cancelled and the audit names the admin', async () => {
+  test("when an admin cancels someone else's booking, then it is cancelled and the audit names the admin", async () => {
     const owner = await sctec.scientist();
     const admin = await sctec.adminToken();
     const created = await book(owner.token, futureSlot(4));
-    const asAdmin = await call<Booking>(sctec.url, 'GET', `/agendamentos/${created.body.id}`, { token: admin });
+    const asAdmin = await call<Booking>(sctec.url, 'GET', `/agendamentos/${created.body.id}`, {
+      token: admin,
+    });
     assert.ok(asAdmin.body._links.cancelar);
-    const res = await call<Booking>(sctec.url, 'POST', `/agendamentos/${created.body.id}/cancelamento`, { token: admin });
+    const res = await call<Booking>(sctec.url, 'POST', `/agendamentos/${created.body.id}/cancelamento`, {
+      token: admin,
+    });
     assert.equal(res.status, 200);
-    const entry = await sctec.database.db.selectFrom('audit_log').selectAll().where('event_type', '=', 'AGENDAMENTO_CANCELADO').orderBy('seq', 'desc').executeTakeFirstOrThrow();
+    const entry = await sctec.database.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('event_type', '=', 'AGENDAMENTO_CANCELADO')
+      .orderBy('seq', 'desc')
+      .executeTakeFirstOrThrow();
     assert.equal((JSON.parse(entry.actor ?? '{}') as { papel: string }).papel, 'admin');
   });
 
   test('only admins verify the audit chain', async () => {
     const s = await sctec.scientist();
     assert.equal((await call(sctec.url, 'GET', '/auditoria/verificacao', { token: s.token })).status, 403);
-    const ok = await call<{ ok: boolean }>(sctec.url, 'GET', '/auditoria/verificacao', { token: await sctec.adminToken() });
+    const ok = await call<{ ok: boolean }>(sctec.url, 'GET', '/auditoria/verificacao', {
+      token: await sctec.adminToken(),
+    });
     assert.equal(ok.status, 200);
     assert.equal(ok.body.ok, true);
   });

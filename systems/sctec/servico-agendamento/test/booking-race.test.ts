@@ -11,7 +11,11 @@ function bookingRequest(token: string, inicio: string, fim?: string): RaceReques
     method: 'POST',
     path: '/agendamentos',
     headers: { authorization: `Bearer ${token}` },
-    body: { telescopio_id: 'Hubble-Acad', horario_inicio_utc: inicio, ...(fim === undefined ? {} : { horario_fim_utc: fim }) },
+    body: {
+      telescopio_id: 'Hubble-Acad',
+      horario_inicio_utc: inicio,
+      ...(fim === undefined ? {} : { horario_fim_utc: fim }),
+    },
   };
 }
 
@@ -28,13 +32,18 @@ describe('racing bookings through real HTTP', () => {
       let tokens: string[];
       before(async () => {
         sctec = await startScheduler({ engine, coordinatorUrl: coordinator.url });
-        tokens = (await Promise.all(Array.from({ length: 50 }, (_, i) => sctec.scientist(`Cientista ${i}`)))).map((s) => s.token);
+        tokens = (
+          await Promise.all(Array.from({ length: 50 }, (_, i) => sctec.scientist(`Cientista ${i}`)))
+        ).map((s) => s.token);
       });
       after(() => (sctec as Sctec | undefined)?.close());
 
       test('when 50 scientists race for one slot, then exactly one wins and the rest get 409', async () => {
         const slot = futureSlot(0);
-        const responses = await race<Booking>(sctec.url, tokens.map((t) => bookingRequest(t, slot)));
+        const responses = await race<Booking>(
+          sctec.url,
+          tokens.map((t) => bookingRequest(t, slot)),
+        );
         assert.deepEqual(countByStatus(responses), { 201: 1, 409: 49 });
         for (const r of responses.filter((x) => x.status === 409)) {
           assert.match(String(r.headers['content-type']), /application\/problem\+json/);
@@ -42,22 +51,32 @@ describe('racing bookings through real HTTP', () => {
         const won = responses.filter((r) => r.status === 201).map((r) => r.body);
         const report = await checkSchedulerInvariants(sctec.database.db, won);
         assert.deepEqual(report.violations, []);
-        const rows = await sctec.database.db.selectFrom('agendamentos').selectAll().where('horario_inicio_utc', '=', new Date(slot).toISOString()).execute();
+        const rows = await sctec.database.db
+          .selectFrom('agendamentos')
+          .selectAll()
+          .where('horario_inicio_utc', '=', new Date(slot).toISOString())
+          .execute();
         assert.equal(rows.length, 1);
       });
 
       test('when 200 slots are each contested by 5 scientists, then each slot has exactly one winner', async () => {
         const requests: RaceRequest[] = [];
         for (let s = 0; s < 200; s++) {
-          for (let c = 0; c < 5; c++) requests.push(bookingRequest(tokens[(s * 5 + c) % tokens.length] ?? '', futureSlot(10 + s)));
+          for (let c = 0; c < 5; c++)
+            requests.push(bookingRequest(tokens[(s * 5 + c) % tokens.length] ?? '', futureSlot(10 + s)));
         }
         const responses = await race<Booking>(sctec.url, requests);
         const counts = countByStatus(responses);
         assert.equal(counts[201], 200, JSON.stringify(counts));
         assert.equal(counts[409], 800, JSON.stringify(counts));
-        const winners = new Set(responses.filter((r) => r.status === 201).map((r) => r.body.horario_inicio_utc));
+        const winners = new Set(
+          responses.filter((r) => r.status === 201).map((r) => r.body.horario_inicio_utc),
+        );
         assert.equal(winners.size, 200);
-        const report = await checkSchedulerInvariants(sctec.database.db, responses.filter((r) => r.status === 201).map((r) => r.body));
+        const report = await checkSchedulerInvariants(
+          sctec.database.db,
+          responses.filter((r) => r.status === 201).map((r) => r.body),
+        );
         assert.deepEqual(report.violations, []);
       });
 
@@ -70,12 +89,20 @@ describe('racing bookings through real HTTP', () => {
         }
         const responses = await race<Booking>(
           sctec.url,
-          windows.map(([s, e], i) => bookingRequest(tokens[i % tokens.length] ?? '', futureSlot(s), futureSlot(e))),
+          windows.map(([s, e], i) =>
+            bookingRequest(tokens[i % tokens.length] ?? '', futureSlot(s), futureSlot(e)),
+          ),
         );
         const statuses = new Set(responses.map((r) => r.status));
-        assert.ok([...statuses].every((s) => s === 201 || s === 409), `unexpected statuses ${[...statuses].join(',')}`);
+        assert.ok(
+          [...statuses].every((s) => s === 201 || s === 409),
+          `unexpected statuses ${[...statuses].join(',')}`,
+        );
         assert.ok((countByStatus(responses)[201] ?? 0) >= 1);
-        const report = await checkSchedulerInvariants(sctec.database.db, responses.filter((r) => r.status === 201).map((r) => r.body));
+        const report = await checkSchedulerInvariants(
+          sctec.database.db,
+          responses.filter((r) => r.status === 201).map((r) => r.body),
+        );
         assert.deepEqual(report.violations, []);
       });
 
@@ -86,14 +113,23 @@ describe('racing bookings through real HTTP', () => {
         const id = first[0]?.body.id;
         assert.equal(first[0]?.status, 201);
         const requests: RaceRequest[] = [
-          { method: 'POST', path: `/agendamentos/${id}/cancelamento`, headers: { authorization: `Bearer ${owner.token}` } },
+          {
+            method: 'POST',
+            path: `/agendamentos/${id}/cancelamento`,
+            headers: { authorization: `Bearer ${owner.token}` },
+          },
           ...tokens.slice(0, 20).map((t) => bookingRequest(t, slot)),
         ];
         const responses = await race<Booking>(sctec.url, requests);
         assert.equal(responses[0]?.status, 200);
         const report = await checkSchedulerInvariants(sctec.database.db);
         assert.deepEqual(report.violations, []);
-        const active = await sctec.database.db.selectFrom('agendamentos').select('id').where('horario_inicio_utc', '=', new Date(slot).toISOString()).where('status', '=', 'ativo').execute();
+        const active = await sctec.database.db
+          .selectFrom('agendamentos')
+          .select('id')
+          .where('horario_inicio_utc', '=', new Date(slot).toISOString())
+          .where('status', '=', 'ativo')
+          .execute();
         assert.ok(active.length <= 1);
       });
     });

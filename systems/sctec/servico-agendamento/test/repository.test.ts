@@ -16,8 +16,20 @@ for (const engine of ENGINES) {
       const database = await createTestDatabase<SchedulerTables>(engine, 'repo');
       await migrate(database, schedulerMigrations(database.engine));
       const store = createSchedulerStore(database.db);
-      await store.ensureTelescope({ id: 'Hubble-Acad', nome: 'Hubble', descricao: null, criado_em_utc: '2030-01-01T00:00:00.000Z' });
-      const scientist = await store.insertScientist({ nome: 'Marie', email: 'marie@x.org', senha_hash: 'h', instituicao: null, papel: 'cientista', criado_em_utc: '2030-01-01T00:00:00.000Z' });
+      await store.ensureTelescope({
+        id: 'Hubble-Acad',
+        nome: 'Hubble',
+        descricao: null,
+        criado_em_utc: '2030-01-01T00:00:00.000Z',
+      });
+      const scientist = await store.insertScientist({
+        nome: 'Marie',
+        email: 'marie@x.org',
+        senha_hash: 'h',
+        instituicao: null,
+        papel: 'cientista',
+        criado_em_utc: '2030-01-01T00:00:00.000Z',
+      });
       const book = (start: number, slots: number) =>
         store.transaction(async (trx) => {
           const row = await store.insertBooking(trx, {
@@ -36,7 +48,12 @@ for (const engine of ENGINES) {
             cancelado_em_utc: null,
             cancelado_por: null,
           });
-          await store.insertSlots(trx, row.id, 'Hubble-Acad', Array.from({ length: slots }, (_, i) => start + i * SLOT));
+          await store.insertSlots(
+            trx,
+            row.id,
+            'Hubble-Acad',
+            Array.from({ length: slots }, (_, i) => start + i * SLOT),
+          );
           return row;
         });
       return { database, store, scientist, book };
@@ -46,7 +63,14 @@ for (const engine of ENGINES) {
       const { database, store } = await setup();
       try {
         await assert.rejects(
-          store.insertScientist({ nome: 'X', email: 'marie@x.org', senha_hash: 'h', instituicao: null, papel: 'cientista', criado_em_utc: 'x' }),
+          store.insertScientist({
+            nome: 'X',
+            email: 'marie@x.org',
+            senha_hash: 'h',
+            instituicao: null,
+            papel: 'cientista',
+            criado_em_utc: 'x',
+          }),
           (error: { code?: string }) => error.code === 'email-taken',
         );
       } finally {
@@ -70,11 +94,20 @@ for (const engine of ENGINES) {
       const { database, store, scientist, book } = await setup();
       try {
         const first = await book(T0, 1);
-        const cancelled = await store.transaction((trx) => store.cancelBooking(trx, first.id, scientist.id, '2030-01-01T01:00:00.000Z'));
+        const cancelled = await store.transaction((trx) =>
+          store.cancelBooking(trx, first.id, scientist.id, '2030-01-01T01:00:00.000Z'),
+        );
         assert.equal(cancelled?.status, 'cancelado');
-        assert.equal(await store.transaction((trx) => store.cancelBooking(trx, first.id, scientist.id, 'x')), undefined, 'only once');
+        assert.equal(
+          await store.transaction((trx) => store.cancelBooking(trx, first.id, scientist.id, 'x')),
+          undefined,
+          'only once',
+        );
         await book(T0, 1);
-        assert.deepEqual(await store.findActiveConflicts('Hubble-Acad', [T0, T0 + SLOT]).then((r) => r.length), 1);
+        assert.deepEqual(
+          await store.findActiveConflicts('Hubble-Acad', [T0, T0 + SLOT]).then((r) => r.length),
+          1,
+        );
       } finally {
         await database.dispose();
       }
@@ -88,7 +121,11 @@ for (const engine of ENGINES) {
         assert.equal(await fence(5), false);
         assert.equal(await fence(3), false);
         assert.equal(await fence(9), true);
-        const row = await database.db.selectFrom('lock_fences').selectAll().where('recurso', '=', 'R').executeTakeFirstOrThrow();
+        const row = await database.db
+          .selectFrom('lock_fences')
+          .selectAll()
+          .where('recurso', '=', 'R')
+          .executeTakeFirstOrThrow();
         assert.equal(row.token, 9);
       } finally {
         await database.dispose();
@@ -101,10 +138,26 @@ for (const engine of ENGINES) {
         for (let i = 0; i < 7; i++) await book(T0 + i * 2 * SLOT, 1);
         const page = await store.listBookings({ telescopioId: 'Hubble-Acad', limit: 3, offset: 3 });
         assert.equal(page.total, 7);
-        assert.deepEqual(page.rows.map((r) => r.inicio_ms), [6, 8, 10].map((k) => T0 + k * SLOT));
-        const ranged = await store.listBookings({ deMs: T0 + 3 * SLOT, ateMs: T0 + 7 * SLOT, limit: 50, offset: 0 });
-        assert.deepEqual(ranged.rows.map((r) => r.inicio_ms), [4, 6].map((k) => T0 + k * SLOT));
-        const mine = await store.listBookings({ cientistaId: scientist.id, status: 'cancelado', limit: 50, offset: 0 });
+        assert.deepEqual(
+          page.rows.map((r) => r.inicio_ms),
+          [6, 8, 10].map((k) => T0 + k * SLOT),
+        );
+        const ranged = await store.listBookings({
+          deMs: T0 + 3 * SLOT,
+          ateMs: T0 + 7 * SLOT,
+          limit: 50,
+          offset: 0,
+        });
+        assert.deepEqual(
+          ranged.rows.map((r) => r.inicio_ms),
+          [4, 6].map((k) => T0 + k * SLOT),
+        );
+        const mine = await store.listBookings({
+          cientistaId: scientist.id,
+          status: 'cancelado',
+          limit: 50,
+          offset: 0,
+        });
         assert.equal(mine.total, 0);
       } finally {
         await database.dispose();
@@ -120,11 +173,20 @@ for (const engine of ENGINES) {
         assert.equal(claims.filter((c) => c.kind === 'claimed').length, 1);
         assert.equal(claims.filter((c) => c.kind === 'in-progress').length, 9);
         await keys.complete('s', 'k', 201, { id: 1 }, '/agendamentos/1');
-        assert.deepEqual(await keys.claim('s', 'k', 'h'), { kind: 'replay', status: 201, body: { id: 1 }, location: '/agendamentos/1' });
+        assert.deepEqual(await keys.claim('s', 'k', 'h'), {
+          kind: 'replay',
+          status: 201,
+          body: { id: 1 },
+          location: '/agendamentos/1',
+        });
         assert.deepEqual(await keys.claim('s', 'k', 'other'), { kind: 'mismatch' });
         await keys.claim('s', 'abandoned', 'h');
         now += 61_000;
-        assert.deepEqual(await keys.claim('s', 'abandoned', 'h'), { kind: 'claimed' }, 'a crashed claim can be taken over');
+        assert.deepEqual(
+          await keys.claim('s', 'abandoned', 'h'),
+          { kind: 'claimed' },
+          'a crashed claim can be taken over',
+        );
       } finally {
         await database.dispose();
       }
@@ -135,7 +197,13 @@ for (const engine of ENGINES) {
       try {
         await assert.rejects(book(T0 + 60_000, 1));
         const row = await book(T0, 1);
-        await assert.rejects(database.db.updateTable('agendamentos').set({ status: 'cancelado' }).where('id', '=', row.id).execute());
+        await assert.rejects(
+          database.db
+            .updateTable('agendamentos')
+            .set({ status: 'cancelado' })
+            .where('id', '=', row.id)
+            .execute(),
+        );
       } finally {
         await database.dispose();
       }

@@ -23,15 +23,34 @@ export function createIdempotencyStore(db: Kysely<SchedulerTables>, now: () => n
         const at = now();
         const inserted = await db
           .insertInto('idempotency_keys')
-          .values({ escopo, chave, hash_pedido: hashPedido, estado: 'em_andamento', status_code: null, resposta: null, location: null, criado_em_ms: at })
+          .values({
+            escopo,
+            chave,
+            hash_pedido: hashPedido,
+            estado: 'em_andamento',
+            status_code: null,
+            resposta: null,
+            location: null,
+            criado_em_ms: at,
+          })
           .onConflict((oc) => oc.columns(['escopo', 'chave']).doNothing())
           .executeTakeFirst();
         if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return { kind: 'claimed' };
-        const row = await db.selectFrom('idempotency_keys').selectAll().where('escopo', '=', escopo).where('chave', '=', chave).executeTakeFirst();
+        const row = await db
+          .selectFrom('idempotency_keys')
+          .selectAll()
+          .where('escopo', '=', escopo)
+          .where('chave', '=', chave)
+          .executeTakeFirst();
         if (row === undefined) return await this.claim(escopo, chave, hashPedido);
         if (row.hash_pedido !== hashPedido) return { kind: 'mismatch' };
         if (row.estado === 'concluido' && row.status_code !== null && row.resposta !== null) {
-          return { kind: 'replay', status: row.status_code, body: JSON.parse(row.resposta), location: row.location };
+          return {
+            kind: 'replay',
+            status: row.status_code,
+            body: JSON.parse(row.resposta),
+            location: row.location,
+          };
         }
         if (at - row.criado_em_ms > ABANDONED_AFTER_MS) {
           const taken = await db
@@ -49,7 +68,13 @@ export function createIdempotencyStore(db: Kysely<SchedulerTables>, now: () => n
         throw translateDatabaseError(error);
       }
     },
-    async complete(escopo: string, chave: string, status: number, body: unknown, location: string | null): Promise<void> {
+    async complete(
+      escopo: string,
+      chave: string,
+      status: number,
+      body: unknown,
+      location: string | null,
+    ): Promise<void> {
       await db
         .updateTable('idempotency_keys')
         .set({ estado: 'concluido', status_code: status, resposta: JSON.stringify(body), location })
@@ -59,7 +84,12 @@ export function createIdempotencyStore(db: Kysely<SchedulerTables>, now: () => n
     },
     /** Forgets a claim whose request failed transiently (5xx), so a retry runs it again. */
     async release(escopo: string, chave: string): Promise<void> {
-      await db.deleteFrom('idempotency_keys').where('escopo', '=', escopo).where('chave', '=', chave).where('estado', '=', 'em_andamento').execute();
+      await db
+        .deleteFrom('idempotency_keys')
+        .where('escopo', '=', escopo)
+        .where('chave', '=', chave)
+        .where('estado', '=', 'em_andamento')
+        .execute();
     },
   };
 }

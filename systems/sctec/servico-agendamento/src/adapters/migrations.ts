@@ -48,8 +48,16 @@ export function schedulerMigrations(engine: Engine): Record<string, Migration> {
             sql`(status = 'ativo' AND cancelado_em_utc IS NULL) OR (status = 'cancelado' AND cancelado_em_utc IS NOT NULL)`,
           )
           .execute();
-        await db.schema.createIndex('agendamentos_telescopio_inicio').on('agendamentos').columns(['telescopio_id', 'inicio_ms']).execute();
-        await db.schema.createIndex('agendamentos_cientista').on('agendamentos').columns(['cientista_id', 'inicio_ms']).execute();
+        await db.schema
+          .createIndex('agendamentos_telescopio_inicio')
+          .on('agendamentos')
+          .columns(['telescopio_id', 'inicio_ms'])
+          .execute();
+        await db.schema
+          .createIndex('agendamentos_cientista')
+          .on('agendamentos')
+          .columns(['cientista_id', 'inicio_ms'])
+          .execute();
         await db.schema
           .createTable('agendamento_slots')
           .addColumn('agendamento_id', 'bigint', (c) => c.notNull().references('agendamentos.id'))

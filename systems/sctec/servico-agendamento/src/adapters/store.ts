@@ -41,25 +41,38 @@ export function createSchedulerStore(db: Kysely<SchedulerTables>) {
       try {
         return await db.insertInto('cientistas').values(values).returningAll().executeTakeFirstOrThrow();
       } catch (error) {
-        if (isUniqueViolation(error)) throw new AppError('email-taken', `The e-mail ${values.email} is already registered`);
+        if (isUniqueViolation(error))
+          throw new AppError('email-taken', `The e-mail ${values.email} is already registered`);
         throw translateDatabaseError(error);
       }
     },
     findScientistByEmail(email: string): Promise<ScientistRow | undefined> {
-      return guarded(() => db.selectFrom('cientistas').selectAll().where('email', '=', email).executeTakeFirst());
+      return guarded(() =>
+        db.selectFrom('cientistas').selectAll().where('email', '=', email).executeTakeFirst(),
+      );
     },
     findScientist(id: number): Promise<ScientistRow | undefined> {
       return guarded(() => db.selectFrom('cientistas').selectAll().where('id', '=', id).executeTakeFirst());
     },
     countAdmins(): Promise<number> {
       return guarded(async () => {
-        const row = await db.selectFrom('cientistas').select((eb) => eb.fn.countAll<number>().as('n')).where('papel', '=', 'admin').executeTakeFirstOrThrow();
+        const row = await db
+          .selectFrom('cientistas')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('papel', '=', 'admin')
+          .executeTakeFirstOrThrow();
         return row.n;
       });
     },
 
     async ensureTelescope(values: TelescopeRow): Promise<void> {
-      await guarded(() => db.insertInto('telescopios').values(values).onConflict((oc) => oc.column('id').doNothing()).execute());
+      await guarded(() =>
+        db
+          .insertInto('telescopios')
+          .values(values)
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute(),
+      );
     },
     listTelescopes(): Promise<TelescopeRow[]> {
       return guarded(() => db.selectFrom('telescopios').selectAll().orderBy('id').execute());
@@ -69,7 +82,9 @@ export function createSchedulerStore(db: Kysely<SchedulerTables>) {
     },
 
     findBooking(id: number, trx: Kysely<SchedulerTables> = db): Promise<BookingRow | undefined> {
-      return guarded(() => trx.selectFrom('agendamentos').selectAll().where('id', '=', id).executeTakeFirst());
+      return guarded(() =>
+        trx.selectFrom('agendamentos').selectAll().where('id', '=', id).executeTakeFirst(),
+      );
     },
     /** Active bookings of `telescopioId` that hold any of `slots` (the seed's "verificação de conflito"). */
     findActiveConflicts(telescopioId: string, slots: readonly number[], trx: Kysely<SchedulerTables> = db) {
@@ -92,7 +107,13 @@ export function createSchedulerStore(db: Kysely<SchedulerTables>) {
         if (filter.deMs !== undefined) query = query.where('fim_ms', '>', filter.deMs);
         if (filter.ateMs !== undefined) query = query.where('inicio_ms', '<', filter.ateMs);
         const [rows, count] = await Promise.all([
-          query.selectAll().orderBy('inicio_ms').orderBy('id').limit(filter.limit).offset(filter.offset).execute(),
+          query
+            .selectAll()
+            .orderBy('inicio_ms')
+            .orderBy('id')
+            .limit(filter.limit)
+            .offset(filter.offset)
+            .execute(),
           query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
         ]);
         return { rows, total: count.n };
@@ -120,10 +141,22 @@ export function createSchedulerStore(db: Kysely<SchedulerTables>) {
       return trx.insertInto('agendamentos').values(values).returningAll().executeTakeFirstOrThrow();
     },
     /** Inserts the slot rows; a unique violation means another active booking holds a slot. */
-    async insertSlots(trx: Trx, bookingId: number, telescopioId: string, slots: readonly number[]): Promise<void> {
+    async insertSlots(
+      trx: Trx,
+      bookingId: number,
+      telescopioId: string,
+      slots: readonly number[],
+    ): Promise<void> {
       await trx
         .insertInto('agendamento_slots')
-        .values(slots.map((slot) => ({ agendamento_id: bookingId, telescopio_id: telescopioId, slot_inicio_ms: slot, ativo: 1 })))
+        .values(
+          slots.map((slot) => ({
+            agendamento_id: bookingId,
+            telescopio_id: telescopioId,
+            slot_inicio_ms: slot,
+            ativo: 1,
+          })),
+        )
         .execute();
     },
     /** Marks a booking cancelled if it is still active; returns the updated row or undefined if it was not active. */
@@ -136,7 +169,11 @@ export function createSchedulerStore(db: Kysely<SchedulerTables>) {
         .returningAll()
         .executeTakeFirst();
       if (row !== undefined) {
-        await trx.updateTable('agendamento_slots').set({ ativo: 0 }).where('agendamento_id', '=', id).execute();
+        await trx
+          .updateTable('agendamento_slots')
+          .set({ ativo: 0 })
+          .where('agendamento_id', '=', id)
+          .execute();
       }
       return row;
     },
@@ -150,7 +187,9 @@ export function createSchedulerStore(db: Kysely<SchedulerTables>) {
      * start-up) if the data already holds double bookings: they must be resolved first.
      */
     async ensureSlotUniqueIndex(): Promise<void> {
-      await sql`CREATE UNIQUE INDEX IF NOT EXISTS agendamento_slots_um_ativo_por_slot ON agendamento_slots (telescopio_id, slot_inicio_ms) WHERE ativo = 1`.execute(db);
+      await sql`CREATE UNIQUE INDEX IF NOT EXISTS agendamento_slots_um_ativo_por_slot ON agendamento_slots (telescopio_id, slot_inicio_ms) WHERE ativo = 1`.execute(
+        db,
+      );
     },
   };
 }

@@ -36,16 +36,24 @@ export function createTokenService(options: { secret: string; ttlSeconds: number
         });
         const id = Number(payload.sub);
         const papel = payload.papel;
-        if (!Number.isSafeInteger(id) || (papel !== 'cientista' && papel !== 'admin') || typeof payload.email !== 'string') {
+        if (
+          !Number.isSafeInteger(id) ||
+          (papel !== 'cientista' && papel !== 'admin') ||
+          typeof payload.email !== 'string'
+        ) {
           throw new AppError('unauthenticated', 'The token does not describe a scientist');
         }
         return { id, papel, email: payload.email };
       } catch (error) {
         if (error instanceof AppError) throw error;
         const expired = error instanceof joseErrors.JWTExpired;
-        throw new AppError('unauthenticated', expired ? 'The token has expired; request a new one at POST /auth/token' : 'The token is not valid', {
-          headers: { 'www-authenticate': `Bearer error="invalid_token"` },
-        });
+        throw new AppError(
+          'unauthenticated',
+          expired ? 'The token has expired; request a new one at POST /auth/token' : 'The token is not valid',
+          {
+            headers: { 'www-authenticate': `Bearer error="invalid_token"` },
+          },
+        );
       }
     },
   };

@@ -76,9 +76,13 @@ export function createBookingService(deps: BookingServiceDeps) {
         const result = await locks.lock({ recurso, ttlMs: deps.lockTtlMs, traceId });
         if (!result.granted) {
           log.info('Falha ao adquirir lock, recurso ocupado');
-          throw new AppError('slot-taken', `The slot ${recurso} is being booked or is booked by someone else`, {
-            extensions: { recurso },
-          });
+          throw new AppError(
+            'slot-taken',
+            `The slot ${recurso} is being booked or is booked by someone else`,
+            {
+              extensions: { recurso },
+            },
+          );
         }
         log.info('Lock adquirido com sucesso');
         held.push({ recurso, token: result.token });
@@ -95,7 +99,8 @@ export function createBookingService(deps: BookingServiceDeps) {
       log.info(`Liberando lock para o recurso ${lock.recurso}`);
       try {
         const outcome = await locks.unlock({ recurso: lock.recurso, token: lock.token, traceId });
-        if (outcome === 'not-holder') log.warn(`Lock para o recurso ${lock.recurso} já não era nosso (lease expirado)`);
+        if (outcome === 'not-holder')
+          log.warn(`Lock para o recurso ${lock.recurso} já não era nosso (lease expirado)`);
       } catch (error) {
         // The lease expires on its own; a failed unlock only delays the next holder.
         log.warn(`Falha ao liberar lock para o recurso ${lock.recurso}: ${String(error)}`);
@@ -123,13 +128,18 @@ export function createBookingService(deps: BookingServiceDeps) {
         }
         if (Math.abs(click.ms - receivedAt) > MAX_CLICK_SKEW_MS) {
           const reason = `horario_clique_utc ${request.clique} is more than 24 h away from the server's time; synchronise with GET /time`;
-          throw new AppError('validation-failed', reason, { extensions: { errors: [{ field: 'body.horario_clique_utc', message: reason }] } });
+          throw new AppError('validation-failed', reason, {
+            extensions: { errors: [{ field: 'body.horario_clique_utc', message: reason }] },
+          });
         }
         clickUtc = formatUtc(click.ms);
       }
       const telescope = await store.findTelescope(request.telescopioId);
       if (telescope === undefined) {
-        throw new AppError('not-found', `The telescope "${request.telescopioId}" does not exist; see GET /telescopios`);
+        throw new AppError(
+          'not-found',
+          `The telescope "${request.telescopioId}" does not exist; see GET /telescopios`,
+        );
       }
       const resources = plan.slots.map((slot) => resourceName(telescope.id, slot));
 
@@ -141,11 +151,17 @@ export function createBookingService(deps: BookingServiceDeps) {
           log.info('Conflito encontrado no BD, agendamento recusado');
           const taken = conflicts.map((c) => resourceName(telescope.id, c.slot_inicio_ms));
           throw new AppError('slot-taken', `Already booked: ${taken.join(', ')}`, {
-            extensions: { recursos: taken, agendamentos: [...new Set(conflicts.map((c) => c.agendamento_id))] },
+            extensions: {
+              recursos: taken,
+              agendamentos: [...new Set(conflicts.map((c) => c.agendamento_id))],
+            },
           });
         }
       };
-      const pause = () => (unsafe.delayBeforeSaveMs > 0 ? new Promise((resolve) => setTimeout(resolve, unsafe.delayBeforeSaveMs)) : undefined);
+      const pause = () =>
+        unsafe.delayBeforeSaveMs > 0
+          ? new Promise((resolve) => setTimeout(resolve, unsafe.delayBeforeSaveMs))
+          : undefined;
       try {
         // Without coordination (the seed's delivery 2), the check is a separate read before the
         // write: the naive check-then-act whose race the demo shows.
@@ -185,7 +201,11 @@ export function createBookingService(deps: BookingServiceDeps) {
             await store.insertSlots(trx, booking.id, telescope.id, plan.slots);
           } catch (error) {
             if (isUniqueViolation(error)) {
-              throw new AppError('slot-taken', `Another active booking holds one of these slots: ${resources.join(', ')}`, { cause: error });
+              throw new AppError(
+                'slot-taken',
+                `Another active booking holds one of these slots: ${resources.join(', ')}`,
+                { cause: error },
+              );
             }
             throw error;
           }
@@ -216,14 +236,30 @@ export function createBookingService(deps: BookingServiceDeps) {
       }
     },
 
-    async cancel(request: { actor: Actor & { email: string }; id: number; log: Logger; traceId: string }): Promise<BookingRow> {
+    async cancel(request: {
+      actor: Actor & { email: string };
+      id: number;
+      log: Logger;
+      traceId: string;
+    }): Promise<BookingRow> {
       const existing = await store.findBooking(request.id);
       if (existing === undefined) throw new AppError('not-found', `Booking ${request.id} does not exist`);
-      const decide = (row: BookingRow) => canCancel({ cientista_id: row.cientista_id, status: row.status, startMs: row.inicio_ms }, request.actor, clock.now());
+      const decide = (row: BookingRow) =>
+        canCancel(
+          { cientista_id: row.cientista_id, status: row.status, startMs: row.inicio_ms },
+          request.actor,
+          clock.now(),
+        );
       const refuse = (decision: ReturnType<typeof decide>) => {
-        if (decision === 'forbidden') throw new AppError('forbidden', 'Only the owner of the booking or an admin may cancel it');
-        if (decision === 'already-cancelled') throw new AppError('already-cancelled', `Booking ${request.id} is already cancelled`);
-        if (decision === 'already-started') throw new AppError('conflict', `Booking ${request.id} has already started; it can no longer be cancelled`);
+        if (decision === 'forbidden')
+          throw new AppError('forbidden', 'Only the owner of the booking or an admin may cancel it');
+        if (decision === 'already-cancelled')
+          throw new AppError('already-cancelled', `Booking ${request.id} is already cancelled`);
+        if (decision === 'already-started')
+          throw new AppError(
+            'conflict',
+            `Booking ${request.id} has already started; it can no longer be cancelled`,
+          );
       };
       refuse(decide(existing));
       const result = await store.transaction(async (trx) => {
@@ -257,10 +293,16 @@ export function createBookingService(deps: BookingServiceDeps) {
   async function checkFences(trx: Trx, held: HeldLock[], log: Logger): Promise<void> {
     for (const lock of held) {
       if (!(await store.advanceFence(trx, lock.recurso, lock.token))) {
-        log.warn(`Token de lock obsoleto (${lock.token}) para o recurso ${lock.recurso}; agendamento recusado`);
-        throw new AppError('stale-token', `The lock on ${lock.recurso} was lost before the write (a newer holder exists); nothing was saved`, {
-          extensions: { recurso: lock.recurso },
-        });
+        log.warn(
+          `Token de lock obsoleto (${lock.token}) para o recurso ${lock.recurso}; agendamento recusado`,
+        );
+        throw new AppError(
+          'stale-token',
+          `The lock on ${lock.recurso} was lost before the write (a newer holder exists); nothing was saved`,
+          {
+            extensions: { recurso: lock.recurso },
+          },
+        );
       }
     }
   }

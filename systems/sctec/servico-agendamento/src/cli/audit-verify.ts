@@ -30,15 +30,27 @@ try {
   const database = await openDatabase<SchedulerTables>(
     config.DATABASE_URL === undefined
       ? { engine: 'sqlite', file: sqliteFile }
-      : { engine: 'postgres', url: config.DATABASE_URL, ...(config.DATABASE_SCHEMA === undefined ? {} : { schema: config.DATABASE_SCHEMA }) },
+      : {
+          engine: 'postgres',
+          url: config.DATABASE_URL,
+          ...(config.DATABASE_SCHEMA === undefined ? {} : { schema: config.DATABASE_SCHEMA }),
+        },
   );
-  const audit = createAuditLog({ db: database.db, service: 'servico-agendamento', logger: createLogger({ service: 'audit-verify', console: false }) });
+  const audit = createAuditLog({
+    db: database.db,
+    service: 'servico-agendamento',
+    logger: createLogger({ service: 'audit-verify', console: false }),
+  });
   const result = await audit.verify();
   await database.close();
   if (result.ok) {
-    process.stdout.write(`Trilha de auditoria íntegra: ${result.count} entradas (${database.location}); última seq ${result.headSeq}, hash ${result.headHash}\n`);
+    process.stdout.write(
+      `Trilha de auditoria íntegra: ${result.count} entradas (${database.location}); última seq ${result.headSeq}, hash ${result.headHash}\n`,
+    );
   } else {
-    process.stdout.write(`TRILHA DE AUDITORIA VIOLADA (${database.location}), primeira entrada quebrada: ${describeBreak(result.firstBroken)}\n`);
+    process.stdout.write(
+      `TRILHA DE AUDITORIA VIOLADA (${database.location}), primeira entrada quebrada: ${describeBreak(result.firstBroken)}\n`,
+    );
     process.exitCode = 1;
   }
 } catch (error) {

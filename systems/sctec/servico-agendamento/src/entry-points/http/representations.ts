@@ -24,8 +24,12 @@ export const BookingSchema = Type.Object({
   status: Type.Union([Type.Literal('ativo'), Type.Literal('cancelado')]),
   recebido_em_utc: Type.String({ format: 'date-time', description: 'server time the request arrived' }),
   criado_em_utc: Type.String({ format: 'date-time' }),
-  horario_clique_utc: Type.Union([Type.String(), Type.Null()], { description: "client's synced click time (evidence)" }),
-  incerteza_ms: Type.Union([Type.Number(), Type.Null()], { description: "uncertainty of the client's click time" }),
+  horario_clique_utc: Type.Union([Type.String(), Type.Null()], {
+    description: "client's synced click time (evidence)",
+  }),
+  incerteza_ms: Type.Union([Type.Number(), Type.Null()], {
+    description: "uncertainty of the client's click time",
+  }),
   cancelado_em_utc: Type.Union([Type.String(), Type.Null()]),
   _links: LinksSchema,
 });
@@ -49,12 +53,20 @@ export const TelescopeSchema = Type.Object({
 
 /** Who is looking: decides whether `cancelar` is offered. Anonymous viewers never get it. */
 export function viewerOf(principal: Principal | undefined) {
-  return principal === undefined ? { id: -1, papel: 'cientista' as const } : { id: principal.id, papel: principal.papel };
+  return principal === undefined
+    ? { id: -1, papel: 'cientista' as const }
+    : { id: principal.id, papel: principal.papel };
 }
 
 export function bookingView(row: BookingRow, principal: Principal | undefined, now: number) {
   const links = bookingLinks(
-    { id: row.id, telescopio_id: row.telescopio_id, cientista_id: row.cientista_id, status: row.status, startMs: row.inicio_ms },
+    {
+      id: row.id,
+      telescopio_id: row.telescopio_id,
+      cientista_id: row.cientista_id,
+      status: row.status,
+      startMs: row.inicio_ms,
+    },
     viewerOf(principal),
     now,
   );

@@ -26,7 +26,10 @@ const RegisterBody = Type.Object(
 );
 
 const TokenBody = Type.Object(
-  { email: Type.String({ minLength: 1, maxLength: 254 }), senha: Type.String({ minLength: 1, maxLength: 200 }) },
+  {
+    email: Type.String({ minLength: 1, maxLength: 254 }),
+    senha: Type.String({ minLength: 1, maxLength: 200 }),
+  },
   { additionalProperties: false },
 );
 
@@ -54,9 +57,12 @@ export function registerAccountRoutes(app: HttpApp, deps: AccountDeps): void {
       if (!email.ok) problems.push({ field: 'body.email', message: email.reason });
       if (!senha.ok) problems.push({ field: 'body.senha', message: senha.reason });
       const instituicao = request.body.instituicao?.trim();
-      if (instituicao !== undefined && /\p{Cc}/u.test(instituicao)) problems.push({ field: 'body.instituicao', message: 'must not contain control characters' });
+      if (instituicao !== undefined && /\p{Cc}/u.test(instituicao))
+        problems.push({ field: 'body.instituicao', message: 'must not contain control characters' });
       if (!nome.ok || !email.ok || !senha.ok || problems.length > 0) {
-        throw new AppError('validation-failed', problems.map((p) => `${p.field} ${p.message}`).join('; '), { extensions: { errors: problems } });
+        throw new AppError('validation-failed', problems.map((p) => `${p.field} ${p.message}`).join('; '), {
+          extensions: { errors: problems },
+        });
       }
       const row = await store.insertScientist({
         nome: nome.value,
@@ -68,10 +74,16 @@ export function registerAccountRoutes(app: HttpApp, deps: AccountDeps): void {
       });
       request.appLog.info(`Cientista registrado (ID: ${row.id})`);
       const principal = { id: row.id, papel: row.papel, email: row.email };
-      return reply.code(201).header('location', `/cientistas/${row.id}`).send({
-        ...scientistView(row, principal),
-        _links: { ...scientistView(row, principal)._links, token: { href: '/auth/token', method: 'POST', title: 'Obter um token de acesso' } },
-      });
+      return reply
+        .code(201)
+        .header('location', `/cientistas/${row.id}`)
+        .send({
+          ...scientistView(row, principal),
+          _links: {
+            ...scientistView(row, principal)._links,
+            token: { href: '/auth/token', method: 'POST', title: 'Obter um token de acesso' },
+          },
+        });
     },
   );
 
@@ -102,7 +114,11 @@ export function registerAccountRoutes(app: HttpApp, deps: AccountDeps): void {
         tags: ['auth'],
         body: TokenBody,
         response: {
-          200: Type.Object({ access_token: Type.String(), token_type: Type.Literal('Bearer'), expires_in: Type.Integer() }),
+          200: Type.Object({
+            access_token: Type.String(),
+            token_type: Type.Literal('Bearer'),
+            expires_in: Type.Integer(),
+          }),
           ...problemResponses(400, 401),
         },
       },
@@ -112,19 +128,27 @@ export function registerAccountRoutes(app: HttpApp, deps: AccountDeps): void {
       const valid = await verifyPassword(request.body.senha, row?.senha_hash ?? (await dummyHash));
       if (row === undefined || !valid) throw new AppError('invalid-credentials', 'E-mail or senha is wrong');
       const access = await tokens.issue({ id: row.id, papel: row.papel, email: row.email });
-      return reply.header('cache-control', 'no-store').send({ access_token: access, token_type: 'Bearer' as const, expires_in: tokens.ttlSeconds });
+      return reply
+        .header('cache-control', 'no-store')
+        .send({ access_token: access, token_type: 'Bearer' as const, expires_in: tokens.ttlSeconds });
     },
   );
 
   app.get(
     '/eu',
-    { schema: { summary: 'The authenticated scientist', tags: ['cientistas'], response: { 200: ScientistSchema, ...problemResponses(401) } } },
+    {
+      schema: {
+        summary: 'The authenticated scientist',
+        tags: ['cientistas'],
+        response: { 200: ScientistSchema, ...problemResponses(401) },
+      },
+    },
     async (request) => {
       const principal = await requirePrincipal(request, tokens);
       const row = await store.findScientist(principal.id);
-      if (row === undefined) throw new AppError('unauthenticated', 'The account of this token no longer exists');
+      if (row === undefined)
+        throw new AppError('unauthenticated', 'The account of this token no longer exists');
       return scientistView(row, principal);
     },
   );
-
 }

@@ -23,10 +23,24 @@ export interface BookingRouteDeps {
 const BookingBody = Type.Object(
   {
     telescopio_id: Type.String({ minLength: 1, maxLength: 64 }),
-    horario_inicio_utc: Type.String({ minLength: 1, maxLength: 40, description: 'UTC ISO-8601 on the 5-minute grid, e.g. 2025-12-01T03:00:00Z' }),
-    horario_fim_utc: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'default: one slot (5 minutes) after the start' })),
-    horario_clique_utc: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: "client's synced click time" })),
-    incerteza_ms: Type.Optional(Type.Number({ minimum: 0, maximum: 3_600_000, description: 'uncertainty of the click time (± ms)' })),
+    horario_inicio_utc: Type.String({
+      minLength: 1,
+      maxLength: 40,
+      description: 'UTC ISO-8601 on the 5-minute grid, e.g. 2025-12-01T03:00:00Z',
+    }),
+    horario_fim_utc: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 40,
+        description: 'default: one slot (5 minutes) after the start',
+      }),
+    ),
+    horario_clique_utc: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 40, description: "client's synced click time" }),
+    ),
+    incerteza_ms: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 3_600_000, description: 'uncertainty of the click time (± ms)' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -37,7 +51,9 @@ const ListQuery = Type.Object(
     cientista_id: Type.Optional(Type.Integer({ minimum: 1 })),
     status: Type.Optional(Type.Union([Type.Literal('ativo'), Type.Literal('cancelado')])),
     de: Type.Optional(Type.String({ maxLength: 40, description: 'bookings ending after this UTC instant' })),
-    ate: Type.Optional(Type.String({ maxLength: 40, description: 'bookings starting before this UTC instant' })),
+    ate: Type.Optional(
+      Type.String({ maxLength: 40, description: 'bookings starting before this UTC instant' }),
+    ),
     limite: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
     offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
   },
@@ -54,7 +70,9 @@ function parseInstantParam(name: string, value: string | undefined): number | un
   if (value === undefined) return undefined;
   const check = checkUtcInstant(value);
   if (!check.ok) {
-    throw new AppError('validation-failed', `querystring.${name}: ${check.reason}`, { extensions: { errors: [{ field: `querystring.${name}`, message: check.reason }] } });
+    throw new AppError('validation-failed', `querystring.${name}: ${check.reason}`, {
+      extensions: { errors: [{ field: `querystring.${name}`, message: check.reason }] },
+    });
   }
   return check.ms;
 }
@@ -67,7 +85,8 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
     {
       schema: {
         summary: 'Book one or more consecutive 5-minute slots (needs a token)',
-        description: 'Accepts Idempotency-Key: a retry with the same key and body returns the original answer.',
+        description:
+          'Accepts Idempotency-Key: a retry with the same key and body returns the original answer.',
         tags: ['agendamentos'],
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
         body: BookingBody,
@@ -81,11 +100,21 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
       const key = request.headers['idempotency-key'];
       const scope = `cientista:${principal.id}`;
       if (key !== undefined) {
-        if (!IDEMPOTENCY_KEY.test(key)) throw new AppError('validation-failed', 'Idempotency-Key must be 1–200 visible ASCII characters');
+        if (!IDEMPOTENCY_KEY.test(key))
+          throw new AppError('validation-failed', 'Idempotency-Key must be 1–200 visible ASCII characters');
         const hash = createHash('sha256').update(canonicalJson(request.body)).digest('hex');
         const claim = await idempotency.claim(scope, key, hash);
-        if (claim.kind === 'mismatch') throw new AppError('idempotency-key-reused', 'This Idempotency-Key was already used with a different body');
-        if (claim.kind === 'in-progress') throw new AppError('idempotency-in-progress', 'The first request with this Idempotency-Key is still running; retry shortly', { headers: { 'retry-after': '1' } });
+        if (claim.kind === 'mismatch')
+          throw new AppError(
+            'idempotency-key-reused',
+            'This Idempotency-Key was already used with a different body',
+          );
+        if (claim.kind === 'in-progress')
+          throw new AppError(
+            'idempotency-in-progress',
+            'The first request with this Idempotency-Key is still running; retry shortly',
+            { headers: { 'retry-after': '1' } },
+          );
         if (claim.kind === 'replay') {
           void reply.header('idempotent-replayed', 'true');
           if (claim.location !== null) void reply.header('location', claim.location);
@@ -114,7 +143,8 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
         if (key !== undefined) {
           const appError = toAppError(error);
           // A definite refusal is the answer to replay; a transient failure is not, so the key is freed for a retry.
-          if (appError.status < 500) await idempotency.complete(scope, key, appError.status, toProblem(appError, request.url), null);
+          if (appError.status < 500)
+            await idempotency.complete(scope, key, appError.status, toProblem(appError, request.url), null);
           else await idempotency.release(scope, key);
         }
         throw error;
@@ -125,7 +155,12 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
   app.get(
     '/agendamentos/:id',
     {
-      schema: { summary: 'One booking, with the links the viewer may follow', tags: ['agendamentos'], params: IdParams, response: { 200: BookingSchema, ...problemResponses(400, 401, 404) } },
+      schema: {
+        summary: 'One booking, with the links the viewer may follow',
+        tags: ['agendamentos'],
+        params: IdParams,
+        response: { 200: BookingSchema, ...problemResponses(400, 401, 404) },
+      },
     },
     async (request) => {
       const principal = await optionalPrincipal(request, tokens);
@@ -139,7 +174,7 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
     '/agendamentos/:id/cancelamento',
     {
       schema: {
-        summary: "Cancel a booking (the target of its _links.cancelar; owner or admin)",
+        summary: 'Cancel a booking (the target of its _links.cancelar; owner or admin)',
         tags: ['agendamentos'],
         params: IdParams,
         response: { 200: BookingSchema, ...problemResponses(400, 401, 403, 404, 409) },
@@ -148,7 +183,12 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
     async (request) => {
       request.appLog.info(`Requisição recebida para POST /agendamentos/${request.params.id}/cancelamento`);
       const principal = await requirePrincipal(request, tokens);
-      const row = await bookings.cancel({ actor: principal, id: request.params.id, log: request.appLog, traceId: request.traceId });
+      const row = await bookings.cancel({
+        actor: principal,
+        id: request.params.id,
+        log: request.appLog,
+        traceId: request.traceId,
+      });
       return bookingView(row, principal, deps.now());
     },
   );
@@ -171,11 +211,25 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
       if (deMs !== undefined && ateMs !== undefined && ateMs <= deMs) {
         throw new AppError('validation-failed', 'querystring.ate must be after querystring.de');
       }
-      const { rows, total } = await store.listBookings({ telescopioId: q.telescopio_id, cientistaId: q.cientista_id, status: q.status, deMs, ateMs, limit: q.limite, offset: q.offset });
+      const { rows, total } = await store.listBookings({
+        telescopioId: q.telescopio_id,
+        cientistaId: q.cientista_id,
+        status: q.status,
+        deMs,
+        ateMs,
+        limit: q.limite,
+        offset: q.offset,
+      });
       const now = deps.now();
       const page = (offset: number) => {
         const params = new URLSearchParams();
-        for (const [name, value] of Object.entries({ telescopio_id: q.telescopio_id, cientista_id: q.cientista_id, status: q.status, de: q.de, ate: q.ate })) {
+        for (const [name, value] of Object.entries({
+          telescopio_id: q.telescopio_id,
+          cientista_id: q.cientista_id,
+          status: q.status,
+          de: q.de,
+          ate: q.ate,
+        })) {
           if (value !== undefined) params.set(name, String(value));
         }
         params.set('limite', String(q.limite));
@@ -200,29 +254,51 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
 
   app.get('/telescopios', { schema: { summary: 'Telescopes', tags: ['telescopios'] } }, async () => {
     const rows = await store.listTelescopes();
-    return { _links: { self: { href: '/telescopios' } }, _embedded: { telescopios: rows.map(telescopeView) } };
+    return {
+      _links: { self: { href: '/telescopios' } },
+      _embedded: { telescopios: rows.map(telescopeView) },
+    };
   });
 
   app.get(
     '/telescopios/:id',
-    { schema: { summary: 'One telescope', tags: ['telescopios'], params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: TelescopeSchema, ...problemResponses(404) } } },
+    {
+      schema: {
+        summary: 'One telescope',
+        tags: ['telescopios'],
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 200: TelescopeSchema, ...problemResponses(404) },
+      },
+    },
     async (request) => {
       const row = await store.findTelescope(request.params.id);
-      if (row === undefined) throw new AppError('not-found', `The telescope "${request.params.id}" does not exist`);
+      if (row === undefined)
+        throw new AppError('not-found', `The telescope "${request.params.id}" does not exist`);
       return telescopeView(row);
     },
   );
 
   app.get(
     '/auditoria/verificacao',
-    { schema: { summary: 'Recompute the audit hash chain (admin)', tags: ['auditoria'], response: { 200: HalDocument, ...problemResponses(401, 403) } } },
+    {
+      schema: {
+        summary: 'Recompute the audit hash chain (admin)',
+        tags: ['auditoria'],
+        response: { 200: HalDocument, ...problemResponses(401, 403) },
+      },
+    },
     async (request) => {
       const principal = await requirePrincipal(request, tokens);
-      if (principal.papel !== 'admin') throw new AppError('forbidden', 'Only admins may verify the audit trail');
+      if (principal.papel !== 'admin')
+        throw new AppError('forbidden', 'Only admins may verify the audit trail');
       const result = await deps.audit.verify();
       return result.ok
         ? { ok: true, entradas: result.count, ultima_seq: result.headSeq, ultimo_hash: result.headHash }
-        : { ok: false, entradas_lidas: result.count, primeira_quebra: { ...result.firstBroken, descricao: describeBreak(result.firstBroken) } };
+        : {
+            ok: false,
+            entradas_lidas: result.count,
+            primeira_quebra: { ...result.firstBroken, descricao: describeBreak(result.firstBroken) },
+          };
     },
   );
 
@@ -232,19 +308,28 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
       schema: {
         summary: 'Audit entries in sequence order (admin)',
         tags: ['auditoria'],
-        querystring: Type.Object({ apos: Type.Integer({ minimum: 0, default: 0 }), limite: Type.Integer({ minimum: 1, maximum: 500, default: 100 }) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          {
+            apos: Type.Integer({ minimum: 0, default: 0 }),
+            limite: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: HalDocument, ...problemResponses(400, 401, 403) },
       },
     },
     async (request) => {
       const principal = await requirePrincipal(request, tokens);
-      if (principal.papel !== 'admin') throw new AppError('forbidden', 'Only admins may read the audit trail');
+      if (principal.papel !== 'admin')
+        throw new AppError('forbidden', 'Only admins may read the audit trail');
       const entries = await deps.audit.list({ afterSeq: request.query.apos, limit: request.query.limite });
       const last = entries.at(-1);
       return {
         _links: {
           self: { href: `/auditoria?apos=${request.query.apos}&limite=${request.query.limite}` },
-          ...(last !== undefined && entries.length === request.query.limite ? { next: { href: `/auditoria?apos=${last.seq}&limite=${request.query.limite}` } } : {}),
+          ...(last !== undefined && entries.length === request.query.limite
+            ? { next: { href: `/auditoria?apos=${last.seq}&limite=${request.query.limite}` } }
+            : {}),
           verificacao: { href: '/auditoria/verificacao' },
         },
         entradas: entries,

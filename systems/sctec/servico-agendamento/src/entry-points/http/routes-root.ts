@@ -6,25 +6,34 @@ import { optionalPrincipal } from './auth.js';
 
 /** GET / (the API root every client starts from) and GET /time (the source of truth for time). */
 export function registerRootRoutes(app: HttpApp, deps: { tokens: TokenService; now: () => number }): void {
-  app.get('/', { schema: { summary: 'API root: links to everything a client can do', tags: ['raiz'] } }, async (request, reply) => {
-    const principal = await optionalPrincipal(request, deps.tokens).catch(() => undefined);
-    void reply.header('vary', 'authorization');
-    return {
-      servico: 'servico-agendamento',
-      _links: {
-        self: { href: '/' },
-        telescopios: { href: '/telescopios' },
-        agendamentos: { href: '/agendamentos{?telescopio_id,cientista_id,status,de,ate,limite,offset}', templated: true },
-        agendar: { href: '/agendamentos', method: 'POST', title: 'Criar agendamento (requer token)' },
-        registrar: { href: '/cientistas', method: 'POST', title: 'Registrar cientista' },
-        token: { href: '/auth/token', method: 'POST', title: 'Obter token de acesso' },
-        tempo: { href: '/time', title: 'Hora oficial do servidor' },
-        documentacao: { href: '/docs' },
-        ...(principal === undefined ? {} : { eu: { href: `/cientistas/${principal.id}` } }),
-        ...(principal?.papel === 'admin' ? { auditoria: { href: '/auditoria' }, verificacao_auditoria: { href: '/auditoria/verificacao' } } : {}),
-      },
-    };
-  });
+  app.get(
+    '/',
+    { schema: { summary: 'API root: links to everything a client can do', tags: ['raiz'] } },
+    async (request, reply) => {
+      const principal = await optionalPrincipal(request, deps.tokens).catch(() => undefined);
+      void reply.header('vary', 'authorization');
+      return {
+        servico: 'servico-agendamento',
+        _links: {
+          self: { href: '/' },
+          telescopios: { href: '/telescopios' },
+          agendamentos: {
+            href: '/agendamentos{?telescopio_id,cientista_id,status,de,ate,limite,offset}',
+            templated: true,
+          },
+          agendar: { href: '/agendamentos', method: 'POST', title: 'Criar agendamento (requer token)' },
+          registrar: { href: '/cientistas', method: 'POST', title: 'Registrar cientista' },
+          token: { href: '/auth/token', method: 'POST', title: 'Obter token de acesso' },
+          tempo: { href: '/time', title: 'Hora oficial do servidor' },
+          documentacao: { href: '/docs' },
+          ...(principal === undefined ? {} : { eu: { href: `/cientistas/${principal.id}` } }),
+          ...(principal?.papel === 'admin'
+            ? { auditoria: { href: '/auditoria' }, verificacao_auditoria: { href: '/auditoria/verificacao' } }
+            : {}),
+        },
+      };
+    },
+  );
 
   app.get(
     '/time',
@@ -46,7 +55,14 @@ export function registerRootRoutes(app: HttpApp, deps: { tokens: TokenService; n
       const received = deps.now();
       request.appLog.info(`Requisição recebida em GET /time do IP ${request.ip}`);
       const sent = deps.now();
-      return reply.header('cache-control', 'no-store').send({ server_time_utc: formatUtc(Math.floor(sent)), epoch_ms: sent, recebido_epoch_ms: received, enviado_epoch_ms: sent });
+      return reply
+        .header('cache-control', 'no-store')
+        .send({
+          server_time_utc: formatUtc(Math.floor(sent)),
+          epoch_ms: sent,
+          recebido_epoch_ms: received,
+          enviado_epoch_ms: sent,
+        });
     },
   );
 }
