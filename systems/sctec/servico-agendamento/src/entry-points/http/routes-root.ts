@@ -55,14 +55,12 @@ export function registerRootRoutes(app: HttpApp, deps: { tokens: TokenService; n
       const received = deps.now();
       request.appLog.info(`Requisição recebida em GET /time do IP ${request.ip}`);
       const sent = deps.now();
-      return reply
-        .header('cache-control', 'no-store')
-        .send({
-          server_time_utc: formatUtc(Math.floor(sent)),
-          epoch_ms: sent,
-          recebido_epoch_ms: received,
-          enviado_epoch_ms: sent,
-        });
+      return reply.header('cache-control', 'no-store').send({
+        server_time_utc: formatUtc(Math.floor(sent)),
+        epoch_ms: sent,
+        recebido_epoch_ms: received,
+        enviado_epoch_ms: sent,
+      });
     },
   );
 }
