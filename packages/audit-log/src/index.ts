@@ -8,4 +8,11 @@ export {
   type ChainBreak,
   type VerifyResult,
 } from './chain.js';
-export { auditMigration, createAuditLog, type AuditEvent, type AuditLog, type AuditTables } from './store.js';
+export {
+  auditMigration,
+  createAuditLog,
+  toRecord as auditRecordFromRow,
+  type AuditEvent,
+  type AuditLog,
+  type AuditTables,
+} from './store.js';

@@ -94,7 +94,8 @@ export interface AuditLog {
 
 type Row = AuditTables['audit_log'];
 
-function toRecord(row: Row): AuditRecord {
+/** A stored row as the audit record it holds (for readers outside this package, e.g. checkers). */
+export function toRecord(row: Row): AuditRecord {
   return {
     seq: row.seq,
     timestamp_utc: row.timestamp_utc,

@@ -7,3 +7,4 @@ export {
   type LogLevel,
 } from './logger.js';
 export { newSpanId, newTraceId, parseTraceparent, traceparentFor, type TraceContext } from './trace.js';
+export { createServiceLogger, loggingSettings } from './settings.js';

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { manualClock, systemClock, type Clock } from '@dslab/clock';
 import { migrate, type Engine } from '@dslab/db';
 import { createLockClient, type LockClient } from '@dslab/lock-client';
@@ -147,3 +148,37 @@ export function futureSlot(index: number, daysAhead = 2): string {
 }
 
 export { manualClock };
+
+/**
+ * Inside a describe(): starts a coordinator process and a scheduler before the tests and stops
+ * both after them (also when set-up failed half-way, so the file cannot hang on a child).
+ */
+export function withSctec(options: { engine: Engine; jwtTtlSeconds?: number }): {
+  readonly sctec: Sctec;
+  readonly coordinator: ServiceProcess;
+} {
+  let coordinator: (ServiceProcess & { dataDir: string }) | undefined;
+  let sctec: Sctec | undefined;
+  before(async () => {
+    coordinator = await startCoordinatorProcess();
+    sctec = await startScheduler({
+      engine: options.engine,
+      coordinatorUrl: coordinator.url,
+      ...(options.jwtTtlSeconds === undefined ? {} : { jwtTtlSeconds: options.jwtTtlSeconds }),
+    });
+  });
+  after(async () => {
+    await sctec?.close();
+    await coordinator?.stop();
+  });
+  return {
+    get sctec() {
+      if (sctec === undefined) throw new Error('SCTEC is not started (set-up failed?)');
+      return sctec;
+    },
+    get coordinator() {
+      if (coordinator === undefined) throw new Error('the coordinator is not started (set-up failed?)');
+      return coordinator;
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { createChainVerifier, describeBreak, type AuditRecord } from '@dslab/audit-log';
+import { auditRecordFromRow, createChainVerifier, describeBreak, type AuditRecord } from '@dslab/audit-log';
 import type { Kysely } from 'kysely';
 import type { SchedulerTables } from '../servico-agendamento/src/index.js';
 
@@ -61,17 +61,7 @@ export async function checkSchedulerInvariants(
   }
 
   const verifier = createChainVerifier();
-  const records: AuditRecord[] = audit.map((row) => ({
-    seq: row.seq,
-    timestamp_utc: row.timestamp_utc,
-    level: 'AUDIT',
-    event_type: row.event_type,
-    service: row.service,
-    actor: row.actor === null ? null : (JSON.parse(row.actor) as Record<string, unknown>),
-    details: JSON.parse(row.details) as Record<string, unknown>,
-    prev_hash: row.prev_hash,
-    hash: row.hash,
-  }));
+  const records: AuditRecord[] = audit.map(auditRecordFromRow);
   for (const record of records) verifier.push(record);
   const chain = verifier.result();
   if (!chain.ok) violations.push(`audit chain broken: ${describeBreak(chain.firstBroken)}`);

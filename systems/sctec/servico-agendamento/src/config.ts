@@ -1,4 +1,5 @@
 import { env } from '@dslab/config';
+import { loggingSettings } from '@dslab/logging';
 
 /** Every setting of servico-agendamento; parsed once in main.ts. */
 export const schedulerConfigSchema = {
@@ -9,13 +10,7 @@ export const schedulerConfigSchema = {
     .default('http://localhost:3000'),
   COORDINATOR_SECRET: env.string('shared secret presented to the coordinator', { minLength: 8 }).optional(),
   DATA_DIR: env.string('directory for the SQLite file (and app.log by default)').default('./data'),
-  LOG_DIR: env.string('directory of app.log (default: DATA_DIR)').optional(),
-  LOG_LEVEL: env
-    .oneOf('application log level', ['debug', 'info', 'warn', 'error', 'silent'] as const)
-    .default('info'),
-  LOG_FORMAT: env
-    .oneOf('console/app.log format: the seed line format or JSON', ['line', 'json'] as const)
-    .default('line'),
+  ...loggingSettings,
   DATABASE_URL: env
     .url('PostgreSQL URL; when unset, SQLite under DATA_DIR', { protocols: ['postgres', 'postgresql'] })
     .optional(),

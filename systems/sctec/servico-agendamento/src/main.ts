@@ -3,20 +3,14 @@ import { systemClock } from '@dslab/clock';
 import { loadConfigOrExit } from '@dslab/config';
 import { serve } from '@dslab/http-kit';
 import { createLockClient } from '@dslab/lock-client';
-import { createLogger } from '@dslab/logging';
+import { createServiceLogger } from '@dslab/logging';
 import { buildApp, SERVICE } from './app.js';
 import { prepareDatabase } from './bootstrap.js';
 import { schedulerConfigSchema } from './config.js';
 import { createSchedulerStore } from './adapters/store.js';
 
 const { config, notes } = loadConfigOrExit(schedulerConfigSchema, SERVICE);
-const logger = createLogger({
-  service: SERVICE,
-  level: config.LOG_LEVEL,
-  format: config.LOG_FORMAT,
-  file: join(config.LOG_DIR ?? config.DATA_DIR, 'app.log'),
-});
-for (const note of notes) logger.warn(note);
+const logger = createServiceLogger(SERVICE, config, notes);
 
 const unsafe = {
   skipLock: config.UNSAFE_SKIP_LOCK,

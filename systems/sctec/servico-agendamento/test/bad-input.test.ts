@@ -1,25 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { call } from '@dslab/testing';
-import { futureSlot, startCoordinatorProcess, startScheduler, type Sctec } from '../../test/harness.js';
+import { futureSlot, withSctec } from '../../test/harness.js';
 
 describe('every bad input gets a 4xx problem+json and writes nothing', () => {
-  let coordinator: Awaited<ReturnType<typeof startCoordinatorProcess>>;
-  let sctec: Sctec;
+  const env = withSctec({ engine: 'sqlite' });
   let token: string;
   before(async () => {
-    coordinator = await startCoordinatorProcess();
-    sctec = await startScheduler({ engine: 'sqlite', coordinatorUrl: coordinator.url });
-    token = (await sctec.scientist()).token;
-  });
-  after(async () => {
-    // Even when set-up failed half-way, stop what did start, so the file does not hang.
-    await (sctec as Sctec | undefined)?.close();
-    await (coordinator as typeof coordinator | undefined)?.stop();
+    token = (await env.sctec.scientist()).token;
   });
 
   const counts = async () => {
-    const db = sctec.database.db;
+    const db = env.sctec.database.db;
     const [a, s, l] = await Promise.all([
       db
         .selectFrom('agendamentos')
@@ -160,7 +152,7 @@ describe('every bad input gets a 4xx problem+json and writes nothing', () => {
     test(`when the booking has ${name}, then ${status} and nothing is written`, async () => {
       const before = await counts();
       const res = await call<{ status: number; detail: string; code: string }>(
-        sctec.url,
+        env.sctec.url,
         'POST',
         '/agendamentos',
         {
@@ -198,17 +190,17 @@ describe('every bad input gets a 4xx problem+json and writes nothing', () => {
       ['DELETE', '/agendamentos', undefined, 404],
     ];
     for (const [method, path, body, status] of checks) {
-      const res = await call(sctec.url, method, path, { token, ...(body === undefined ? {} : { body }) });
+      const res = await call(env.sctec.url, method, path, { token, ...(body === undefined ? {} : { body }) });
       assert.equal(res.status, status, `${method} ${path}: ${res.text}`);
       assert.match(String(res.headers['content-type']), /problem\+json/, `${method} ${path}`);
     }
   });
 
   test('the server stayed healthy through all of it', async () => {
-    assert.equal((await call(sctec.url, 'GET', '/health')).status, 200);
+    assert.equal((await call(env.sctec.url, 'GET', '/health')).status, 200);
     assert.ok(
-      !sctec.lines.some((l) => l.startsWith('ERROR:')),
-      sctec.lines.filter((l) => l.startsWith('ERROR:')).join('\n'),
+      !env.sctec.lines.some((l) => l.startsWith('ERROR:')),
+      env.sctec.lines.filter((l) => l.startsWith('ERROR:')).join('\n'),
     );
   });
 });

@@ -1,31 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { call } from '@dslab/testing';
-import { futureSlot, startCoordinatorProcess, startScheduler, type Sctec } from '../../test/harness.js';
+import { futureSlot, withSctec } from '../../test/harness.js';
 
 type Link = { href: string; method?: string; templated?: boolean };
 type Hal = { _links: Record<string, Link>; _embedded?: Record<string, Hal[]> } & Record<string, unknown>;
 
 describe('a client that only follows links', () => {
-  let coordinator: Awaited<ReturnType<typeof startCoordinatorProcess>>;
-  let sctec: Sctec;
-  before(async () => {
-    coordinator = await startCoordinatorProcess();
-    sctec = await startScheduler({ engine: 'sqlite', coordinatorUrl: coordinator.url });
-  });
-  after(async () => {
-    // Even when set-up failed half-way, stop what did start, so the file does not hang.
-    await (sctec as Sctec | undefined)?.close();
-    await (coordinator as typeof coordinator | undefined)?.stop();
-  });
+  const env = withSctec({ engine: 'sqlite' });
 
   const follow = (link: Link | undefined, options: { token?: string; body?: unknown } = {}) => {
     assert.ok(link, 'link present');
-    return call<Hal>(sctec.url, link.method ?? 'GET', link.href, options);
+    return call<Hal>(env.sctec.url, link.method ?? 'GET', link.href, options);
   };
 
   test('registers, logs in, books and cancels starting from GET /, never building a URL', async () => {
-    const root = await call<Hal>(sctec.url, 'GET', '/');
+    const root = await call<Hal>(env.sctec.url, 'GET', '/');
     assert.equal(root.status, 200);
     const email = 'hubble.fan@obs.example';
     const registered = await follow(root.body._links.registrar, {
@@ -33,7 +23,7 @@ describe('a client that only follows links', () => {
     });
     assert.equal(registered.status, 201);
     const token = await call<{ access_token: string }>(
-      sctec.url,
+      env.sctec.url,
       registered.body._links.token?.method ?? 'GET',
       registered.body._links.token?.href ?? '',
       { body: { email, senha: 'materia-escura' } },
@@ -60,15 +50,15 @@ describe('a client that only follows links', () => {
   });
 
   test('collections page through next links until the end', async () => {
-    const s = await sctec.scientist();
+    const s = await env.sctec.scientist();
     for (let i = 0; i < 5; i++) {
-      const res = await call(sctec.url, 'POST', '/agendamentos', {
+      const res = await call(env.sctec.url, 'POST', '/agendamentos', {
         token: s.token,
         body: { telescopio_id: 'Hubble-Acad', horario_inicio_utc: futureSlot(20 + i) },
       });
       assert.equal(res.status, 201);
     }
-    let page = await call<Hal>(sctec.url, 'GET', `/agendamentos?cientista_id=${s.id}&limite=2`);
+    let page = await call<Hal>(env.sctec.url, 'GET', `/agendamentos?cientista_id=${s.id}&limite=2`);
     const seen: unknown[] = [];
     for (;;) {
       seen.push(...(page.body._embedded?.agendamentos ?? []).map((b) => b.id));
@@ -86,24 +76,24 @@ describe('a client that only follows links', () => {
       epoch_ms: number;
       recebido_epoch_ms: number;
       enviado_epoch_ms: number;
-    }>(sctec.url, 'GET', '/time');
+    }>(env.sctec.url, 'GET', '/time');
     assert.equal(res.status, 200);
     assert.equal(res.headers['cache-control'], 'no-store');
     assert.match(res.body.server_time_utc, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     assert.ok(res.body.epoch_ms >= before - 1000 && res.body.epoch_ms <= Date.now() + 1000);
     assert.ok(res.body.enviado_epoch_ms >= res.body.recebido_epoch_ms);
-    assert.ok(sctec.lines.some((l) => /Requisição recebida em GET \/time do IP 127\.0\.0\.1/.test(l)));
+    assert.ok(env.sctec.lines.some((l) => /Requisição recebida em GET \/time do IP 127\.0\.0\.1/.test(l)));
   });
 
   test('the seed flow is logged step by step with one trace id per request', async () => {
-    const s = await sctec.scientist();
+    const s = await env.sctec.scientist();
     const slot = futureSlot(40);
-    const res = await call(sctec.url, 'POST', '/agendamentos', {
+    const res = await call(env.sctec.url, 'POST', '/agendamentos', {
       token: s.token,
       body: { telescopio_id: 'Hubble-Acad', horario_inicio_utc: slot },
     });
     const trace = String(res.headers['x-request-id']);
-    const mine = sctec.lines
+    const mine = env.sctec.lines
       .filter((l) => l.includes(`[trace=${trace}]`))
       .map((l) => l.split(':servico-agendamento:')[1]?.replace(/ \[trace=[0-9a-f]+\]\n?$/, '') ?? '');
     const recurso = `Hubble-Acad_${slot}`;
@@ -136,7 +126,7 @@ describe('a client that only follows links', () => {
   });
 
   test('OpenAPI documents the booking routes and Swagger UI is served', async () => {
-    const spec = await call<{ paths: Record<string, unknown> }>(sctec.url, 'GET', '/docs/json');
+    const spec = await call<{ paths: Record<string, unknown> }>(env.sctec.url, 'GET', '/docs/json');
     for (const p of [
       '/agendamentos',
       '/agendamentos/{id}',
@@ -148,6 +138,6 @@ describe('a client that only follows links', () => {
     ]) {
       assert.ok(spec.body.paths[p], `${p} documented`);
     }
-    assert.equal((await call(sctec.url, 'GET', '/docs/')).status, 200);
+    assert.equal((await call(env.sctec.url, 'GET', '/docs/')).status, 200);
   });
 });

@@ -1,30 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { call, countByStatus, race } from '@dslab/testing';
-import { futureSlot, startCoordinatorProcess, startScheduler, type Sctec } from '../../test/harness.js';
+import { futureSlot, withSctec } from '../../test/harness.js';
 
 describe('Idempotency-Key on POST /agendamentos', () => {
-  let coordinator: Awaited<ReturnType<typeof startCoordinatorProcess>>;
-  let sctec: Sctec;
-  before(async () => {
-    coordinator = await startCoordinatorProcess();
-    sctec = await startScheduler({ engine: 'postgres', coordinatorUrl: coordinator.url });
-  });
-  after(async () => {
-    // Even when set-up failed half-way, stop what did start, so the file does not hang.
-    await (sctec as Sctec | undefined)?.close();
-    await (coordinator as typeof coordinator | undefined)?.stop();
-  });
+  const env = withSctec({ engine: 'postgres' });
 
   test('when a booking is retried with the same key, then the original 201 is returned and one booking exists', async () => {
-    const s = await sctec.scientist();
+    const s = await env.sctec.scientist();
     const body = { telescopio_id: 'Hubble-Acad', horario_inicio_utc: futureSlot(1) };
-    const first = await call<{ id: number }>(sctec.url, 'POST', '/agendamentos', {
+    const first = await call<{ id: number }>(env.sctec.url, 'POST', '/agendamentos', {
       token: s.token,
       body,
       headers: { 'idempotency-key': 'k-1' },
     });
-    const second = await call<{ id: number }>(sctec.url, 'POST', '/agendamentos', {
+    const second = await call<{ id: number }>(env.sctec.url, 'POST', '/agendamentos', {
       token: s.token,
       body,
       headers: { 'idempotency-key': 'k-1' },
@@ -34,7 +24,7 @@ describe('Idempotency-Key on POST /agendamentos', () => {
     assert.deepEqual(second.body, first.body);
     assert.equal(second.headers.location, first.headers.location);
     assert.equal(second.headers['idempotent-replayed'], 'true');
-    const rows = await sctec.database.db
+    const rows = await env.sctec.database.db
       .selectFrom('agendamentos')
       .selectAll()
       .where('cientista_id', '=', s.id)
@@ -43,13 +33,13 @@ describe('Idempotency-Key on POST /agendamentos', () => {
   });
 
   test('when the same key comes with a different body, then 422', async () => {
-    const s = await sctec.scientist();
-    await call(sctec.url, 'POST', '/agendamentos', {
+    const s = await env.sctec.scientist();
+    await call(env.sctec.url, 'POST', '/agendamentos', {
       token: s.token,
       body: { telescopio_id: 'Hubble-Acad', horario_inicio_utc: futureSlot(2) },
       headers: { 'idempotency-key': 'k-2' },
     });
-    const other = await call<{ code: string }>(sctec.url, 'POST', '/agendamentos', {
+    const other = await call<{ code: string }>(env.sctec.url, 'POST', '/agendamentos', {
       token: s.token,
       body: { telescopio_id: 'Hubble-Acad', horario_inicio_utc: futureSlot(3) },
       headers: { 'idempotency-key': 'k-2' },
@@ -59,16 +49,16 @@ describe('Idempotency-Key on POST /agendamentos', () => {
   });
 
   test('when a refused booking is retried with its key, then the same 409 is replayed', async () => {
-    const a = await sctec.scientist();
-    const b = await sctec.scientist();
+    const a = await env.sctec.scientist();
+    const b = await env.sctec.scientist();
     const body = { telescopio_id: 'Hubble-Acad', horario_inicio_utc: futureSlot(4) };
-    assert.equal((await call(sctec.url, 'POST', '/agendamentos', { token: a.token, body })).status, 201);
-    const first = await call(sctec.url, 'POST', '/agendamentos', {
+    assert.equal((await call(env.sctec.url, 'POST', '/agendamentos', { token: a.token, body })).status, 201);
+    const first = await call(env.sctec.url, 'POST', '/agendamentos', {
       token: b.token,
       body,
       headers: { 'idempotency-key': 'k-3' },
     });
-    const again = await call(sctec.url, 'POST', '/agendamentos', {
+    const again = await call(env.sctec.url, 'POST', '/agendamentos', {
       token: b.token,
       body,
       headers: { 'idempotency-key': 'k-3' },
@@ -79,10 +69,10 @@ describe('Idempotency-Key on POST /agendamentos', () => {
   });
 
   test('when 10 copies of one request race with the same key, then exactly one booking is made', async () => {
-    const s = await sctec.scientist();
+    const s = await env.sctec.scientist();
     const body = { telescopio_id: 'Hubble-Acad', horario_inicio_utc: futureSlot(5) };
     const responses = await race<{ id?: number }>(
-      sctec.url,
+      env.sctec.url,
       Array.from({ length: 10 }, () => ({
         method: 'POST' as const,
         path: '/agendamentos',
@@ -98,7 +88,7 @@ describe('Idempotency-Key on POST /agendamentos', () => {
     );
     const ids = new Set(responses.filter((r) => r.status === 201).map((r) => r.body.id));
     assert.equal(ids.size, 1, 'every 201 is the same booking');
-    const rows = await sctec.database.db
+    const rows = await env.sctec.database.db
       .selectFrom('agendamentos')
       .selectAll()
       .where('cientista_id', '=', s.id)
@@ -107,14 +97,14 @@ describe('Idempotency-Key on POST /agendamentos', () => {
   });
 
   test('keys are per scientist: two scientists may use the same key', async () => {
-    const a = await sctec.scientist();
-    const b = await sctec.scientist();
-    const ra = await call(sctec.url, 'POST', '/agendamentos', {
+    const a = await env.sctec.scientist();
+    const b = await env.sctec.scientist();
+    const ra = await call(env.sctec.url, 'POST', '/agendamentos', {
       token: a.token,
       body: { telescopio_id: 'Hubble-Acad', horario_inicio_utc: futureSlot(6) },
       headers: { 'idempotency-key': 'shared' },
     });
-    const rb = await call(sctec.url, 'POST', '/agendamentos', {
+    const rb = await call(env.sctec.url, 'POST', '/agendamentos', {
       token: b.token,
       body: { telescopio_id: 'Hubble-Acad', horario_inicio_utc: futureSlot(7) },
       headers: { 'idempotency-key': 'shared' },

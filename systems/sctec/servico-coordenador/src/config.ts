@@ -1,4 +1,5 @@
 import { env } from '@dslab/config';
+import { loggingSettings } from '@dslab/logging';
 import { DEFAULT_TTL_MS, MAX_TTL_MS } from './domain/lock-service.js';
 
 /**
@@ -15,13 +16,7 @@ export const coordinatorConfigSchema = {
   DATA_DIR: env
     .string('directory of the fencing-token high-water mark (and app.log by default)')
     .default('./data/coordenador'),
-  LOG_DIR: env.string('directory of app.log (default: DATA_DIR)').optional(),
-  LOG_LEVEL: env
-    .oneOf('application log level', ['debug', 'info', 'warn', 'error', 'silent'] as const)
-    .default('info'),
-  LOG_FORMAT: env
-    .oneOf('console/app.log format: the seed line format or JSON', ['line', 'json'] as const)
-    .default('line'),
+  ...loggingSettings,
   COORDINATOR_SECRET: env
     .string('shared secret: when set, /lock, /unlock and /locks/* need "Authorization: Bearer <secret>"', {
       minLength: 8,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { loadConfigOrExit } from '@dslab/config';
 import { serve } from '@dslab/http-kit';
-import { createLogger } from '@dslab/logging';
+import { createServiceLogger } from '@dslab/logging';
 import { createFileTokenStore } from './adapters/token-store.js';
 import { buildApp, SERVICE } from './app.js';
 import { coordinatorConfigSchema } from './config.js';
@@ -9,13 +9,7 @@ import { createLockEvents } from './lock-events.js';
 import { createPlatformLockService, TOKEN_MARK_FILE } from './wiring.js';
 
 const { config, notes } = loadConfigOrExit(coordinatorConfigSchema, SERVICE);
-const logger = createLogger({
-  service: SERVICE,
-  level: config.LOG_LEVEL,
-  format: config.LOG_FORMAT,
-  file: join(config.LOG_DIR ?? config.DATA_DIR, 'app.log'),
-});
-for (const note of notes) logger.warn(note);
+const logger = createServiceLogger(SERVICE, config, notes);
 
 // Reserves the first block of tokens at once: an unwritable DATA_DIR fails the start-up here.
 const markFile = join(config.DATA_DIR, TOKEN_MARK_FILE);
