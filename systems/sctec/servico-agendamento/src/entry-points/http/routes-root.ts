@@ -3,9 +3,12 @@ import { Type } from 'typebox';
 import type { TokenService } from '../../adapters/tokens.js';
 import { formatUtc } from '../../domain/time.js';
 import { optionalPrincipal } from './auth.js';
+import { createPreciseWallClock } from '../../adapters/precise-clock.js';
 
 /** GET / (the API root every client starts from) and GET /time (the source of truth for time). */
 export function registerRootRoutes(app: HttpApp, deps: { tokens: TokenService; now: () => number }): void {
+  // The receive/transmit stamps of a clock-sync exchange want sub-millisecond resolution.
+  const preciseNow = createPreciseWallClock();
   app.get(
     '/',
     { schema: { summary: 'API root: links to everything a client can do', tags: ['raiz'] } },
@@ -52,9 +55,9 @@ export function registerRootRoutes(app: HttpApp, deps: { tokens: TokenService; n
       },
     },
     async (request, reply) => {
-      const received = deps.now();
+      const received = preciseNow();
       request.appLog.info(`Requisição recebida em GET /time do IP ${request.ip}`);
-      const sent = deps.now();
+      const sent = preciseNow();
       return reply.header('cache-control', 'no-store').send({
         server_time_utc: formatUtc(Math.floor(sent)),
         epoch_ms: sent,
