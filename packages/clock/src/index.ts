@@ -26,3 +26,6 @@ export function manualClock(startMs: number): Clock & { set(ms: number): void; a
     },
   };
 }
+
+export * from './sync.js';
+export * from './fetch-time.js';
