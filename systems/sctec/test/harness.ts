@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
 import { manualClock, systemClock, type Clock } from '@dslab/clock';
 import { migrate, type Engine } from '@dslab/db';
+import { createEventPublisher } from '@dslab/event-client';
 import { createLockClient, type LockClient } from '@dslab/lock-client';
 import { createLogger } from '@dslab/logging';
 import {
@@ -20,6 +21,7 @@ import { schedulerMigrations } from '../servico-agendamento/src/adapters/migrati
 import { createSchedulerStore } from '../servico-agendamento/src/adapters/store.js';
 import type { UnsafeSwitches } from '../servico-agendamento/src/application/booking-service.js';
 import { buildApp, DEFAULT_TELESCOPE, type SchedulerTables } from '../servico-agendamento/src/index.js';
+import { createEventRelay } from '../servico-agendamento/src/entry-points/http/routes-events.js';
 
 export const JWT_SECRET = 'test-secret-test-secret-test-secret-0123';
 export const SLOT_MS = 300_000;
@@ -69,6 +71,13 @@ export async function startScheduler(options: {
   clock?: Clock;
   jwtTtlSeconds?: number;
   locks?: LockClient;
+  /** Folder of a built web client to serve at / and /app/ (default: the scheduler's default). */
+  webClientDir?: string;
+  /**
+   * Live events as main.ts wires them: publish to the coordinator, relay its stream at GET /eventos.
+   * Off by default (GET /eventos then answers 503).
+   */
+  liveEvents?: boolean;
 }): Promise<Sctec> {
   const database = await createTestDatabase<SchedulerTables>(options.engine, 'sctec');
   await migrate(database, schedulerMigrations(database.engine));
@@ -83,6 +92,13 @@ export async function startScheduler(options: {
     onLine: (l) => lines.push(l),
   });
   const locks = options.locks ?? createLockClient({ baseUrl: options.coordinatorUrl });
+  const events =
+    options.liveEvents === true
+      ? {
+          publisher: createEventPublisher({ baseUrl: options.coordinatorUrl }),
+          relay: createEventRelay({ url: `${options.coordinatorUrl}/eventos`, logger }),
+        }
+      : undefined;
   const app = await buildApp({
     database,
     locks,
@@ -91,6 +107,8 @@ export async function startScheduler(options: {
     jwtSecret: JWT_SECRET,
     ...(options.jwtTtlSeconds === undefined ? {} : { jwtTtlSeconds: options.jwtTtlSeconds }),
     ...(options.unsafe === undefined ? {} : { unsafe: options.unsafe }),
+    ...(options.webClientDir === undefined ? {} : { webClientDir: options.webClientDir }),
+    events,
   });
   const server = await startOnFreePort(app);
   const url = server.url;
@@ -135,6 +153,7 @@ export async function startScheduler(options: {
     async close() {
       await server.close();
       if (options.locks === undefined) await locks.close();
+      await events?.publisher.close();
       logger.close();
       await database.dispose();
     },

@@ -1,6 +1,7 @@
 import { createAuditLog } from '@dslab/audit-log';
 import type { Clock } from '@dslab/clock';
 import type { Database } from '@dslab/db';
+import type { EventPublisher } from '@dslab/event-client';
 import { createHttpApp, type HttpApp } from '@dslab/http-kit';
 import type { LockClient } from '@dslab/lock-client';
 import type { Logger } from '@dslab/logging';
@@ -11,7 +12,9 @@ import { createTokenService } from './adapters/tokens.js';
 import { createBookingService, type UnsafeSwitches } from './application/booking-service.js';
 import { registerAccountRoutes } from './entry-points/http/routes-account.js';
 import { registerBookingRoutes } from './entry-points/http/routes-bookings.js';
+import { registerEventRoutes, type EventRelay } from './entry-points/http/routes-events.js';
 import { registerRootRoutes } from './entry-points/http/routes-root.js';
+import { DEFAULT_WEB_CLIENT_DIR, registerWebRoutes } from './entry-points/http/routes-web.js';
 
 export const SERVICE = 'servico-agendamento';
 
@@ -27,6 +30,14 @@ export interface SchedulerDeps {
   bodyLimitBytes?: number;
   trustProxy?: boolean;
   unsafe?: Partial<UnsafeSwitches>;
+  /** Folder of the built web client (`npm run build:web`); default systems/sctec/web-client/dist. */
+  webClientDir?: string;
+  /**
+   * Live events: the publisher (to the coordinator's POST /eventos, after each commit) and the
+   * relay behind GET /eventos. The app starts the relay when ready and ends it on close; closing
+   * the publisher is main.ts's. Without them, no events are sent and GET /eventos answers 503.
+   */
+  events?: { publisher: EventPublisher; relay: EventRelay } | undefined;
 }
 
 /** Wires the scheduler from ready dependencies. Never listens (see main.ts). */
@@ -51,6 +62,7 @@ export async function buildApp(deps: SchedulerDeps): Promise<HttpApp> {
     service: SERVICE,
     lockTtlMs: deps.lockTtlMs ?? 10_000,
     unsafe,
+    events: deps.events?.publisher,
   });
   const idempotency = createIdempotencyStore(database.db, now);
 
@@ -72,8 +84,16 @@ export async function buildApp(deps: SchedulerDeps): Promise<HttpApp> {
       }
     },
   });
-  registerRootRoutes(app, { tokens, now });
+  const webClient = registerWebRoutes(app, { dir: deps.webClientDir ?? DEFAULT_WEB_CLIENT_DIR });
+  registerRootRoutes(app, { tokens, now, webClient });
   registerAccountRoutes(app, { store, tokens, now });
   registerBookingRoutes(app, { store, bookings, idempotency, tokens, audit, now });
+  const relay = deps.events?.relay;
+  registerEventRoutes(app, { relay });
+  if (relay !== undefined) {
+    app.addHook('onReady', async () => relay.start());
+    // Before the server waits for open connections: browser streams would otherwise hold it up.
+    app.addHook('preClose', async () => relay.close());
+  }
   return app;
 }

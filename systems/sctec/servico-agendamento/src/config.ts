@@ -1,5 +1,6 @@
 import { env } from '@dslab/config';
 import { loggingSettings } from '@dslab/logging';
+import { DEFAULT_WEB_CLIENT_DIR } from './entry-points/http/routes-web.js';
 
 /** Every setting of servico-agendamento; parsed once in main.ts. */
 export const schedulerConfigSchema = {
@@ -9,6 +10,12 @@ export const schedulerConfigSchema = {
     .url('base URL of servico-coordenador', { protocols: ['http', 'https'] })
     .default('http://localhost:3000'),
   COORDINATOR_SECRET: env.string('shared secret presented to the coordinator', { minLength: 8 }).optional(),
+  EVENTS_PUBLISH_TIMEOUT_MS: env
+    .int('bound on publishing one booking event to the coordinator (a failure only logs a warning)', {
+      min: 10,
+      max: 10_000,
+    })
+    .default(500),
   DATA_DIR: env.string('directory for the SQLite file (and app.log by default)').default('./data'),
   ...loggingSettings,
   DATABASE_URL: env
@@ -31,6 +38,9 @@ export const schedulerConfigSchema = {
     .int('lease asked of the coordinator per slot lock', { min: 100, max: 300_000 })
     .default(10_000),
   TRUST_PROXY: env.bool('take client addresses from X-Forwarded-For').default(false),
+  WEB_CLIENT_DIR: env
+    .string('folder of the built web client served at / and /app/ (npm run build:web)')
+    .default(DEFAULT_WEB_CLIENT_DIR),
   UNSAFE_SKIP_LOCK: env.bool('DEMO ONLY: book without the coordinator lock').default(false),
   UNSAFE_SKIP_FENCE: env.bool('DEMO ONLY: do not check fencing tokens').default(false),
   UNSAFE_SKIP_UNIQUE: env.bool('DEMO ONLY: drop the one-active-booking-per-slot index').default(false),

@@ -1,13 +1,16 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '@dslab/clock';
 import { loadConfigOrExit } from '@dslab/config';
 import { serve } from '@dslab/http-kit';
+import { createEventPublisher } from '@dslab/event-client';
 import { createLockClient } from '@dslab/lock-client';
 import { createServiceLogger } from '@dslab/logging';
 import { buildApp, SERVICE } from './app.js';
 import { prepareDatabase } from './bootstrap.js';
 import { schedulerConfigSchema } from './config.js';
 import { createSchedulerStore } from './adapters/store.js';
+import { createEventRelay } from './entry-points/http/routes-events.js';
 
 const { config, notes } = loadConfigOrExit(schedulerConfigSchema, SERVICE);
 const logger = createServiceLogger(SERVICE, config, notes);
@@ -45,6 +48,16 @@ if (unsafe.skipUnique) {
 }
 
 const locks = createLockClient({ baseUrl: config.COORDINATOR_URL, secret: config.COORDINATOR_SECRET });
+const publisher = createEventPublisher({
+  baseUrl: config.COORDINATOR_URL,
+  secret: config.COORDINATOR_SECRET,
+  timeoutMs: config.EVENTS_PUBLISH_TIMEOUT_MS,
+});
+const relay = createEventRelay({
+  url: `${config.COORDINATOR_URL.replace(/\/+$/, '')}/eventos`,
+  secret: config.COORDINATOR_SECRET,
+  logger,
+});
 const app = await buildApp({
   database,
   locks,
@@ -57,13 +70,19 @@ const app = await buildApp({
   bodyLimitBytes: config.BODY_LIMIT_BYTES,
   trustProxy: config.TRUST_PROXY,
   unsafe: { ...unsafe, delayBeforeSaveMs: config.DEMO_DELAY_BEFORE_SAVE_MS },
+  events: { publisher, relay },
+  webClientDir: config.WEB_CLIENT_DIR,
 });
+if (!existsSync(join(config.WEB_CLIENT_DIR, 'index.html'))) {
+  logger.warn(`Cliente web não encontrado em ${config.WEB_CLIENT_DIR}; execute npm run build:web`);
+}
 const address = await serve(app, {
   port: config.SCHEDULER_PORT,
   host: config.HOST,
   logger,
   onShutdown: async () => {
     await locks.close();
+    await publisher.close();
     await database.close();
   },
 });

@@ -1,8 +1,12 @@
 import { createHttpApp, type HttpApp } from '@dslab/http-kit';
 import type { Logger } from '@dslab/logging';
 import { DEFAULT_TTL_MS, type LockService } from './domain/lock-service.js';
+import { createMemoryTokenStore } from './adapters/token-store.js';
+import type { TokenSource } from './domain/lock-table.js';
 import { requireSecret } from './entry-points/http/auth.js';
+import { registerEventRoutes } from './entry-points/http/routes-events.js';
 import { registerLockRoutes } from './entry-points/http/routes-locks.js';
+import { createEventFeed } from './event-feed.js';
 import type { LockEvents } from './lock-events.js';
 import { observeLocks } from './observability.js';
 
@@ -16,7 +20,7 @@ export interface CoordinatorDeps {
   lockService: LockService;
   /** The hub whose `emit` is the lock service's `onEvent` (see createLockEvents). */
   events: LockEvents;
-  /** When set, /lock, /unlock and /locks/* need `Authorization: Bearer <secret>`. */
+  /** When set, /lock, /unlock, /locks/* and /eventos need `Authorization: Bearer <secret>`. */
   secret?: string | undefined;
   /** Lease for a lock request without ttl_ms (default DEFAULT_TTL_MS). */
   defaultTtlMs?: number;
@@ -24,6 +28,17 @@ export interface CoordinatorDeps {
   rateLimitPerMinute?: number;
   bodyLimitBytes?: number;
   trustProxy?: boolean;
+  /**
+   * Ids of the booking events (strictly increasing). main.ts gives a file store so they keep
+   * growing across restarts; the default (memory, from 1) suits tests.
+   */
+  eventIds?: TokenSource;
+  /** Events kept for Last-Event-ID replay (default 1000). */
+  eventBufferSize?: number;
+  /** Interval of the `: ping` comment on event streams (default 15 000 ms). */
+  eventHeartbeatMs?: number;
+  /** Wall clock for `emitido_em_utc` (default Date.now). */
+  now?: () => number;
 }
 
 /**
@@ -31,7 +46,8 @@ export interface CoordinatorDeps {
  *
  * Closing the app closes the lock service first (Fastify's preClose): every queued caller is
  * answered 503 at once instead of holding the shutdown for up to MAX_WAIT_MS, and new lock
- * requests are refused while in-flight ones finish.
+ * requests are refused while in-flight ones finish. It also ends every open event stream, so
+ * long-lived GET /eventos connections do not hold the shutdown up.
  */
 export async function buildApp(deps: CoordinatorDeps): Promise<HttpApp> {
   const { logger, lockService, events } = deps;
@@ -42,7 +58,8 @@ export async function buildApp(deps: CoordinatorDeps): Promise<HttpApp> {
     title: 'SCTEC — servico-coordenador',
     description:
       'The "Porteiro": leases on named resources with strictly increasing fencing tokens (also across ' +
-      'restarts), unlock by the holder token only, optional FIFO wait with a timeout.',
+      'restarts), unlock by the holder token only, optional FIFO wait with a timeout; and the real-time ' +
+      'booking events (POST /eventos, Server-Sent Events at GET /eventos).',
     rateLimitPerMinute: deps.rateLimitPerMinute ?? 0,
     bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     trustProxy: deps.trustProxy ?? false,
@@ -55,10 +72,21 @@ export async function buildApp(deps: CoordinatorDeps): Promise<HttpApp> {
     defaultTtlMs: deps.defaultTtlMs ?? DEFAULT_TTL_MS,
     authenticate: deps.secret === undefined ? undefined : requireSecret(deps.secret),
   });
+  const feed = createEventFeed({
+    ids: deps.eventIds ?? createMemoryTokenStore(),
+    now: deps.now ?? Date.now,
+    ...(deps.eventBufferSize === undefined ? {} : { capacity: deps.eventBufferSize }),
+    ...(deps.eventHeartbeatMs === undefined ? {} : { heartbeatMs: deps.eventHeartbeatMs }),
+  });
+  registerEventRoutes(app, {
+    feed,
+    authenticate: deps.secret === undefined ? undefined : requireSecret(deps.secret),
+  });
 
   app.addHook('preClose', async () => {
     closing = true;
     lockService.close();
+    feed.close();
   });
   app.addHook('onClose', async () => {
     unobserve();

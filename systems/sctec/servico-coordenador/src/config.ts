@@ -1,6 +1,7 @@
 import { env } from '@dslab/config';
 import { loggingSettings } from '@dslab/logging';
 import { DEFAULT_TTL_MS, MAX_TTL_MS } from './domain/lock-service.js';
+import { DEFAULT_EVENT_BUFFER_SIZE, DEFAULT_EVENT_HEARTBEAT_MS } from './event-feed.js';
 
 /**
  * Every setting of servico-coordenador; parsed once in main.ts (the only reader of process.env).
@@ -18,9 +19,12 @@ export const coordinatorConfigSchema = {
     .default('./data/coordenador'),
   ...loggingSettings,
   COORDINATOR_SECRET: env
-    .string('shared secret: when set, /lock, /unlock and /locks/* need "Authorization: Bearer <secret>"', {
-      minLength: 8,
-    })
+    .string(
+      'shared secret: when set, /lock, /unlock, /locks/* and /eventos need "Authorization: Bearer <secret>"',
+      {
+        minLength: 8,
+      },
+    )
     .optional(),
   RATE_LIMIT_PER_MINUTE: env
     .int(
@@ -33,4 +37,11 @@ export const coordinatorConfigSchema = {
   DEFAULT_TTL_MS: env
     .int('lease granted when a lock request names no ttl_ms', { min: 1, max: MAX_TTL_MS })
     .default(DEFAULT_TTL_MS),
+  EVENT_BUFFER_SIZE: env
+    .int('booking events kept for Last-Event-ID replay', { min: 1, max: 1_000_000 })
+    .default(DEFAULT_EVENT_BUFFER_SIZE),
+  EVENT_HEARTBEAT_MS: env
+    // Subscribers (the scheduler's relay) drop a stream after 45 s of silence: stay well below.
+    .int('interval of the ": ping" comment on GET /eventos streams', { min: 100, max: 30_000 })
+    .default(DEFAULT_EVENT_HEARTBEAT_MS),
 };

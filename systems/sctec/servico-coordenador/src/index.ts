@@ -11,4 +11,10 @@ export {
   type LockService,
   type LockServiceEvent,
 } from './domain/lock-service.js';
-export { TOKEN_MARK_FILE, createPlatformLockService } from './wiring.js';
+export { EVENT_ID_MARK_FILE, TOKEN_MARK_FILE, createPlatformLockService } from './wiring.js';
+export {
+  createEventFeed,
+  DEFAULT_EVENT_BUFFER_SIZE,
+  DEFAULT_EVENT_HEARTBEAT_MS,
+  type EventFeed,
+} from './event-feed.js';

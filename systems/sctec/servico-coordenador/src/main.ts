@@ -6,7 +6,7 @@ import { createFileTokenStore } from './adapters/token-store.js';
 import { buildApp, SERVICE } from './app.js';
 import { coordinatorConfigSchema } from './config.js';
 import { createLockEvents } from './lock-events.js';
-import { createPlatformLockService, TOKEN_MARK_FILE } from './wiring.js';
+import { createPlatformLockService, EVENT_ID_MARK_FILE, TOKEN_MARK_FILE } from './wiring.js';
 
 const { config, notes } = loadConfigOrExit(coordinatorConfigSchema, SERVICE);
 const logger = createServiceLogger(SERVICE, config, notes);
@@ -16,6 +16,8 @@ const markFile = join(config.DATA_DIR, TOKEN_MARK_FILE);
 const tokens = createFileTokenStore(markFile);
 const events = createLockEvents();
 const lockService = createPlatformLockService({ tokens, events });
+// Event ids keep growing across restarts too, so a subscriber's old Last-Event-ID reads as "too old".
+const eventIds = createFileTokenStore(join(config.DATA_DIR, EVENT_ID_MARK_FILE));
 
 const app = await buildApp({
   logger,
@@ -24,6 +26,9 @@ const app = await buildApp({
   secret: config.COORDINATOR_SECRET,
   defaultTtlMs: config.DEFAULT_TTL_MS,
   rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+  eventIds,
+  eventBufferSize: config.EVENT_BUFFER_SIZE,
+  eventHeartbeatMs: config.EVENT_HEARTBEAT_MS,
 });
 const address = await serve(app, {
   port: config.COORDINATOR_PORT,
@@ -34,10 +39,10 @@ const address = await serve(app, {
 logger.info(`servico-coordenador ouvindo em ${address} (marca de tokens de fencing: ${markFile})`);
 if (config.COORDINATOR_SECRET === undefined) {
   logger.warn(
-    'COORDINATOR_SECRET não definido: qualquer cliente que alcance esta porta pode travar e liberar recursos',
+    'COORDINATOR_SECRET não definido: qualquer cliente que alcance esta porta pode travar e liberar recursos e publicar eventos',
   );
 } else {
   logger.info(
-    'COORDINATOR_SECRET definido: /lock, /unlock e /locks/* exigem "Authorization: Bearer <segredo>"',
+    'COORDINATOR_SECRET definido: /lock, /unlock, /locks/* e /eventos exigem "Authorization: Bearer <segredo>"',
   );
 }

@@ -5,6 +5,9 @@ import type { LockEvents } from './lock-events.js';
 /** Name of the fencing-token high-water-mark file inside DATA_DIR. */
 export const TOKEN_MARK_FILE = 'fencing-token.mark';
 
+/** Name of the booking-event-id high-water-mark file inside DATA_DIR. */
+export const EVENT_ID_MARK_FILE = 'event-id.mark';
+
 /**
  * The lock service on the platform's monotonic clock (`performance.now()`, immune to wall-clock
  * steps) and real timers, reporting to `events`. What main.ts runs, and what in-process tests

@@ -5,7 +5,10 @@ import { createPreciseWallClock } from './precise-clock.js';
 test('when the system clock is steady, then readings keep sub-millisecond resolution', () => {
   let mono = 1000.25;
   let wall = 1_700_000_000_000;
-  const now = createPreciseWallClock(() => mono, () => wall);
+  const now = createPreciseWallClock(
+    () => mono,
+    () => wall,
+  );
   mono += 0.5;
   assert.equal(now() % 1, (1_700_000_000_000 - 1000.25 + 1000.75) % 1);
   mono += 10.3;
@@ -16,7 +19,10 @@ test('when the system clock is steady, then readings keep sub-millisecond resolu
 test('when the system clock is stepped, then the clock follows it at once', () => {
   let mono = 0;
   let wall = 1_700_000_000_000;
-  const now = createPreciseWallClock(() => mono, () => wall);
+  const now = createPreciseWallClock(
+    () => mono,
+    () => wall,
+  );
   wall += 5_000; // NTP step
   mono += 1;
   assert.equal(now(), wall);

@@ -2,6 +2,7 @@ import type { AuditLog, AuditRecord } from '@dslab/audit-log';
 import type { Clock } from '@dslab/clock';
 import { isUniqueViolation } from '@dslab/db';
 import { AppError } from '@dslab/errors';
+import type { BookingEventType, EventPublisher } from '@dslab/event-client';
 import type { LockClient } from '@dslab/lock-client';
 import type { Logger } from '@dslab/logging';
 import { canCancel, type Actor } from '../domain/booking.js';
@@ -32,6 +33,11 @@ export interface BookingServiceDeps {
   service: string;
   lockTtlMs: number;
   unsafe: UnsafeSwitches;
+  /**
+   * Real-time events at the coordinator (POST /eventos), sent after the change commits. Its
+   * publish never throws and is bounded by a short timeout; a failure is logged, never fatal.
+   */
+  events?: Pick<EventPublisher, 'publish'> | undefined;
 }
 
 export interface BookingRequest {
@@ -162,6 +168,7 @@ export function createBookingService(deps: BookingServiceDeps) {
         unsafe.delayBeforeSaveMs > 0
           ? new Promise((resolve) => setTimeout(resolve, unsafe.delayBeforeSaveMs))
           : undefined;
+      let committed: { booking: BookingRow; audit: AuditRecord };
       try {
         // Without coordination (the seed's delivery 2), the check is a separate read before the
         // write: the naive check-then-act whose race the demo shows.
@@ -230,10 +237,13 @@ export function createBookingService(deps: BookingServiceDeps) {
           return { booking, audit: record };
         });
         audit.publish([result.audit], log);
-        return result;
+        committed = result;
       } finally {
         await releaseAll(held, log, request.traceId);
       }
+      // Committed and unlocked: now tell the subscribers (never before the commit).
+      await announce('AGENDAMENTO_CRIADO', committed.booking, committed.audit, log, request.traceId);
+      return committed;
     },
 
     async cancel(request: {
@@ -286,9 +296,41 @@ export function createBookingService(deps: BookingServiceDeps) {
         return { row, record };
       });
       audit.publish([result.record], request.log);
+      await announce('AGENDAMENTO_CANCELADO', result.row, result.record, request.log, request.traceId);
       return result.row;
     },
   };
+
+  /** Publishes a committed change; bounded by the publisher's timeout, and never fails the booking. */
+  async function announce(
+    tipo: BookingEventType,
+    row: BookingRow,
+    record: AuditRecord,
+    log: Logger,
+    traceId: string,
+  ): Promise<void> {
+    if (deps.events === undefined) return;
+    try {
+      const outcome = await deps.events.publish(
+        tipo,
+        {
+          agendamento_id: row.id,
+          telescopio_id: row.telescopio_id,
+          cientista_id: row.cientista_id,
+          horario_inicio_utc: row.horario_inicio_utc,
+          horario_fim_utc: row.horario_fim_utc,
+          status: row.status,
+          audit_seq: record.seq,
+        },
+        traceId,
+      );
+      if (!outcome.ok) {
+        log.warn(`Falha ao publicar o evento ${tipo} do agendamento ${row.id}: ${outcome.reason}`);
+      }
+    } catch (error) {
+      log.warn(`Falha ao publicar o evento ${tipo} do agendamento ${row.id}: ${String(error)}`);
+    }
+  }
 
   async function checkFences(trx: Trx, held: HeldLock[], log: Logger): Promise<void> {
     for (const lock of held) {

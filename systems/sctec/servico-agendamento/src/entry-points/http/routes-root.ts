@@ -3,18 +3,25 @@ import { Type } from 'typebox';
 import type { TokenService } from '../../adapters/tokens.js';
 import { formatUtc } from '../../domain/time.js';
 import { optionalPrincipal } from './auth.js';
+import type { WebClient } from './routes-web.js';
 import { createPreciseWallClock } from '../../adapters/precise-clock.js';
 
 /** GET / (the API root every client starts from) and GET /time (the source of truth for time). */
-export function registerRootRoutes(app: HttpApp, deps: { tokens: TokenService; now: () => number }): void {
+export function registerRootRoutes(
+  app: HttpApp,
+  deps: { tokens: TokenService; now: () => number; webClient?: WebClient },
+): void {
   // The receive/transmit stamps of a clock-sync exchange want sub-millisecond resolution.
   const preciseNow = createPreciseWallClock();
   app.get(
     '/',
     { schema: { summary: 'API root: links to everything a client can do', tags: ['raiz'] } },
     async (request, reply) => {
+      // Content negotiation: a browser (Accept prefers text/html) gets the web client, which then
+      // asks this same URL for JSON; API clients (JSON, */*, no Accept) get the HAL root.
+      void reply.header('vary', 'accept, authorization');
+      if (deps.webClient?.wantsPage(request) === true) return deps.webClient.sendPage(request, reply);
       const principal = await optionalPrincipal(request, deps.tokens).catch(() => undefined);
-      void reply.header('vary', 'authorization');
       return {
         servico: 'servico-agendamento',
         _links: {
@@ -28,6 +35,7 @@ export function registerRootRoutes(app: HttpApp, deps: { tokens: TokenService; n
           registrar: { href: '/cientistas', method: 'POST', title: 'Registrar cientista' },
           token: { href: '/auth/token', method: 'POST', title: 'Obter token de acesso' },
           tempo: { href: '/time', title: 'Hora oficial do servidor' },
+          eventos: { href: '/eventos', title: 'Eventos de agendamento em tempo real (Server-Sent Events)' },
           documentacao: { href: '/docs' },
           ...(principal === undefined ? {} : { eu: { href: `/cientistas/${principal.id}` } }),
           ...(principal?.papel === 'admin'
