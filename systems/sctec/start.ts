@@ -53,7 +53,7 @@ children.push(
   }),
 );
 process.stdout.write(
-  `SCTEC: servico-agendamento em http://localhost:${schedulerPort} (API em /, documentação em /docs), ` +
+  `SCTEC: servico-agendamento em http://localhost:${schedulerPort} (cliente web no navegador em /, API HAL em / com Accept: application/json, documentação em /docs), ` +
     `servico-coordenador em http://localhost:${coordinatorPort}. Dados e app.log em ${dataDir}. Ctrl-C para sair.\n`,
 );
 process.once('SIGINT', () => stop(0));
