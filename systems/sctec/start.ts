@@ -5,16 +5,17 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inheritedEnvironment, launcherConfig } from './config.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const coordinatorPort = process.env.COORDINATOR_PORT ?? '3000';
-const schedulerPort = process.env.SCHEDULER_PORT ?? '5000';
-const dataDir = process.env.DATA_DIR ?? './data';
+const coordinatorPort = String(launcherConfig.COORDINATOR_PORT);
+const schedulerPort = String(launcherConfig.SCHEDULER_PORT);
+const dataDir = launcherConfig.DATA_DIR;
 
 function start(name: string, entry: string, env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', here(entry)], {
     stdio: 'inherit',
-    env: { ...process.env, ...env },
+    env: { ...inheritedEnvironment(), ...env },
   });
   child.on('exit', (code, signal) => {
     if (!stopping) {
@@ -49,7 +50,7 @@ children.push(
   start('servico-agendamento', './servico-agendamento/src/main.ts', {
     SCHEDULER_PORT: schedulerPort,
     DATA_DIR: dataDir,
-    COORDINATOR_URL: process.env.COORDINATOR_URL ?? `http://127.0.0.1:${coordinatorPort}`,
+    COORDINATOR_URL: launcherConfig.COORDINATOR_URL ?? `http://127.0.0.1:${coordinatorPort}`,
   }),
 );
 process.stdout.write(

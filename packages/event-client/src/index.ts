@@ -17,6 +17,7 @@ export { formatSseComment, formatSseEvent } from './sse-format.js';
 export {
   createSseHub,
   SSE_HEADERS,
+  streamRefusal,
   type HubEvent,
   type ResetReason,
   type Resume,

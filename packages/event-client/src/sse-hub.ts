@@ -20,6 +20,7 @@
  * buffered). "Reset" is `event: reset` with a JSON `data` naming the reason: the client reloads
  * its state from the source of truth and carries on with the live events that follow.
  */
+import { AppError } from '@dslab/errors';
 import type { OutgoingHttpHeader, ServerResponse } from 'node:http';
 import { RESET_EVENT } from './events.js';
 import { formatSseComment, formatSseEvent } from './sse-format.js';
@@ -262,4 +263,19 @@ export function createSseHub(options: SseHubOptions): SseHub {
       subscribers.clear();
     },
   };
+}
+
+/**
+ * The 503 to answer a new subscriber when the hub takes no more streams (shutting down, or at
+ * its limit), or undefined when it may subscribe. `who` names the service in the message.
+ */
+export function streamRefusal(hub: SseHub, who: string): AppError | undefined {
+  if (hub.canAccept()) return undefined;
+  return new AppError(
+    'unavailable',
+    hub.closed
+      ? `The ${who} is shutting down; reconnect in a moment`
+      : 'Too many open event streams; retry later',
+    { headers: { 'retry-after': '2' } },
+  );
 }

@@ -3,12 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropSchema, openDatabase, type Database, type Engine } from '@dslab/db';
+import { TEST_POSTGRES_URL } from './config.js';
 
-/**
- * PostgreSQL for tests. CI exports DATABASE_URL_TEST; locally the machine's server is the
- * default. A test that needs PostgreSQL fails when it is down: it is never skipped.
- */
-export const TEST_POSTGRES_URL = process.env.DATABASE_URL_TEST ?? 'postgres://postgres@127.0.0.1:5432/test';
+export { TEST_POSTGRES_URL };
 
 export const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
 

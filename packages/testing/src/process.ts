@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { request } from 'undici';
+import { inheritedEnvironment } from './config.js';
 
 /** A free TCP port on 127.0.0.1 (bound and released; good enough for local tests). */
 export function freePort(): Promise<number> {
@@ -41,7 +42,7 @@ export async function spawnService(options: {
 }): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: { ...inheritedEnvironment(), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';

@@ -17,6 +17,7 @@ import {
   summarizeStatuses,
   throwawayDir,
 } from './shared.js';
+import { launcherConfig } from '../config.js';
 
 const dataDir = throwawayDir('lock');
 const coordinatorDir = join(dataDir, 'coordenador');
@@ -67,5 +68,5 @@ try {
 } finally {
   await scheduler.stop();
   await coordinator.stop();
-  if (process.env.KEEP_DEMO_DATA !== 'true') rmSync(dataDir, { recursive: true, force: true });
+  if (!launcherConfig.KEEP_DEMO_DATA) rmSync(dataDir, { recursive: true, force: true });
 }

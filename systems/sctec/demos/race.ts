@@ -16,6 +16,7 @@ import {
   summarizeStatuses,
   throwawayDir,
 } from './shared.js';
+import { launcherConfig } from '../config.js';
 
 const dataDir = throwawayDir('race');
 const scheduler = await startScheduler(dataDir, {
@@ -58,5 +59,5 @@ try {
   process.exitCode = rows.length > 1 ? 0 : 1;
 } finally {
   await scheduler.stop();
-  if (process.env.KEEP_DEMO_DATA !== 'true') rmSync(dataDir, { recursive: true, force: true });
+  if (!launcherConfig.KEEP_DEMO_DATA) rmSync(dataDir, { recursive: true, force: true });
 }

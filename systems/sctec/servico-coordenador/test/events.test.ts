@@ -10,14 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { recordEvents, type BookingEventData, type BookingEventPayload } from '@dslab/event-client';
-import { createLogger } from '@dslab/logging';
-import { call, freePort, spawnService, startOnFreePort } from '@dslab/testing';
+import { call, freePort, spawnService } from '@dslab/testing';
 import { Client } from 'undici';
-import { createMemoryTokenStore } from '../src/adapters/token-store.js';
-import { buildApp, SERVICE } from '../src/app.js';
-import { createLockEvents } from '../src/lock-events.js';
-import { createPlatformLockService } from '../src/wiring.js';
-import { parseLine, sleep, until } from './helpers.js';
+import { sleep, startCoordinator, until } from './helpers.js';
 
 const SECRET = 'segredo-do-coordenador';
 const PROBLEM = /^application\/problem\+json/;
@@ -35,39 +30,24 @@ const dados = (id: number, status: 'ativo' | 'cancelado' = 'ativo'): BookingEven
 async function startEventsCoordinator(
   options: { secret?: string; bufferSize?: number; heartbeatMs?: number } = {},
 ) {
-  const rawLines: string[] = [];
-  const logger = createLogger({
-    service: SERVICE,
-    console: false,
-    onLine: (l) => rawLines.push(l.trimEnd()),
-  });
-  const events = createLockEvents();
-  const lockService = createPlatformLockService({ tokens: createMemoryTokenStore(), events });
-  const app = await buildApp({
-    logger,
-    lockService,
-    events,
+  const coordinator = await startCoordinator({
     secret: options.secret,
     eventBufferSize: options.bufferSize ?? 1000,
     eventHeartbeatMs: options.heartbeatMs ?? 15_000,
     now: () => Date.parse('2025-10-26T18:00:05.123Z'),
   });
-  const server = await startOnFreePort(app);
   const auth = options.secret === undefined ? {} : { authorization: `Bearer ${options.secret}` };
   return {
-    url: server.url,
-    app,
-    messages: () => rawLines.map((l) => parseLine(l).message),
+    url: coordinator.url,
+    app: coordinator.app,
+    messages: () => coordinator.messages(),
     publish: (body: unknown, headers: Record<string, string> = auth) =>
-      call<{ id: number; code?: string; errors?: { field: string }[] }>(server.url, 'POST', '/eventos', {
+      call<{ id: number; code?: string; errors?: { field: string }[] }>(coordinator.url, 'POST', '/eventos', {
         body,
         headers,
       }),
     auth,
-    close: async () => {
-      await server.close();
-      logger.close();
-    },
+    close: () => coordinator.close(),
   };
 }
 

@@ -36,7 +36,13 @@ export interface Coordinator {
 
 /** The coordinator in-process on a free port of 127.0.0.1, real timers and clock, logs captured. */
 export async function startCoordinator(
-  options: { secret?: string; defaultTtlMs?: number } = {},
+  options: {
+    secret?: string | undefined;
+    defaultTtlMs?: number;
+    eventBufferSize?: number;
+    eventHeartbeatMs?: number;
+    now?: () => number;
+  } = {},
 ): Promise<Coordinator> {
   const rawLines: string[] = [];
   const logger = createLogger({
@@ -52,6 +58,9 @@ export async function startCoordinator(
     events,
     secret: options.secret,
     ...(options.defaultTtlMs === undefined ? {} : { defaultTtlMs: options.defaultTtlMs }),
+    ...(options.eventBufferSize === undefined ? {} : { eventBufferSize: options.eventBufferSize }),
+    ...(options.eventHeartbeatMs === undefined ? {} : { eventHeartbeatMs: options.eventHeartbeatMs }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   const server = await startOnFreePort(app);
   const lines = () => rawLines.map(parseLine);

@@ -9,6 +9,7 @@
  */
 import {
   createSseHub,
+  streamRefusal,
   subscribeEvents,
   type SseHub,
   type SseMessage,
@@ -162,15 +163,8 @@ export function registerEventRoutes(app: HttpApp, deps: { relay: EventRelay | un
       if (relay === undefined) {
         throw new AppError('unavailable', 'Live events are not configured on this scheduler');
       }
-      if (!relay.hub.canAccept()) {
-        throw new AppError(
-          'unavailable',
-          relay.hub.closed
-            ? 'The scheduler is shutting down; reconnect in a moment'
-            : 'Too many open event streams; retry later',
-          { headers: { 'retry-after': '2' } },
-        );
-      }
+      const refusal = streamRefusal(relay.hub, 'scheduler');
+      if (refusal !== undefined) throw refusal;
       const lastEventId = request.headers['last-event-id'];
       reply.hijack();
       const resumed = relay.hub.attach(reply.raw, { lastEventId, headers: reply.getHeaders() });

@@ -4,7 +4,7 @@
  * created or cancelled; every subscriber of the Server-Sent Events stream receives it with a
  * strictly increasing id. See docs/decisions/0004-live-events.md.
  */
-import { BOOKING_EVENT_TYPES } from '@dslab/event-client';
+import { BOOKING_EVENT_TYPES, streamRefusal } from '@dslab/event-client';
 import { AppError } from '@dslab/errors';
 import { problemResponses, type HttpApp } from '@dslab/http-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -159,15 +159,8 @@ export function registerEventRoutes(app: HttpApp, deps: EventRouteDeps): void {
       },
     },
     async (request, reply) => {
-      if (!feed.hub.canAccept()) {
-        throw new AppError(
-          'unavailable',
-          feed.hub.closed
-            ? 'The coordinator is shutting down; reconnect in a moment'
-            : 'Too many open event streams; retry later',
-          { headers: { 'retry-after': '2' } },
-        );
-      }
+      const refusal = streamRefusal(feed.hub, 'coordinator');
+      if (refusal !== undefined) throw refusal;
       const log = request.appLog;
       const lastEventId = request.headers['last-event-id'];
       // From here on the stream is ours: Fastify neither serializes nor ends this reply.

@@ -1,0 +1,11 @@
+/**
+ * The only place the test helpers read the environment. CI exports DATABASE_URL_TEST; locally
+ * the machine's server is the default. A test that needs PostgreSQL fails when it is down: it
+ * is never skipped.
+ */
+export const TEST_POSTGRES_URL = process.env.DATABASE_URL_TEST ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The environment a spawned service inherits (then overridden per service). */
+export function inheritedEnvironment(): NodeJS.ProcessEnv {
+  return { ...process.env };
+}
