@@ -339,40 +339,32 @@ export function checkComposeText(text: string, options: ComposeCheckOptions): Co
   const ports: { service: string; port: PublishedPort }[] = [];
 
   for (const [name, service] of Object.entries(services)) {
-    for (const network of networksOf(service)) {
-      if (!declared.networks.has(network)) {
-        report(
-          'undeclared-network',
-          name,
-          `service "${name}" joins network "${network}", which is not declared under top-level networks`,
-        );
-      }
-    }
-    for (const volume of namedVolumesOf(service)) {
-      if (!declared.volumes.has(volume)) {
-        report(
-          'undeclared-volume',
-          name,
-          `service "${name}" mounts volume "${volume}", which is not declared under top-level volumes`,
-        );
-      }
-    }
-    for (const secret of namesOf(service.secrets, 'source')) {
-      if (!declared.secrets.has(secret)) {
-        report(
-          'undeclared-secret',
-          name,
-          `service "${name}" uses secret "${secret}", which is not declared under top-level secrets`,
-        );
-      }
-    }
-    for (const config of namesOf(service.configs, 'source')) {
-      if (!declared.configs.has(config)) {
-        report(
-          'undeclared-config',
-          name,
-          `service "${name}" uses config "${config}", which is not declared under top-level configs`,
-        );
+    // Every top-level object a service refers to must be declared.
+    const references = [
+      { kind: 'undeclared-network', names: networksOf(service), top: 'networks', uses: 'joins network' },
+      { kind: 'undeclared-volume', names: namedVolumesOf(service), top: 'volumes', uses: 'mounts volume' },
+      {
+        kind: 'undeclared-secret',
+        names: namesOf(service.secrets, 'source'),
+        top: 'secrets',
+        uses: 'uses secret',
+      },
+      {
+        kind: 'undeclared-config',
+        names: namesOf(service.configs, 'source'),
+        top: 'configs',
+        uses: 'uses config',
+      },
+    ] as const;
+    for (const { kind, names, top, uses } of references) {
+      for (const reference of names) {
+        if (!declared[top].has(reference)) {
+          report(
+            kind,
+            name,
+            `service "${name}" ${uses} "${reference}", which is not declared under top-level ${top}`,
+          );
+        }
       }
     }
 

@@ -4,3 +4,4 @@ export { countByStatus, race, type RaceRequest, type RaceResponse } from './race
 export { startOnFreePort } from './server.js';
 export { freePort, spawnService, type ServiceProcess } from './process.js';
 export * from './compose-check.js';
+export { seededRandom } from './random.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
-import { manualClock, systemClock, type Clock } from '@dslab/clock';
+import { systemClock, type Clock } from '@dslab/clock';
 import { migrate, type Engine } from '@dslab/db';
 import { createEventPublisher } from '@dslab/event-client';
 import { createLockClient, type LockClient } from '@dslab/lock-client';
@@ -165,8 +165,6 @@ export function futureSlot(index: number, daysAhead = 2): string {
   const base = Math.ceil((Date.now() + daysAhead * 86_400_000) / SLOT_MS) * SLOT_MS;
   return new Date(base + index * SLOT_MS).toISOString().replace('.000Z', 'Z');
 }
-
-export { manualClock };
 
 /**
  * Inside a describe(): starts a coordinator process and a scheduler before the tests and stops

@@ -10,19 +10,11 @@
  *   failure) from a seeded PRNG and lets fake time pass accordingly, so the library under test
  *   measures the exchange on the fake monotonic clock exactly as it would measure a real one.
  */
+import { seededRandom } from '@dslab/testing';
 import type { ClearTimeoutLike, FetchTime, ServerStamps, SetTimeoutLike } from '../sync.js';
 
-/** Seeded PRNG (mulberry32): uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (mulberry32), shared with the other property tests. */
+export const mulberry32 = seededRandom;
 
 /** Lets every pending promise callback run (one macrotask turn drains the microtask queue). */
 export function flushMicrotasks(): Promise<void> {

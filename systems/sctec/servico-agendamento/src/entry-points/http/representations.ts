@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { BookingRow, ScientistRow, TelescopeRow } from '../../adapters/store.js';
 import type { Principal } from '../../adapters/tokens.js';
-import { bookingLinks, path, scientistHref, telescopeHref } from '../../domain/links.js';
+import { bookingLinks, scientistHref, telescopeHref } from '../../domain/links.js';
 
 /** HAL link as served: href plus a method hint on non-GET links. */
 const LinkSchema = Type.Object(
@@ -115,5 +115,3 @@ export function telescopeView(row: TelescopeRow) {
     },
   };
 }
-
-export { path };
