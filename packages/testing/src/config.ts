@@ -5,6 +5,9 @@
  */
 export const TEST_POSTGRES_URL = process.env.DATABASE_URL_TEST ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/** Redis for tests (CI exports REDIS_URL); each test uses its own key prefix. */
+export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
 /** The environment a spawned service inherits (then overridden per service). */
 export function inheritedEnvironment(): NodeJS.ProcessEnv {
   return { ...process.env };

@@ -5,3 +5,4 @@ export { startOnFreePort } from './server.js';
 export { freePort, spawnService, type ServiceProcess } from './process.js';
 export * from './compose-check.js';
 export { seededRandom } from './random.js';
+export { TEST_REDIS_URL } from './config.js';
