@@ -43,3 +43,19 @@ test('when values are valid, then they are parsed to their types', () => {
   assert.equal(config.URL, 'https://a.b');
   assert.equal(config.MODE, 'b');
 });
+
+test('when a cross-field rule breaks, then start-up fails naming it; when it holds, then the config loads', () => {
+  const crossSchema = {
+    STORE: env.oneOf('store', ['memory', 'redis'] as const).default('memory'),
+    URL: env.string('url').optional(),
+  };
+  const check = (c: { STORE: 'memory' | 'redis'; URL: string | undefined }) =>
+    c.STORE === 'redis' && c.URL === undefined ? ['URL is required when STORE=redis'] : [];
+  assert.throws(
+    () => parseConfig(crossSchema, { STORE: 'redis' }, { check }),
+    (error: unknown) =>
+      error instanceof ConfigError && error.problems[0] === 'URL is required when STORE=redis',
+  );
+  assert.equal(parseConfig(crossSchema, { STORE: 'redis', URL: 'x' }, { check }).config.URL, 'x');
+  assert.equal(parseConfig(crossSchema, {}, { check }).config.STORE, 'memory');
+});

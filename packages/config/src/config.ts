@@ -106,10 +106,19 @@ export interface LoadedConfig<S extends ConfigSchema> {
   notes: string[];
 }
 
+export interface ConfigOptions<S extends ConfigSchema> {
+  /**
+   * Cross-field rules (e.g. "REDIS_URL is required when LOCK_STORE=redis"): runs once every key
+   * parsed on its own, returns one message per broken rule (empty when all hold).
+   */
+  check?: (config: ConfigOf<S>) => readonly string[];
+}
+
 /** Parses `source` (normally process.env) against `schema`; throws ConfigError naming every bad key. */
 export function parseConfig<S extends ConfigSchema>(
   schema: S,
   source: Record<string, string | undefined>,
+  options: ConfigOptions<S> = {},
 ): LoadedConfig<S> {
   const problems: string[] = [];
   const notes: string[] = [];
@@ -134,16 +143,23 @@ export function parseConfig<S extends ConfigSchema>(
     else problems.push(`${key} ${parsed.message} (${spec.description})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { config: Object.freeze(out) as ConfigOf<S>, notes };
+  const config = Object.freeze(out) as ConfigOf<S>;
+  const broken = options.check?.(config) ?? [];
+  if (broken.length > 0) throw new ConfigError([...broken]);
+  return { config, notes };
 }
 
 /**
  * For main.ts: parse, or print every problem and exit non-zero. The notes are returned for
  * the service's logger to print. The only place where a deployable touches process.env.
  */
-export function loadConfigOrExit<S extends ConfigSchema>(schema: S, service: string): LoadedConfig<S> {
+export function loadConfigOrExit<S extends ConfigSchema>(
+  schema: S,
+  service: string,
+  options: ConfigOptions<S> = {},
+): LoadedConfig<S> {
   try {
-    return parseConfig(schema, process.env);
+    return parseConfig(schema, process.env, options);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`ERROR:${service}:${error.message}\n`);

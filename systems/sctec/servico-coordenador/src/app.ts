@@ -6,7 +6,7 @@ import type { TokenSource } from './domain/lock-table.js';
 import { requireSecret } from './entry-points/http/auth.js';
 import { registerEventRoutes } from './entry-points/http/routes-events.js';
 import { registerLockRoutes } from './entry-points/http/routes-locks.js';
-import { createEventFeed } from './event-feed.js';
+import { createEventFeed, type EventFeed } from './event-feed.js';
 import type { LockEvents } from './lock-events.js';
 import { observeLocks } from './observability.js';
 
@@ -33,12 +33,23 @@ export interface CoordinatorDeps {
    * growing across restarts; the default (memory, from 1) suits tests.
    */
   eventIds?: TokenSource;
+  /**
+   * A ready booking-event feed shared by several coordinators (createRedisEventFeed). When given,
+   * eventIds, eventBufferSize, eventHeartbeatMs and now are not used for events; closing the app
+   * closes it.
+   */
+  eventFeed?: EventFeed;
   /** Events kept for Last-Event-ID replay (default 1000). */
   eventBufferSize?: number;
   /** Interval of the `: ping` comment on event streams (default 15 000 ms). */
   eventHeartbeatMs?: number;
   /** Wall clock for `emitido_em_utc` (default Date.now). */
   now?: () => number;
+  /**
+   * Runs once the app has closed (after the lock service): releases what the lock service
+   * runs on, e.g. the shared store's connections (see openSharedLockService in wiring.ts).
+   */
+  onClose?: () => Promise<void>;
 }
 
 /**
@@ -63,7 +74,7 @@ export async function buildApp(deps: CoordinatorDeps): Promise<HttpApp> {
     rateLimitPerMinute: deps.rateLimitPerMinute ?? 0,
     bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     trustProxy: deps.trustProxy ?? false,
-    health: async () => ({ locks: closing ? 'shutting down' : 'ok' }),
+    health: async () => ({ locks: closing ? 'shutting down' : 'ok', events: feed.health() }),
   });
 
   const unobserve = observeLocks({ events, lockService, logger, registry: app.metrics });
@@ -72,12 +83,14 @@ export async function buildApp(deps: CoordinatorDeps): Promise<HttpApp> {
     defaultTtlMs: deps.defaultTtlMs ?? DEFAULT_TTL_MS,
     authenticate: deps.secret === undefined ? undefined : requireSecret(deps.secret),
   });
-  const feed = createEventFeed({
-    ids: deps.eventIds ?? createMemoryTokenStore(),
-    now: deps.now ?? Date.now,
-    ...(deps.eventBufferSize === undefined ? {} : { capacity: deps.eventBufferSize }),
-    ...(deps.eventHeartbeatMs === undefined ? {} : { heartbeatMs: deps.eventHeartbeatMs }),
-  });
+  const feed =
+    deps.eventFeed ??
+    createEventFeed({
+      ids: deps.eventIds ?? createMemoryTokenStore(),
+      now: deps.now ?? Date.now,
+      ...(deps.eventBufferSize === undefined ? {} : { capacity: deps.eventBufferSize }),
+      ...(deps.eventHeartbeatMs === undefined ? {} : { heartbeatMs: deps.eventHeartbeatMs }),
+    });
   registerEventRoutes(app, {
     feed,
     authenticate: deps.secret === undefined ? undefined : requireSecret(deps.secret),
@@ -85,11 +98,13 @@ export async function buildApp(deps: CoordinatorDeps): Promise<HttpApp> {
 
   app.addHook('preClose', async () => {
     closing = true;
-    lockService.close();
+    const lockServiceClosed = lockService.close();
     feed.close();
+    await lockServiceClosed;
   });
   app.addHook('onClose', async () => {
     unobserve();
+    await deps.onClose?.();
   });
   return app;
 }

@@ -1,4 +1,4 @@
-import { env } from '@dslab/config';
+import { env, type ConfigOf, type ConfigOptions } from '@dslab/config';
 import { loggingSettings } from '@dslab/logging';
 import { DEFAULT_TTL_MS, MAX_TTL_MS } from './domain/lock-service.js';
 import { DEFAULT_EVENT_BUFFER_SIZE, DEFAULT_EVENT_HEARTBEAT_MS } from './event-feed.js';
@@ -44,4 +44,41 @@ export const coordinatorConfigSchema = {
     // Subscribers (the scheduler's relay) drop a stream after 45 s of silence: stay well below.
     .int('interval of the ": ping" comment on GET /eventos streams', { min: 100, max: 30_000 })
     .default(DEFAULT_EVENT_HEARTBEAT_MS),
+  LOCK_STORE: env
+    .oneOf(
+      'where lock state lives: memory (one coordinator), redis or postgres (several coordinators behind one address)',
+      ['memory', 'redis', 'postgres'] as const,
+    )
+    .default('memory'),
+  REDIS_URL: env
+    .url('Redis for LOCK_STORE=redis (also carries the shared booking events when the store is shared)', {
+      protocols: ['redis', 'rediss'],
+    })
+    .optional(),
+  DATABASE_URL: env
+    .url('PostgreSQL for LOCK_STORE=postgres', { protocols: ['postgres', 'postgresql'] })
+    .optional(),
+  LOCK_STORE_PREFIX: env
+    .string(
+      'namespace of the shared lock state: Redis key prefix or PostgreSQL schema (lower-case letters, digits, _); coordinators sharing locks share it',
+    )
+    .default('sctec'),
+};
+
+export type CoordinatorConfig = ConfigOf<typeof coordinatorConfigSchema>;
+
+/** Cross-field rules: each shared store needs its address, and the namespace must suit it. */
+export const coordinatorConfigOptions: ConfigOptions<typeof coordinatorConfigSchema> = {
+  check(config) {
+    const problems: string[] = [];
+    if (config.LOCK_STORE === 'redis' && config.REDIS_URL === undefined)
+      problems.push('REDIS_URL is required when LOCK_STORE=redis (e.g. redis://127.0.0.1:6379)');
+    if (config.LOCK_STORE === 'postgres' && config.DATABASE_URL === undefined)
+      problems.push('DATABASE_URL is required when LOCK_STORE=postgres (e.g. postgres://user@host:5432/db)');
+    if (config.LOCK_STORE === 'postgres' && !/^[a-z_][a-z0-9_]{0,50}$/.test(config.LOCK_STORE_PREFIX))
+      problems.push(
+        `LOCK_STORE_PREFIX must be a PostgreSQL schema name (1 to 51 lower-case letters, digits or _, not starting with a digit) when LOCK_STORE=postgres, got "${config.LOCK_STORE_PREFIX}"`,
+      );
+    return problems;
+  },
 };

@@ -12,15 +12,41 @@ export const DEFAULT_EVENT_BUFFER_SIZE = 1000;
 /** Interval of the `: ping` comment on idle streams. */
 export const DEFAULT_EVENT_HEARTBEAT_MS = 15_000;
 
+/** What POST /eventos learns about an event it published. */
+export interface PublishedEvent {
+  /** The event's id on the stream (strictly increasing). */
+  id: number;
+  /**
+   * How many of THIS coordinator's open streams were written the event. With a shared feed the
+   * other coordinators deliver it to their own streams; their counts are not known here.
+   */
+  delivered: number;
+  payload: BookingEventPayload;
+}
+
 export interface EventFeed {
+  /** Where events are numbered and fanned out: 'memory' (this process only) or 'redis' (shared). */
+  readonly kind: 'memory' | 'redis';
   /** The SSE side: subscribers, replay, heartbeats (see @dslab/event-client's createSseHub). */
   readonly hub: SseHub;
-  /** Numbers the event, keeps it for replay and sends it to every subscriber. */
-  publish(
-    tipo: BookingEventType,
-    dados: BookingEventData,
-  ): { id: number; delivered: number; payload: BookingEventPayload };
+  /**
+   * Numbers the event, keeps it for replay and sends it to every subscriber. Rejects with an
+   * AppError('unavailable') when the shared store cannot take it (nothing was published then).
+   */
+  publish(tipo: BookingEventType, dados: BookingEventData): Promise<PublishedEvent>;
+  /** 'ok', or why events may not flow right now (e.g. the shared store is unreachable). */
+  health(): string;
+  /** Ends every stream and refuses new ones; a shared feed also closes its connections. */
   close(): void;
+}
+
+/** The `data:` of an event as every subscriber sees it, stamped with the receiving coordinator's clock. */
+export function bookingEventPayload(
+  tipo: BookingEventType,
+  dados: BookingEventData,
+  now: () => number,
+): BookingEventPayload {
+  return { tipo, ...dados, emitido_em_utc: new Date(now()).toISOString() };
 }
 
 /**
@@ -29,6 +55,9 @@ export interface EventFeed {
  * subscriber of GET /eventos. Ids come from a TokenSource, so with the file store (main.ts)
  * they keep growing across restarts and a subscriber's Last-Event-ID from before a restart
  * is recognised as too old (→ `event: reset`), never mistaken for a newer event.
+ *
+ * This feed lives in one process: with several coordinators behind one address use the shared
+ * feed of adapters/event-feed-redis.ts instead.
  */
 export function createEventFeed(deps: {
   ids: TokenSource;
@@ -43,17 +72,15 @@ export function createEventFeed(deps: {
     ...(deps.maxSubscribers === undefined ? {} : { maxSubscribers: deps.maxSubscribers }),
   });
   return {
+    kind: 'memory',
     hub,
-    publish(tipo, dados) {
+    async publish(tipo, dados) {
       const id = deps.ids.next();
-      const payload: BookingEventPayload = {
-        tipo,
-        ...dados,
-        emitido_em_utc: new Date(deps.now()).toISOString(),
-      };
+      const payload = bookingEventPayload(tipo, dados, deps.now);
       const delivered = hub.publish({ id, event: tipo, data: JSON.stringify(payload) });
       return { id, delivered, payload };
     },
+    health: () => 'ok',
     close: () => hub.close(),
   };
 }

@@ -9,8 +9,8 @@ import type { LockEvents } from './lock-events.js';
  * the app's registry. Returns the function that stops listening.
  *
  * Metrics:
- *   coordinator_locks_held            gauge    resources with a lease (an expired lease counts until its timer, due at once, sweeps it)
- *   coordinator_waiters               gauge    callers queued across all resources
+ *   coordinator_locks_held            gauge    resources with a lease; with a shared store, across all coordinators
+ *   coordinator_waiters               gauge    callers of this process queued across all resources (sum over instances)
  *   coordinator_lock_grants_total     counter  leases granted (at once or after a wait)
  *   coordinator_lock_denials_total    counter  by reason: held, timeout, cancelled (client left), closed (shutdown)
  *   coordinator_lock_releases_total   counter  leases released by their holder's token
@@ -29,13 +29,19 @@ export function observeLocks(deps: {
     name: 'coordinator_locks_held',
     help: 'Resources currently held under a lease',
     registers,
-    collect() {
-      this.set(lockService.size);
+    // With a shared store this is a store query (all coordinators together); if the store is
+    // unreachable the gauge keeps its last value rather than failing the whole scrape.
+    async collect() {
+      try {
+        this.set(await lockService.heldCount());
+      } catch {
+        // keep the last value
+      }
     },
   });
   new Gauge({
     name: 'coordinator_waiters',
-    help: 'Callers waiting in a FIFO queue, all resources together',
+    help: 'Callers of this coordinator waiting in a FIFO queue, all resources together',
     registers,
     collect() {
       this.set(lockService.waiting);

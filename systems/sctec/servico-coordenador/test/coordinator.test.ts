@@ -296,7 +296,7 @@ describe('servico-coordenador over HTTP', () => {
       // In one synchronous step: the connection dies (its 'close' event comes later, from the
       // event loop) and the holder releases, so the hand-off reaches a request whose client is gone.
       socket.destroy();
-      coordinator.lockService.release({ resource: recurso, token: held.token });
+      await coordinator.lockService.release({ resource: recurso, token: held.token });
       await abandoned;
       await until(
         () =>
@@ -305,7 +305,7 @@ describe('servico-coordenador over HTTP', () => {
             .includes(`Cliente desconectou antes de receber o lock para o recurso ${recurso}; liberando`),
         'the late grant is given back',
       );
-      assert.equal(coordinator.lockService.holder(recurso), undefined, 'the resource is free again');
+      assert.equal(await coordinator.lockService.holder(recurso), undefined, 'the resource is free again');
     } finally {
       coordinator.app.server.off('connection', onConnection);
       await client.destroy();
@@ -533,7 +533,7 @@ describe('servico-coordenador over HTTP', () => {
     });
 
     test('a bad request leaves no lock behind and never logs the bad name', async () => {
-      assert.equal(coordinator.lockService.holder(R), undefined);
+      assert.equal(await coordinator.lockService.holder(R), undefined);
       assert.ok(!coordinator.rawLines.some((l) => l.includes('forged line')));
       assert.ok(!coordinator.rawLines.some((l) => l.startsWith('ERROR:')));
     });
@@ -566,7 +566,7 @@ describe('servico-coordenador with COORDINATOR_SECRET', () => {
       assert.equal(res.body.code, 'unauthenticated');
       assert.match(String(res.headers['www-authenticate']), /^Bearer/);
     }
-    assert.equal(coordinator.lockService.holder(recurso), undefined, 'nothing was locked');
+    assert.equal(await coordinator.lockService.holder(recurso), undefined, 'nothing was locked');
     const ok = await attempt({ authorization: `Bearer ${SECRET}` });
     assert.equal(ok.status, 200);
     const noAuthUnlock = await call<Problem>(coordinator.url, 'POST', '/unlock', {

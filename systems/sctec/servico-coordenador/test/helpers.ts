@@ -5,7 +5,7 @@ import { createMemoryTokenStore } from '../src/adapters/token-store.js';
 import type { LockService } from '../src/domain/lock-service.js';
 import type { HttpApp } from '@dslab/http-kit';
 import { createLockEvents } from '../src/lock-events.js';
-import { createPlatformLockService } from '../src/wiring.js';
+import { createPlatformLockService, openSharedLockService, type SharedStoreSettings } from '../src/wiring.js';
 
 /** One parsed application log line: `LEVEL:<iso>:servico-coordenador:<message> [trace=…]`. */
 export interface LogLine {
@@ -42,6 +42,8 @@ export async function startCoordinator(
     eventBufferSize?: number;
     eventHeartbeatMs?: number;
     now?: () => number;
+    /** Lock state in Redis / PostgreSQL (shared with other coordinators on the same namespace). */
+    shared?: SharedStoreSettings;
   } = {},
 ): Promise<Coordinator> {
   const rawLines: string[] = [];
@@ -51,7 +53,12 @@ export async function startCoordinator(
     onLine: (line) => rawLines.push(line.trimEnd()),
   });
   const events = createLockEvents();
-  const lockService = createPlatformLockService({ tokens: createMemoryTokenStore(), events });
+  const shared =
+    options.shared === undefined
+      ? undefined
+      : await openSharedLockService({ settings: options.shared, events });
+  const lockService =
+    shared?.lockService ?? createPlatformLockService({ tokens: createMemoryTokenStore(), events });
   const app = await buildApp({
     logger,
     lockService,
@@ -61,6 +68,7 @@ export async function startCoordinator(
     ...(options.eventBufferSize === undefined ? {} : { eventBufferSize: options.eventBufferSize }),
     ...(options.eventHeartbeatMs === undefined ? {} : { eventHeartbeatMs: options.eventHeartbeatMs }),
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(shared === undefined ? {} : { onClose: () => shared.close() }),
   });
   const server = await startOnFreePort(app);
   const lines = () => rawLines.map(parseLine);

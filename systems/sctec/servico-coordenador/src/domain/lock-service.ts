@@ -101,6 +101,12 @@ export interface AcquireRequest {
    * requester that is gone; an already aborted signal is denied without touching the table.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Called synchronously when the caller joins the queue, with its 1-based position, so the
+   * HTTP layer can log the seed's "entra na fila (posição N …)" line through the request's
+   * logger with the position the caller really took (whichever store decided it).
+   */
+  readonly onQueued?: (position: number) => void;
 }
 
 export interface Grant {
@@ -145,7 +151,11 @@ export interface LockServiceDeps<Handle> {
   readonly onEvent?: (event: LockServiceEvent) => void;
 }
 
-export interface LockService {
+/**
+ * The in-process lock service: synchronous except for waiting, because the whole state lives in
+ * this process. `toLockService` adapts it to the coordinator's `LockService` port.
+ */
+export interface LocalLockService {
   acquire(request: AcquireRequest): Promise<Grant | Denied>;
   release(request: { readonly resource: string; readonly token: number }): ReleaseResult;
   holder(resource: string): HolderInfo | undefined;
@@ -169,7 +179,7 @@ export function createLockService<Handle>({
   tokens,
   timers,
   onEvent,
-}: LockServiceDeps<Handle>): LockService {
+}: LockServiceDeps<Handle>): LocalLockService {
   const table = createLockTable({ now, tokens, onEvent: onTableEvent });
   const waiters = new Map<string, Waiter<Handle>>();
   let waiterSeq = 0;
@@ -276,6 +286,7 @@ export function createLockService<Handle>({
     waitMs: number,
     startedAt: number,
     signal: AbortSignal | undefined,
+    onQueued: ((position: number) => void) | undefined,
   ): Promise<Grant | Denied> {
     const waiterId = String(++waiterSeq);
     const queued = table.enqueue(resource, waiterId, ttlMs);
@@ -307,6 +318,7 @@ export function createLockService<Handle>({
         timer: timers.setTimeout(() => onWaitTimeout(waiterId), waitMs),
       });
     });
+    onQueued?.(queued.position);
     emit({ type: 'queued', resource, position: queued.position, waitMs });
     return outcome;
   }
@@ -340,7 +352,7 @@ export function createLockService<Handle>({
         );
       }
       if (waitMs === 0) return Promise.resolve(finish(deny(resource, 'held', attempt.ttlRemainingMs)));
-      return wait(resource, ttlMs, waitMs, startedAt, request.signal);
+      return wait(resource, ttlMs, waitMs, startedAt, request.signal, request.onQueued);
     },
 
     release({ resource, token }) {
@@ -373,6 +385,47 @@ export function createLockService<Handle>({
         waiter.resolve(finish(deny(waiter.resource, 'closed', 0)));
       }
       waiters.clear();
+    },
+  };
+}
+
+/**
+ * What the coordinator's HTTP layer and metrics need from a lock service, whichever store holds
+ * the state: this process's memory (`toLockService(createLockService(…))`) or a store shared
+ * by several coordinators (Redis, PostgreSQL; see shared-lock-service.ts). Everything that may
+ * need I/O with a shared store is asynchronous.
+ */
+export interface LockService {
+  acquire(request: AcquireRequest): Promise<Grant | Denied>;
+  /** Only the current holder's token releases; any other token changes nothing. */
+  release(request: { readonly resource: string; readonly token: number }): Promise<ReleaseResult>;
+  /** The live lease on a resource (and its queue length), if any. */
+  holder(resource: string): Promise<HolderInfo | undefined>;
+  /** Resources currently held; with a shared store, across every coordinator (for metrics). */
+  heldCount(): Promise<number>;
+  /** Callers of THIS process waiting in a queue (a per-instance gauge; sum it across instances). */
+  readonly waiting: number;
+  /**
+   * Graceful shutdown: denies every waiter of this process with `closed`, clears all timers,
+   * refuses new acquires; resolves once the store holds nothing more of this process's waiters.
+   * Releases keep working (in-flight requests finish), until the store's connections close.
+   */
+  close(): Promise<void>;
+}
+
+/** The in-process service behind the asynchronous port (no I/O: every call settles at once). */
+export function toLockService(local: LocalLockService): LockService {
+  return {
+    acquire: (request) => local.acquire(request),
+    release: (request) => Promise.resolve(local.release(request)),
+    holder: (resource) => Promise.resolve(local.holder(resource)),
+    heldCount: () => Promise.resolve(local.size),
+    get waiting() {
+      return local.waiting;
+    },
+    close() {
+      local.close();
+      return Promise.resolve();
     },
   };
 }

@@ -117,7 +117,11 @@ export function registerEventRoutes(app: HttpApp, deps: EventRouteDeps): void {
         description:
           'Sent by servico-agendamento after a booking is created or cancelled (after its transaction commits). ' +
           'The coordinator gives it a strictly increasing id, keeps the latest ones for Last-Event-ID replay, ' +
-          'and sends it to every open stream.',
+          'and sends it to every open stream. With several coordinators sharing one event stream (Redis), the id ' +
+          'comes from the shared stream and every coordinator sends the event to its own open streams; the 202 ' +
+          'then means the event is numbered and stored in the shared stream (this coordinator has normally ' +
+          'written it to its own streams already; the others do so as they read the stream). 503 when the ' +
+          'shared stream cannot take the event: nothing was published.',
         tags: ['eventos'],
         body: EventBody,
         response: { 202: Accepted, ...authProblems, ...problemResponses(400, 413, 415, 503) },
@@ -126,7 +130,8 @@ export function registerEventRoutes(app: HttpApp, deps: EventRouteDeps): void {
     async (request, reply) => {
       checkMeaning(request.body);
       const { tipo, dados } = request.body;
-      const { id, delivered } = feed.publish(tipo, dados);
+      // `delivered` counts this coordinator's streams only (with a shared feed, the others deliver it too).
+      const { id, delivered } = await feed.publish(tipo, dados);
       published.inc({ tipo });
       request.appLog.info(`Evento ${tipo} recebido e disseminado para ${delivered} assinantes`);
       return reply.code(202).send({ id });

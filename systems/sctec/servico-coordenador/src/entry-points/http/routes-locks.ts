@@ -186,19 +186,20 @@ export function registerLockRoutes(app: HttpApp, deps: LockRouteDeps): void {
       checkRequest('body', { resource: recurso, ttlMs, waitMs });
       const log = request.appLog;
       log.info(`Recebido pedido de lock para o recurso ${recurso}`);
-      if (waitMs > 0) {
-        // Synchronous with the acquire below, so the position is the one the caller will take.
-        const held = lockService.holder(recurso);
-        if (held !== undefined) {
-          log.info(
-            `Recurso ${recurso} em uso; pedido entra na fila (posição ${held.waiting + 1}, espera até ${waitMs} ms)`,
-          );
-        }
-      }
       const client = watchClient(request, reply);
       let outcome: Grant | Denied;
       try {
-        outcome = await lockService.acquire({ resource: recurso, ttlMs, waitMs, signal: client.signal });
+        outcome = await lockService.acquire({
+          resource: recurso,
+          ttlMs,
+          waitMs,
+          signal: client.signal,
+          // Called when the caller really joins the queue, with the place the store gave it.
+          onQueued: (position) =>
+            log.info(
+              `Recurso ${recurso} em uso; pedido entra na fila (posição ${position}, espera até ${waitMs} ms)`,
+            ),
+        });
       } finally {
         client.stop();
       }
@@ -207,13 +208,13 @@ export function registerLockRoutes(app: HttpApp, deps: LockRouteDeps): void {
     },
   );
 
-  function sendGrant(request: FastifyRequest, reply: FastifyReply, grant: Grant, clientGone: boolean) {
+  async function sendGrant(request: FastifyRequest, reply: FastifyReply, grant: Grant, clientGone: boolean) {
     const log = request.appLog;
     const { resource: recurso, token } = grant;
     if (clientGone) {
       // The queue already drops callers that leave; this covers a close not yet delivered.
       log.warn(`Cliente desconectou antes de receber o lock para o recurso ${recurso}; liberando`);
-      lockService.release({ resource: recurso, token });
+      await lockService.release({ resource: recurso, token });
       log.info(`Lock para o recurso ${recurso} liberado`);
       return reply.code(409).send();
     }
@@ -222,9 +223,16 @@ export function registerLockRoutes(app: HttpApp, deps: LockRouteDeps): void {
     // token: give the resource back now instead of blocking it for a whole lease.
     reply.raw.once('close', () => {
       if (reply.raw.writableFinished) return;
-      if (lockService.release({ resource: recurso, token }).released) {
-        log.warn(`A resposta com o lock para o recurso ${recurso} não chegou ao cliente; lock liberado`);
-      }
+      lockService.release({ resource: recurso, token }).then(
+        (result) => {
+          if (result.released)
+            log.warn(`A resposta com o lock para o recurso ${recurso} não chegou ao cliente; lock liberado`);
+        },
+        (error: unknown) =>
+          log.warn(
+            `A resposta com o lock para o recurso ${recurso} não chegou ao cliente e a liberação falhou (${String(error)}); o lock expira ao fim da concessão`,
+          ),
+      );
     });
     return reply.code(200).send({ recurso, token, ttl_restante_ms: grant.ttlRemainingMs });
   }
@@ -283,7 +291,7 @@ export function registerLockRoutes(app: HttpApp, deps: LockRouteDeps): void {
       checkRequest('body', { resource: recurso });
       const log = request.appLog;
       log.info(`Recebido pedido de unlock para o recurso ${recurso}`);
-      const result = lockService.release({ resource: recurso, token });
+      const result = await lockService.release({ resource: recurso, token });
       if (result.released) {
         log.info(`Lock para o recurso ${recurso} liberado`);
         return { recurso, liberado: true as const };
@@ -320,7 +328,7 @@ export function registerLockRoutes(app: HttpApp, deps: LockRouteDeps): void {
     async (request) => {
       const { recurso } = request.params;
       checkRequest('params', { resource: recurso });
-      const held = lockService.holder(recurso);
+      const held = await lockService.holder(recurso);
       return {
         recurso,
         travado: held !== undefined,
