@@ -14,6 +14,8 @@ export interface RaceRequest {
   path: string;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Sends this request to another server than the race's (e.g. one replica of several). */
+  baseUrl?: string;
 }
 
 /**
@@ -29,8 +31,10 @@ export async function race<T = unknown>(
   try {
     // Warm one connection per request so the race is not decided by TCP handshakes.
     await Promise.all(
-      requests.map(() =>
-        request(new URL('/health', baseUrl), { dispatcher: agent }).then((r) => r.body.dump()),
+      requests.map((r) =>
+        request(new URL('/health', r.baseUrl ?? baseUrl), { dispatcher: agent }).then((response) =>
+          response.body.dump(),
+        ),
       ),
     );
     let release!: () => void;
@@ -38,7 +42,7 @@ export async function race<T = unknown>(
     const started = performance.now();
     const inFlight = requests.map(async (r, index) => {
       await gate;
-      const response = await request(new URL(r.path, baseUrl), {
+      const response = await request(new URL(r.path, r.baseUrl ?? baseUrl), {
         dispatcher: agent,
         method: r.method,
         headers: { ...(r.body === undefined ? {} : { 'content-type': 'application/json' }), ...r.headers },

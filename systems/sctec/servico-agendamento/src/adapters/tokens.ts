@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { AppError } from '@dslab/errors';
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
 
@@ -10,9 +11,13 @@ export interface Principal {
 const ISSUER = 'servico-agendamento';
 const AUDIENCE = 'sctec';
 
-/** HS256 JWTs signed with JWT_SECRET; the key is derived once at start-up. */
+/**
+ * HS256 JWTs signed with JWT_SECRET. The key is made once at start-up as a KeyObject: given raw
+ * bytes, jose imports them into a key again on every sign and verify (≈8 % of a booking's CPU in
+ * the benchmark profile, docs/benchmarks/sctec.md).
+ */
 export function createTokenService(options: { secret: string; ttlSeconds: number; now: () => number }) {
-  const key = new TextEncoder().encode(options.secret);
+  const key = createSecretKey(Buffer.from(options.secret, 'utf8'));
   return {
     ttlSeconds: options.ttlSeconds,
     async issue(principal: Principal): Promise<string> {

@@ -1,0 +1,75 @@
+/** Pure statistics used by the benchmark: latency samples, percentiles and ratios. */
+
+/** A growable buffer of latency samples in milliseconds (fractional). */
+export class Samples {
+  private data = new Float64Array(1024);
+  private size = 0;
+
+  add(value: number): void {
+    if (this.size === this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.size++] = value;
+  }
+
+  get count(): number {
+    return this.size;
+  }
+
+  /** The samples in ascending order (a copy). */
+  sorted(): Float64Array {
+    return this.data.slice(0, this.size).sort();
+  }
+}
+
+/**
+ * Nearest-rank percentile of ascending values: the smallest value such that at least p % of
+ * the values are less than or equal to it. NaN for no values.
+ */
+export function percentile(sortedValues: ArrayLike<number>, p: number): number {
+  const n = sortedValues.length;
+  if (n === 0) return Number.NaN;
+  if (p <= 0) return sortedValues[0] ?? Number.NaN;
+  if (p >= 100) return sortedValues[n - 1] ?? Number.NaN;
+  const rank = Math.ceil((p / 100) * n);
+  return sortedValues[Math.min(n, Math.max(1, rank)) - 1] ?? Number.NaN;
+}
+
+export interface LatencySummary {
+  count: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export function summarize(values: ArrayLike<number>, alreadySorted = false): LatencySummary {
+  const sorted = alreadySorted ? values : Float64Array.from(values).sort();
+  let sum = 0;
+  for (let i = 0; i < sorted.length; i++) sum += sorted[i] ?? 0;
+  return {
+    count: sorted.length,
+    mean: sorted.length === 0 ? Number.NaN : sum / sorted.length,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted.length === 0 ? Number.NaN : (sorted[sorted.length - 1] ?? Number.NaN),
+  };
+}
+
+/** value / reference, or null when either is missing, not finite, or the reference is 0. */
+export function ratio(value: number | undefined, reference: number | undefined): number | null {
+  if (value === undefined || reference === undefined) return null;
+  if (!Number.isFinite(value) || !Number.isFinite(reference) || reference === 0) return null;
+  return value / reference;
+}
+
+/** Rounds to `digits` significant digits (for readable JSON and tables); keeps NaN/null as null. */
+export function round(value: number | null | undefined, digits = 4): number | null {
+  if (value === null || value === undefined || !Number.isFinite(value)) return null;
+  if (value === 0) return 0;
+  return Number(value.toPrecision(digits));
+}
