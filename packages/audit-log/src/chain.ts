@@ -25,7 +25,11 @@ export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
 export type ChainBreak =
   | { seq: number; reason: 'seq-gap'; expected: number }
   | { seq: number; reason: 'prev-hash-mismatch'; expected: string; found: string }
-  | { seq: number; reason: 'hash-mismatch'; expected: string; found: string };
+  | { seq: number; reason: 'hash-mismatch'; expected: string; found: string }
+  /** The chain verifies but stops before the head row's seq: its last entries were deleted. */
+  | { seq: number; reason: 'missing-tail'; expected: number }
+  /** The chain verifies up to the head row's seq, but its last hash is not the one the head recorded. */
+  | { seq: number; reason: 'head-mismatch'; expected: string; found: string };
 
 /**
  * Incremental verifier: feed records in seq order; the first break is remembered and
@@ -81,5 +85,9 @@ export function describeBreak(b: ChainBreak): string {
       return `entry seq ${b.seq}: prev_hash ${b.found} does not match the previous entry's hash ${b.expected}`;
     case 'hash-mismatch':
       return `entry seq ${b.seq}: stored hash ${b.found} does not match its content (recomputed ${b.expected}); the entry was altered`;
+    case 'missing-tail':
+      return `entry seq ${b.seq}: missing, but the head records entries up to seq ${b.expected} (entries at the end were deleted)`;
+    case 'head-mismatch':
+      return `entry seq ${b.seq}: hash ${b.found} is not the head's recorded hash ${b.expected}; the end of the trail was rewritten`;
   }
 }

@@ -108,5 +108,24 @@ for (const engine of ENGINES) {
         await database.dispose();
       }
     });
+
+    test('when the last entries are deleted behind the application, then verify names the first missing one', async () => {
+      const { database, audit } = await setup();
+      try {
+        for (let i = 1; i <= 5; i++)
+          await database.db.transaction().execute((trx) => audit.append(trx, event(i)));
+        if (engine === 'sqlite') {
+          await sql`DROP TRIGGER audit_log_no_delete`.execute(database.db);
+        } else {
+          await sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change`.execute(database.db);
+        }
+        await sql`DELETE FROM audit_log WHERE seq >= 4`.execute(database.db);
+        const result = await audit.verify();
+        assert.equal(result.ok, false);
+        assert.deepEqual(result.firstBroken, { seq: 4, reason: 'missing-tail', expected: 5 });
+      } finally {
+        await database.dispose();
+      }
+    });
   });
 }

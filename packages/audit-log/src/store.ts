@@ -155,22 +155,48 @@ export function createAuditLog(options: {
       for (const record of records) log.audit(record);
     },
     async verify() {
+      // The head first: an append writes its entry and the head in one transaction, so every
+      // entry up to the head's seq is committed and visible now. Entries appended after this
+      // read are left out (no false alarm while the service runs); a trail that ends before
+      // the head's seq lost its last entries, which the links alone could not show.
+      const head = await db
+        .selectFrom('audit_head')
+        .select(['seq', 'hash'])
+        .where('id', '=', 1)
+        .executeTakeFirst();
       const verifier = createChainVerifier();
       const page = 1000;
       let after = 0;
       for (;;) {
-        const rows = await db
-          .selectFrom('audit_log')
-          .selectAll()
-          .where('seq', '>', after)
-          .orderBy('seq')
-          .limit(page)
-          .execute();
+        let query = db.selectFrom('audit_log').selectAll().where('seq', '>', after);
+        if (head !== undefined) query = query.where('seq', '<=', head.seq);
+        const rows = await query.orderBy('seq').limit(page).execute();
         for (const row of rows) verifier.push(toRecord(row));
         if (rows.length < page) break;
         after = rows[rows.length - 1]?.seq ?? after;
       }
-      return verifier.result();
+      const result = verifier.result();
+      if (!result.ok || head === undefined) return result;
+      if (result.headSeq < head.seq) {
+        return {
+          ok: false,
+          count: result.count,
+          firstBroken: { seq: result.headSeq + 1, reason: 'missing-tail', expected: head.seq },
+        };
+      }
+      if (result.headHash !== head.hash) {
+        return {
+          ok: false,
+          count: result.count,
+          firstBroken: {
+            seq: result.headSeq,
+            reason: 'head-mismatch',
+            expected: head.hash,
+            found: result.headHash,
+          },
+        };
+      }
+      return result;
     },
     async list({ afterSeq = 0, limit = 100, eventType }) {
       let query = db.selectFrom('audit_log').selectAll().where('seq', '>', afterSeq);

@@ -43,7 +43,7 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
     native.pragma('synchronous = NORMAL');
     native.pragma('busy_timeout = 5000');
     native.pragma('foreign_keys = ON');
-    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: native }) });
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(native) }) });
     return { db, engine: 'sqlite', location: options.file, close: () => db.destroy() };
   }
   const url = new URL(options.url);
@@ -101,3 +101,32 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
 }
 
 export { sql };
+
+/** Prepared statements kept per database; an application has a few dozen distinct queries. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely's SQLite driver prepares every statement again on each execution; preparing was 7–10 %
+ * of a booking's CPU in the benchmark profile (docs/benchmarks/sctec.md). better-sqlite3
+ * statements are reusable (and SQLite re-prepares one by itself after a schema change), so the
+ * driver gets the same statement back for the same SQL text. Safe because better-sqlite3 runs
+ * one statement at a time on its connection; the cache is bounded, oldest first out.
+ */
+function withStatementCache(native: SqliteDatabase.Database) {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => native.close(),
+    prepare(sqlText: string): SqliteDatabase.Statement {
+      let statement = statements.get(sqlText);
+      if (statement === undefined) {
+        statement = native.prepare(sqlText);
+        if (statements.size >= STATEMENT_CACHE_SIZE) {
+          const oldest = statements.keys().next();
+          if (oldest.done !== true) statements.delete(oldest.value);
+        }
+        statements.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
+}

@@ -17,10 +17,14 @@ export function isExclusionViolation(error: unknown): boolean {
   return (error as DriverError | null)?.code === '23P01';
 }
 
-/** A PostgreSQL serialization failure or deadlock: the transaction may simply be retried. */
+/**
+ * A PostgreSQL serialization failure or deadlock, or a busy SQLite database (including
+ * SQLITE_BUSY_SNAPSHOT: a deferred transaction that read before another process wrote cannot
+ * upgrade to a writer): the transaction may simply be retried from the start.
+ */
 export function isRetryableTransactionError(error: unknown): boolean {
   const code = (error as DriverError | null)?.code;
-  return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY';
+  return code === '40001' || code === '40P01' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY'));
 }
 
 /** The violated constraint's name where the engine says it (PostgreSQL), or the message text. */

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isUniqueViolation, migrate } from '@dslab/db';
+import { isExclusionViolation, isUniqueViolation, migrate, violatedConstraint } from '@dslab/db';
+import { sql } from 'kysely';
 import { createTestDatabase, ENGINES } from '@dslab/testing';
 import { createIdempotencyStore } from '../src/adapters/idempotency.js';
 import { schedulerMigrations } from '../src/adapters/migrations.js';
 import type { SchedulerTables } from '../src/adapters/schema.js';
 import { createSchedulerStore } from '../src/adapters/store.js';
+import { EXCLUSION_CONSTRAINT } from '../src/adapters/migrations.js';
 
 const SLOT = 300_000;
 const T0 = Date.UTC(2030, 0, 1, 3, 0, 0);
@@ -56,7 +58,34 @@ for (const engine of ENGINES) {
           );
           return row;
         });
-      return { database, store, scientist, book };
+      /** A booking row written straight to the table, bypassing the slot rows (and the service). */
+      const rawBooking = (
+        start: number,
+        slots: number,
+        status: 'ativo' | 'cancelado' = 'ativo',
+        telescopioId = 'Hubble-Acad',
+      ) =>
+        database.db
+          .insertInto('agendamentos')
+          .values({
+            telescopio_id: telescopioId,
+            cientista_id: scientist.id,
+            horario_inicio_utc: new Date(start).toISOString(),
+            horario_fim_utc: new Date(start + slots * SLOT).toISOString(),
+            inicio_ms: start,
+            fim_ms: start + slots * SLOT,
+            status,
+            recebido_em_utc: '2030-01-01T00:00:00.000Z',
+            criado_em_utc: '2030-01-01T00:00:00.000Z',
+            horario_clique_utc: null,
+            incerteza_ms: null,
+            tokens: '[]',
+            cancelado_em_utc: status === 'cancelado' ? '2030-01-01T00:00:00.000Z' : null,
+            cancelado_por: status === 'cancelado' ? scientist.id : null,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+      return { database, store, scientist, book, rawBooking };
     };
 
     test('e-mails are unique', async () => {
@@ -78,11 +107,15 @@ for (const engine of ENGINES) {
       }
     });
 
-    test('the unique index refuses a second active booking of a slot, and the transaction leaves nothing behind', async () => {
+    test('the database refuses a second active booking of a slot, and the transaction leaves nothing behind', async () => {
       const { database, book } = await setup();
       try {
         await book(T0, 2);
-        await assert.rejects(book(T0 + SLOT, 1), (error) => isUniqueViolation(error));
+        // SQLite: the partial unique index on slot rows. PostgreSQL: the exclusion constraint
+        // refuses the booking row before its slot rows are even written.
+        await assert.rejects(book(T0 + SLOT, 1), (error: { code?: unknown }) =>
+          engine === 'sqlite' ? isUniqueViolation(error) : error.code === 'slot-taken',
+        );
         const rows = await database.db.selectFrom('agendamentos').selectAll().execute();
         assert.equal(rows.length, 1, 'the failed booking row was rolled back');
       } finally {
@@ -208,5 +241,101 @@ for (const engine of ENGINES) {
         await database.dispose();
       }
     });
+
+    test('the demo switch drops the whole last line, and a normal start cannot put it back over double bookings', async () => {
+      const { database, store, book } = await setup();
+      try {
+        await book(T0, 1);
+        await store.dropSlotUniqueIndex();
+        const second = await book(T0, 1);
+        assert.equal(
+          (await database.db.selectFrom('agendamentos').selectAll().where('status', '=', 'ativo').execute())
+            .length,
+          2,
+          'with the last line off, the database accepts a double booking',
+        );
+        await assert.rejects(store.ensureSlotUniqueIndex());
+        await database.db.deleteFrom('agendamento_slots').where('agendamento_id', '=', second.id).execute();
+        await database.db.deleteFrom('agendamentos').where('id', '=', second.id).execute();
+        await store.ensureSlotUniqueIndex();
+        await store.ensureSlotUniqueIndex(); // idempotent
+        await assert.rejects(
+          book(T0, 1),
+          (error: { code?: unknown }) => isUniqueViolation(error) || error.code === 'slot-taken',
+        );
+      } finally {
+        await database.dispose();
+      }
+    });
+
+    if (engine === 'postgres') {
+      test('on PostgreSQL, the exclusion constraint refuses an overlapping active booking even when no slot rows are written', async () => {
+        const { database, rawBooking } = await setup();
+        try {
+          await rawBooking(T0, 3);
+          await assert.rejects(rawBooking(T0 + 2 * SLOT, 2), (error) => {
+            assert.ok(isExclusionViolation(error), String(error));
+            assert.equal(violatedConstraint(error), EXCLUSION_CONSTRAINT);
+            return true;
+          });
+          await assert.rejects(rawBooking(T0 - SLOT, 5), (error) => isExclusionViolation(error));
+        } finally {
+          await database.dispose();
+        }
+      });
+
+      test('on PostgreSQL, a cancelled booking does not block, back-to-back bookings do not overlap, and other telescopes are independent', async () => {
+        const { database, store, rawBooking } = await setup();
+        try {
+          await rawBooking(T0, 2, 'cancelado');
+          const active = await rawBooking(T0, 2);
+          await rawBooking(T0 + 2 * SLOT, 1);
+          await rawBooking(T0 - SLOT, 1);
+          await store.ensureTelescope({
+            id: 'Webb-Acad',
+            nome: 'Webb',
+            descricao: null,
+            criado_em_utc: '2030-01-01T00:00:00.000Z',
+          });
+          await rawBooking(T0, 2, 'ativo', 'Webb-Acad');
+          // Cancelling (the row leaves the constraint's WHERE) frees the range.
+          await database.db
+            .updateTable('agendamentos')
+            .set({ status: 'cancelado', cancelado_em_utc: '2030-01-01T01:00:00.000Z' })
+            .where('id', '=', active.id)
+            .execute();
+          await rawBooking(T0 + SLOT, 1);
+        } finally {
+          await database.dispose();
+        }
+      });
+
+      test('on PostgreSQL, the constraint lives in the scheduler schema and btree_gist in public, so dropping a test schema leaves the extension', async () => {
+        const { database } = await setup();
+        try {
+          const { rows } = await sql<{ schema: string; ext_schema: string }>`
+            SELECT n.nspname AS schema,
+                   (SELECT e.extnamespace::regnamespace::text FROM pg_extension e WHERE e.extname = 'btree_gist') AS ext_schema
+            FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+            WHERE c.conname = ${EXCLUSION_CONSTRAINT} AND n.nspname = current_schema()`.execute(database.db);
+          assert.equal(rows.length, 1);
+          assert.equal(rows[0]?.schema, database.schema);
+          assert.equal(rows[0]?.ext_schema, 'public');
+        } finally {
+          await database.dispose();
+        }
+      });
+
+      test('on PostgreSQL, dropping only the slot index keeps the exclusion constraint', async () => {
+        const { database, store, rawBooking } = await setup();
+        try {
+          await store.dropSlotUniqueIndex({ keepExclusion: true });
+          await rawBooking(T0, 1);
+          await assert.rejects(rawBooking(T0, 1), (error) => isExclusionViolation(error));
+        } finally {
+          await database.dispose();
+        }
+      });
+    }
   });
 }

@@ -2,6 +2,30 @@ import { auditMigration } from '@dslab/audit-log';
 import type { Engine } from '@dslab/db';
 import { sql, type Kysely, type Migration } from 'kysely';
 
+/** PostgreSQL only: no two ACTIVE bookings of one telescope may overlap in time. */
+export const EXCLUSION_CONSTRAINT = 'agendamentos_sem_sobreposicao_ativa';
+
+/**
+ * Adds the exclusion constraint on PostgreSQL (a no-op on SQLite, which has none). Used by the
+ * migration and by `store.ensureSlotUniqueIndex` when a demo run had dropped it.
+ *
+ * `btree_gist` supplies the GiST operator class for `telescopio_id WITH =`. An extension's
+ * objects live in one schema, and the migrator may run with a per-test schema first on the
+ * search_path: the extension is created in `public` so it outlives every test schema (a
+ * `DROP SCHEMA … CASCADE` of the first test schema would otherwise drop it, and every other
+ * schema's constraint with it). The constraint needs no search_path to find it: PostgreSQL picks
+ * the default GiST operator class for `text` from the catalog whatever schema holds it.
+ * Concurrent migrators (parallel test schemas, several schedulers) may both try to create the
+ * extension; a transaction-scoped advisory lock lets only one do it at a time.
+ */
+export async function addExclusionConstraint<DB>(db: Kysely<DB>): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext('sctec:btree_gist'))`.execute(db);
+  await sql`CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public`.execute(db);
+  await sql`ALTER TABLE agendamentos ADD CONSTRAINT ${sql.id(EXCLUSION_CONSTRAINT)} EXCLUDE USING gist (telescopio_id WITH =, int8range(inicio_ms, fim_ms) WITH &&) WHERE (status = 'ativo')`.execute(
+    db,
+  );
+}
+
 /** Migrations in code, applied at start-up (Kysely's Migrator locks, so two schedulers may start at once). */
 export function schedulerMigrations(engine: Engine): Record<string, Migration> {
   const id = (db: Kysely<unknown>, table: string) =>
@@ -92,6 +116,14 @@ export function schedulerMigrations(engine: Engine): Record<string, Migration> {
           .addColumn('criado_em_ms', 'bigint', (c) => c.notNull())
           .addPrimaryKeyConstraint('idempotency_keys_pk', ['escopo', 'chave'])
           .execute();
+      },
+    },
+    // A second last line, on PostgreSQL only: the bookings themselves (not their slot rows) may
+    // not overlap while active. int8range is half-open ([inicio, fim)), so back-to-back bookings
+    // do not conflict. SQLite has no exclusion constraints; there the slot index stands alone.
+    '0003_exclusion': {
+      async up(db) {
+        if (engine === 'postgres') await addExclusionConstraint(db);
       },
     },
   };

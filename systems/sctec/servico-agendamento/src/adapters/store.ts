@@ -1,6 +1,7 @@
 import { AppError } from '@dslab/errors';
-import { isUniqueViolation, translateDatabaseError } from '@dslab/db';
+import { isRetryableTransactionError, isUniqueViolation, translateDatabaseError } from '@dslab/db';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { addExclusionConstraint, EXCLUSION_CONSTRAINT } from './migrations.js';
 import type { SchedulerTables } from './schema.js';
 
 export type ScientistRow = Selectable<SchedulerTables['cientistas']>;
@@ -20,6 +21,8 @@ export interface BookingFilter {
   offset: number;
 }
 
+const MAX_TRANSACTION_ATTEMPTS = 5;
+
 /** Wraps a query so infrastructure failures leave as 503, not 500. */
 async function guarded<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -29,12 +32,47 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * True on PostgreSQL. The store's code is engine-neutral except for the exclusion constraint
+ * (PostgreSQL only) and the demo delay's placement; the compiled placeholder tells the dialect apart without a round trip ($1 on PostgreSQL, ? on SQLite).
+ */
+function isPostgres(db: Kysely<SchedulerTables>): boolean {
+  return sql`SELECT ${1}`.compile(db).sql.includes('$1');
+}
+
+async function hasExclusionConstraint(db: Kysely<SchedulerTables>): Promise<boolean> {
+  const { rows } = await sql<{
+    n: number;
+  }>`SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = 'agendamentos'::regclass AND conname = ${EXCLUSION_CONSTRAINT}`.execute(
+    db,
+  );
+  return (rows[0]?.n ?? 0) > 0;
+}
+
 /** Persistence of the scheduler on Kysely; the same code runs on SQLite and PostgreSQL. */
 export function createSchedulerStore(db: Kysely<SchedulerTables>) {
+  const engine = isPostgres(db) ? ('postgres' as const) : ('sqlite' as const);
   return {
     db,
-    transaction<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
-      return guarded(() => db.transaction().execute(work));
+    /** Which engine is underneath (the code is the same; a few demo switches differ). */
+    engine,
+    /**
+     * Runs `work` in one transaction. A deadlock or serialization failure (PostgreSQL), or a
+     * busy SQLite database (including SQLITE_BUSY_SNAPSHOT: another process wrote after this
+     * transaction read), rolls everything back, so the whole transaction is simply run again,
+     * a few times; the retry sees what the other transaction committed. insertBooking already
+     * avoids the exclusion constraint's own deadlock (see there); this is the backstop.
+     */
+    async transaction<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction().execute(work);
+        } catch (error) {
+          if (attempt >= MAX_TRANSACTION_ATTEMPTS || !isRetryableTransactionError(error))
+            throw translateDatabaseError(error);
+          await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+        }
+      }
     },
 
     async insertScientist(values: Omit<ScientistRow, 'id'>): Promise<ScientistRow> {
@@ -137,8 +175,29 @@ export function createSchedulerStore(db: Kysely<SchedulerTables>) {
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
     },
-    insertBooking(trx: Trx, values: Omit<BookingRow, 'id'>): Promise<BookingRow> {
-      return trx.insertInto('agendamentos').values(values).returningAll().executeTakeFirstOrThrow();
+    /**
+     * Inserts a booking row. On PostgreSQL the exclusion constraint refuses an active booking
+     * that overlaps another one of the same telescope; that refusal leaves as 409 `slot-taken`.
+     * ON CONFLICT DO NOTHING (which accepts exclusion constraints as arbiters) makes PostgreSQL
+     * check before it inserts, waiting for an undecided overlapping insert: a plain INSERT adds
+     * its index entry first and checks after, so two overlapping inserts can each wait for the
+     * other and one dies of a deadlock (40P01) instead. On SQLite there is nothing to conflict
+     * with (the id is the only unique column); the slot index stands there.
+     */
+    async insertBooking(trx: Trx, values: Omit<BookingRow, 'id'>): Promise<BookingRow> {
+      const row = await trx
+        .insertInto('agendamentos')
+        .values(values)
+        .onConflict((oc) => oc.doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (row === undefined) {
+        throw new AppError(
+          'slot-taken',
+          `Another active booking of ${values.telescopio_id} overlaps ${values.horario_inicio_utc} – ${values.horario_fim_utc}`,
+        );
+      }
+      return row;
     },
     /** Inserts the slot rows; a unique violation means another active booking holds a slot. */
     async insertSlots(
@@ -178,18 +237,37 @@ export function createSchedulerStore(db: Kysely<SchedulerTables>) {
       return row;
     },
 
-    /** For the race demo only: drops the last-line unique index. */
-    async dropSlotUniqueIndex(): Promise<void> {
+    /**
+     * For the race demo only: switches the last line off. That is the partial unique index on
+     * slot rows and, on PostgreSQL, the exclusion constraint on bookings too, so that
+     * UNSAFE_SKIP_UNIQUE really leaves no database guard behind. `keepExclusion` drops only the
+     * index (to show that the exclusion constraint alone holds the invariant).
+     */
+    async dropSlotUniqueIndex(options: { keepExclusion?: boolean } = {}): Promise<void> {
       await sql`DROP INDEX IF EXISTS agendamento_slots_um_ativo_por_slot`.execute(db);
+      if (options.keepExclusion !== true && engine === 'postgres') {
+        await sql`ALTER TABLE agendamentos DROP CONSTRAINT IF EXISTS ${sql.id(EXCLUSION_CONSTRAINT)}`.execute(
+          db,
+        );
+      }
     },
     /**
-     * Puts the last-line index back after a demo run dropped it. Fails (and so stops the
-     * start-up) if the data already holds double bookings: they must be resolved first.
+     * Puts the last line back after a demo run dropped it: the unique index, and on PostgreSQL
+     * the exclusion constraint. Fails (and so stops the start-up) if the data already holds
+     * double bookings: they must be resolved first.
      */
     async ensureSlotUniqueIndex(): Promise<void> {
       await sql`CREATE UNIQUE INDEX IF NOT EXISTS agendamento_slots_um_ativo_por_slot ON agendamento_slots (telescopio_id, slot_inicio_ms) WHERE ativo = 1`.execute(
         db,
       );
+      if (engine !== 'postgres') return;
+      if (await hasExclusionConstraint(db)) return;
+      // ADD CONSTRAINT has no IF NOT EXISTS: lock the table and look again, so that two
+      // schedulers starting at once do not both try to add it.
+      await db.transaction().execute(async (trx) => {
+        await sql`LOCK TABLE agendamentos IN ACCESS EXCLUSIVE MODE`.execute(trx);
+        if (!(await hasExclusionConstraint(trx))) await addExclusionConstraint<SchedulerTables>(trx);
+      });
     },
   };
 }

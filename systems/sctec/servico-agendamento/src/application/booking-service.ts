@@ -1,6 +1,6 @@
 import type { AuditLog, AuditRecord } from '@dslab/audit-log';
 import type { Clock } from '@dslab/clock';
-import { isUniqueViolation } from '@dslab/db';
+import { isExclusionViolation, isUniqueViolation } from '@dslab/db';
 import { AppError } from '@dslab/errors';
 import type { BookingEventType, EventPublisher } from '@dslab/event-client';
 import type { LockClient } from '@dslab/lock-client';
@@ -168,6 +168,23 @@ export function createBookingService(deps: BookingServiceDeps) {
         unsafe.delayBeforeSaveMs > 0
           ? new Promise((resolve) => setTimeout(resolve, unsafe.delayBeforeSaveMs))
           : undefined;
+      // Where the demo/chaos delay goes in the locked path. On PostgreSQL: inside the
+      // transaction, between the conflict check and the insert. A holder stopped there past its
+      // lease (SIGSTOP in the chaos run) has already checked; when it resumes it only writes.
+      // With the fence on, a newer holder's fence update waits for this transaction (row lock)
+      // and then sees its booking; with the database's last line on, one of the two inserts is
+      // refused; with both off, both commit: the double booking the chaos checker must find.
+      // Pausing before the transaction instead would let the stale holder re-check after
+      // resuming and quietly see the newer booking, hiding the failure.
+      // On SQLite the pause stays before the transaction. Kysely runs SQLite on one connection
+      // that a transaction holds until it ends, so a pause inside would not deadlock but would
+      // stall every other request of the process (even those only asking the coordinator for a
+      // lock) for the delay, and the lock demo would no longer show concurrent denials. Nor
+      // would it change any outcome: SQLite serializes check and insert by itself, since a
+      // deferred transaction that read before another process committed cannot then write
+      // (SQLITE_BUSY_SNAPSHOT; store.transaction retries it and the retry sees the booking).
+      // The chaos run's double booking with fence and constraint off needs PostgreSQL.
+      const pauseInsideTransaction = store.engine === 'postgres';
       let committed: { booking: BookingRow; audit: AuditRecord };
       try {
         // Without coordination (the seed's delivery 2), the check is a separate read before the
@@ -175,7 +192,7 @@ export function createBookingService(deps: BookingServiceDeps) {
         if (unsafe.skipLock) {
           await refuseConflicts(undefined);
           await pause();
-        } else {
+        } else if (!pauseInsideTransaction) {
           await pause();
         }
         const result = await store.transaction(async (trx) => {
@@ -185,29 +202,33 @@ export function createBookingService(deps: BookingServiceDeps) {
           if (!unsafe.skipLock) {
             if (!unsafe.skipFence) await checkFences(trx, held, log);
             await refuseConflicts(trx);
+            if (pauseInsideTransaction) await pause();
           }
           log.info('Salvando novo agendamento no BD');
           const now = clock.now();
-          const booking = await store.insertBooking(trx, {
-            telescopio_id: telescope.id,
-            cientista_id: request.actor.id,
-            horario_inicio_utc: formatUtc(plan.startMs),
-            horario_fim_utc: formatUtc(plan.endMs),
-            inicio_ms: plan.startMs,
-            fim_ms: plan.endMs,
-            status: 'ativo',
-            recebido_em_utc: formatUtc(receivedAt),
-            criado_em_utc: formatUtc(now),
-            horario_clique_utc: clickUtc,
-            incerteza_ms: request.incertezaMs ?? null,
-            tokens: JSON.stringify(held.map((h) => h.token)),
-            cancelado_em_utc: null,
-            cancelado_por: null,
-          });
+          let booking: BookingRow;
           try {
+            booking = await store.insertBooking(trx, {
+              telescopio_id: telescope.id,
+              cientista_id: request.actor.id,
+              horario_inicio_utc: formatUtc(plan.startMs),
+              horario_fim_utc: formatUtc(plan.endMs),
+              inicio_ms: plan.startMs,
+              fim_ms: plan.endMs,
+              status: 'ativo',
+              recebido_em_utc: formatUtc(receivedAt),
+              criado_em_utc: formatUtc(now),
+              horario_clique_utc: clickUtc,
+              incerteza_ms: request.incertezaMs ?? null,
+              tokens: JSON.stringify(held.map((h) => h.token)),
+              cancelado_em_utc: null,
+              cancelado_por: null,
+            });
             await store.insertSlots(trx, booking.id, telescope.id, plan.slots);
           } catch (error) {
-            if (isUniqueViolation(error)) {
+            // The last line: the partial unique index on slot rows (both engines) or, on
+            // PostgreSQL, the exclusion constraint on the booking's time range.
+            if (isUniqueViolation(error) || isExclusionViolation(error)) {
               throw new AppError(
                 'slot-taken',
                 `Another active booking holds one of these slots: ${resources.join(', ')}`,
