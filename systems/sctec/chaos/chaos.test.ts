@@ -12,7 +12,7 @@ import { runChaos, type ChaosMode } from './run.js';
 const run = (mode: ChaosMode) =>
   runChaos({
     mode,
-    durationMs: 15_000,
+    durationMs: 20_000,
     clients: 8,
     hotSlots: 6,
     seed: 11,
@@ -24,7 +24,7 @@ describe('SCTEC under faults (2 coordinators on Redis, 2 schedulers on PostgreSQ
   test('when coordinators and schedulers are killed and lock holders frozen past their lease, then no invariant breaks', async () => {
     const report = await run('safe');
     assert.ok(report.faults.length >= 2, `faults injected: ${JSON.stringify(report.faultCounts)}`);
-    assert.ok((report.faultCounts['pause-scheduler'] ?? 0) >= 1);
+    assert.ok(report.faults.some((f) => f.kind === 'pause-scheduler'));
     assert.ok(
       (report.requests.book['201'] ?? 0) > 0,
       `booking answers: ${JSON.stringify(report.requests.book)}`,

@@ -2,9 +2,11 @@
  * The fault scheduler of the chaos run. In turn it:
  * - SIGKILLs a coordinator and restarts it (its leases live on in the shared store);
  * - SIGKILLs a scheduler mid-request and restarts it (open transactions roll back);
- * - SIGSTOPs a scheduler right after it was granted a lock, for longer than the lease, then
- *   lets it continue: a lock holder frozen between its conflict check and its insert wakes up
- *   holding a lease that is gone, which the fencing token (and the database constraints) must stop.
+ * - SIGSTOPs a lock holder for longer than its lease, then lets it continue, at one of two
+ *   moments in turn (see PauseMoment): right after the grant, before it touched the database,
+ *   or inside its write window, after its conflict check and before its insert. Either way it
+ *   wakes up holding a lease that is gone; the fencing token and the database constraints must
+ *   stop it from double-booking.
  * A member is never the target of two faults at once, and at least one member of each kind
  * stays up, so the system as a whole stays available.
  */
@@ -12,9 +14,27 @@ import type { ClusterMember } from '../cluster/topology.js';
 
 export type FaultKind = 'kill-coordinator' | 'kill-scheduler' | 'pause-scheduler';
 
+/**
+ * Where a frozen lock holder stands. `after-grant`: it logged "Lock adquirido com sucesso" and
+ * is frozen before its fence and conflict check, so on waking it meets the newer holder's fence
+ * (or booking). `in-write-window`: it logged "Iniciando verificação de conflito no BD" and is
+ * frozen a moment later, inside the widened window after the check and before the insert, so on
+ * waking it only writes — the case that double-books when fence and constraints are off.
+ */
+export type PauseMoment = 'after-grant' | 'in-write-window';
+
+const PAUSE_TRIGGERS: Record<PauseMoment, { readonly line: RegExp; readonly thenWaitMs: number }> = {
+  'after-grant': { line: /Lock adquirido com sucesso/, thenWaitMs: 0 },
+  // The check is one indexed query (about a millisecond); the window after it lasts
+  // DEMO_DELAY_BEFORE_SAVE_MS, so a short wait lands inside it.
+  'in-write-window': { line: /Iniciando verificação de conflito no BD/, thenWaitMs: 15 },
+};
+
 export interface FaultRecord {
   readonly kind: FaultKind;
   readonly member: string;
+  /** For pause-scheduler: where the holder was frozen. */
+  readonly moment?: PauseMoment;
   /** When the fault began and when the member was back, in ms since the run started. */
   readonly atMs: number;
   readonly recoveredMs: number;
@@ -37,15 +57,15 @@ export interface FaultOptions {
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /** Injects faults until `signal` aborts; every member is up and running when it returns. */
@@ -56,6 +76,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultRecord[]> {
   const pick = (members: readonly ClusterMember[]) =>
     members[Math.floor(options.random() * members.length)] ?? members[0];
   let turn = 0;
+  let pauses = 0;
   const [minGap, maxGap] = options.gapMs;
   // A function, not the property: the signal changes while this loop awaits.
   const stopped = () => options.signal.aborted;
@@ -68,10 +89,13 @@ export async function runFaults(options: FaultOptions): Promise<FaultRecord[]> {
     const target = pick(kind === 'kill-coordinator' ? options.coordinators : options.schedulers);
     if (target === undefined) continue;
     const atMs = clock();
+    let moment: PauseMoment | undefined;
     if (kind === 'pause-scheduler') {
-      // Strike a lock holder: freeze the scheduler the moment it reports a granted lock, when
-      // it is about to check and write under that lock (at worst after a short wait).
-      await target.nextOutput(/Lock adquirido com sucesso/, 2000);
+      pauses += 1;
+      moment = pauses % 2 === 1 ? 'in-write-window' : 'after-grant';
+      const trigger = PAUSE_TRIGGERS[moment];
+      // Strike a lock holder at that moment (at worst, without a matching line in 2 s, anywhere).
+      if (await target.nextOutput(trigger.line, 2000)) await sleep(trigger.thenWaitMs);
       target.pause();
       // Not cut short by the end of the run: the frozen holder must outlive its lease.
       await sleep(options.pauseMs);
@@ -81,7 +105,13 @@ export async function runFaults(options: FaultOptions): Promise<FaultRecord[]> {
       await sleep(options.downMs);
       await target.restart();
     }
-    const record: FaultRecord = { kind, member: target.name, atMs, recoveredMs: clock() };
+    const record: FaultRecord = {
+      kind,
+      member: target.name,
+      ...(moment === undefined ? {} : { moment }),
+      atMs,
+      recoveredMs: clock(),
+    };
     faults.push(record);
     options.onFault?.(record);
   }

@@ -99,6 +99,8 @@ export function renderMarkdown(
     '',
     '"error" answers are requests whose connection died with a killed scheduler: their outcome is',
     'unknown to the client, so the checker holds the database only to the answers that arrived.',
+    '503 answers are bookings whose lock request met a coordinator being killed: the scheduler',
+    'refuses them before writing anything (problem+json `unavailable`), and the client may retry.',
     '',
   );
   for (const r of reports) {

@@ -70,7 +70,7 @@ const SLOT_MS = 300_000;
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
   const lockTtlMs = options.lockTtlMs ?? 1000;
-  const delayBeforeSaveMs = options.delayBeforeSaveMs ?? 40;
+  const delayBeforeSaveMs = options.delayBeforeSaveMs ?? 150;
   const random = seededRandom(options.seed);
   const tag = `${options.mode}_${Date.now().toString(36)}_${Math.floor(random() * 1e6).toString(36)}`;
   const schema = `chaos_${tag}`;
@@ -137,7 +137,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         'kill-scheduler',
       ],
       signal: stopFaults.signal,
-      onFault: (f) => log(`  fault ${f.kind} on ${f.member} at ${f.atMs} ms (back at ${f.recoveredMs} ms)`),
+      onFault: (f) =>
+        log(
+          `  fault ${f.kind}${f.moment === undefined ? '' : ` (${f.moment})`} on ${f.member} at ${f.atMs} ms (back at ${f.recoveredMs} ms)`,
+        ),
     });
     await new Promise((resolve) => setTimeout(resolve, options.durationMs));
     stopFaults.abort();
@@ -184,7 +187,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         delayBeforeSaveMs,
         requests: { book: tally(records, 'book'), cancel: tally(records, 'cancel') },
         faults: injected,
-        faultCounts: countBy(injected.map((f) => f.kind)),
+        faultCounts: countBy(
+          injected.map((f) => (f.moment === undefined ? f.kind : `${f.kind} (${f.moment})`)),
+        ),
         leasesLostByFrozenHolders: countMatches(output, /já não era nosso \(lease expirado\)/g),
         fenceRefusals: countMatches(output, /Token de lock obsoleto/g),
         database: {
