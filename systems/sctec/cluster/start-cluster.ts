@@ -37,7 +37,7 @@ for (const member of cluster.members) {
 const describe = (kind: string) =>
   cluster.members
     .filter((m) => m.kind === kind)
-    .map((m) => `${m.name} ${m.url}`)
+    .map((m) => `${m.name} ${m.url} pid ${String(m.process?.child.pid ?? '-')}`)
     .join(', ');
 process.stdout.write(
   `SCTEC em cluster: agendamento em ${cluster.url} (${describe('scheduler')}), ` +
