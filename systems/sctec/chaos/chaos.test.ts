@@ -12,9 +12,9 @@ import { runChaos, type ChaosMode } from './run.js';
 const run = (mode: ChaosMode) =>
   runChaos({
     mode,
-    durationMs: 20_000,
+    durationMs: 30_000,
     clients: 8,
-    hotSlots: 6,
+    hotSlots: 4,
     seed: 11,
     databaseUrl: TEST_POSTGRES_URL,
     redisUrl: TEST_REDIS_URL,
@@ -35,7 +35,10 @@ describe('SCTEC under faults (2 coordinators on Redis, 2 schedulers on PostgreSQ
 
   test('when fencing and the last-line constraints are off, then the same faults produce double bookings and the checker reports them', async () => {
     const report = await run('unsafe');
-    assert.ok(report.violations.doubleBookedSlots > 0, `violations: ${JSON.stringify(report.violations)}`);
+    assert.ok(
+      report.violations.doubleBookedSlots > 0,
+      `violations: ${JSON.stringify(report.violations)}; faults: ${JSON.stringify(report.faults)}; answers: ${JSON.stringify(report.requests)}`,
+    );
     // Everything else still holds: the audit is written in the same transaction as the booking.
     assert.equal(report.violations.auditDisagreements, 0);
     assert.equal(report.violations.brokenChainLinks, 0);

@@ -25,9 +25,10 @@ export type PauseMoment = 'after-grant' | 'in-write-window';
 
 const PAUSE_TRIGGERS: Record<PauseMoment, { readonly line: RegExp; readonly thenWaitMs: number }> = {
   'after-grant': { line: /Lock adquirido com sucesso/, thenWaitMs: 0 },
-  // The check is one indexed query (about a millisecond); the window after it lasts
-  // DEMO_DELAY_BEFORE_SAVE_MS, so a short wait lands inside it.
-  'in-write-window': { line: /Iniciando verificação de conflito no BD/, thenWaitMs: 15 },
+  // The check is one indexed query (a millisecond, tens of ms on a loaded machine); the window
+  // after it lasts DEMO_DELAY_BEFORE_SAVE_MS (800 ms in the chaos run), so 150 ms lands inside it even when
+  // this process reacts late.
+  'in-write-window': { line: /Iniciando verificação de conflito no BD/, thenWaitMs: 150 },
 };
 
 export interface FaultRecord {
@@ -86,21 +87,25 @@ export async function runFaults(options: FaultOptions): Promise<FaultRecord[]> {
     const kind = options.kinds[turn % options.kinds.length];
     turn += 1;
     if (kind === undefined) break;
-    const target = pick(kind === 'kill-coordinator' ? options.coordinators : options.schedulers);
-    if (target === undefined) continue;
     const atMs = clock();
     let moment: PauseMoment | undefined;
+    let target: ClusterMember | undefined;
     if (kind === 'pause-scheduler') {
       pauses += 1;
       moment = pauses % 2 === 1 ? 'in-write-window' : 'after-grant';
       const trigger = PAUSE_TRIGGERS[moment];
-      // Strike a lock holder at that moment (at worst, without a matching line in 2 s, anywhere).
-      if (await target.nextOutput(trigger.line, 2000)) await sleep(trigger.thenWaitMs);
+      // Strike a lock holder at that moment: whichever scheduler reaches it first (at worst,
+      // with no matching line within 2 s, a random one).
+      target = (await firstToPrint(options.schedulers, trigger.line, 2000)) ?? pick(options.schedulers);
+      if (target === undefined) continue;
+      await sleep(trigger.thenWaitMs);
       target.pause();
       // Not cut short by the end of the run: the frozen holder must outlive its lease.
       await sleep(options.pauseMs);
       target.resume();
     } else {
+      target = pick(kind === 'kill-coordinator' ? options.coordinators : options.schedulers);
+      if (target === undefined) continue;
       await target.kill();
       await sleep(options.downMs);
       await target.restart();
@@ -116,4 +121,23 @@ export async function runFaults(options: FaultOptions): Promise<FaultRecord[]> {
     options.onFault?.(record);
   }
   return faults;
+}
+
+/** The first member to print a line matching `pattern` within `timeoutMs`, if any. */
+function firstToPrint(
+  members: readonly ClusterMember[],
+  pattern: RegExp,
+  timeoutMs: number,
+): Promise<ClusterMember | undefined> {
+  return new Promise((resolve) => {
+    let pending = members.length;
+    if (pending === 0) resolve(undefined);
+    for (const member of members) {
+      void member.nextOutput(pattern, timeoutMs).then((printed) => {
+        pending -= 1;
+        if (printed) resolve(member);
+        else if (pending === 0) resolve(undefined);
+      });
+    }
+  });
 }

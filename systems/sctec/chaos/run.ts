@@ -69,8 +69,10 @@ const SLOT_MS = 300_000;
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
-  const lockTtlMs = options.lockTtlMs ?? 1000;
-  const delayBeforeSaveMs = options.delayBeforeSaveMs ?? 150;
+  const lockTtlMs = options.lockTtlMs ?? 2500;
+  // Wide enough that the fault scheduler, reacting to a log line, freezes the holder inside it even
+  // on a loaded machine; well inside the lease, so an unfrozen booking never outlives its lock.
+  const delayBeforeSaveMs = options.delayBeforeSaveMs ?? 800;
   const random = seededRandom(options.seed);
   const tag = `${options.mode}_${Date.now().toString(36)}_${Math.floor(random() * 1e6).toString(36)}`;
   const schema = `chaos_${tag}`;
@@ -129,12 +131,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       random: seededRandom(options.seed + 2),
       gapMs: options.faultGapMs ?? [800, 1800],
       downMs: 400,
-      pauseMs: lockTtlMs + 1200,
+      // The lease runs out, then the other scheduler has 2 s to book the frozen holder's slot.
+      pauseMs: lockTtlMs + 2000,
       kinds: options.faultKinds ?? [
         'pause-scheduler',
-        'kill-coordinator',
-        'pause-scheduler',
         'kill-scheduler',
+        'pause-scheduler',
+        'kill-coordinator',
       ],
       signal: stopFaults.signal,
       onFault: (f) =>

@@ -36,6 +36,9 @@ export interface WorkloadOptions {
   readonly signal: AbortSignal;
 }
 
+/** How long a client keeps one keep-alive connection before opening a new one. */
+const RECONNECT_EVERY_MS = 2000;
+
 interface BookingAnswer {
   id?: number;
   telescopio_id?: string;
@@ -49,11 +52,14 @@ export async function runWorkload(options: WorkloadOptions): Promise<ClientRecor
   const clock = () => Math.round(performance.now() - started);
 
   async function runClient(index: number, token: string): Promise<void> {
-    const connection = new Client(options.url, {
-      headersTimeout: options.requestTimeoutMs,
-      bodyTimeout: options.requestTimeoutMs,
-      keepAliveTimeout: 30_000,
-    });
+    const open = () =>
+      new Client(options.url, {
+        headersTimeout: options.requestTimeoutMs,
+        bodyTimeout: options.requestTimeoutMs,
+        keepAliveTimeout: 30_000,
+      });
+    let connection = open();
+    let openedAt = performance.now();
     const mine: number[] = [];
     const send = async (path: string, body: unknown) => {
       const response = await connection.request({
@@ -67,6 +73,13 @@ export async function runWorkload(options: WorkloadOptions): Promise<ClientRecor
     };
     try {
       while (!options.signal.aborted) {
+        // A fresh connection now and then: the balancer spreads connections when they open, so
+        // without this every client would stay on the scheduler it fled to when the other died.
+        if (performance.now() - openedAt > RECONNECT_EVERY_MS) {
+          await connection.close().catch(() => undefined);
+          connection = open();
+          openedAt = performance.now();
+        }
         const cancel = mine.length > 0 && options.random() < 0.35;
         const startedMs = clock();
         if (cancel) {
