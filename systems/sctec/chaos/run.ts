@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { openDatabase } from '@dslab/db';
 import { call, seededRandom } from '@dslab/testing';
 import type { SchedulerTables } from '../servico-agendamento/src/index.js';
-import { startCluster, type Cluster } from '../cluster/topology.js';
+import { purgeRedisPrefix, startCluster, type Cluster } from '../cluster/topology.js';
 import { checkSchedulerInvariants, type ViolationCounts } from '../test/invariants.js';
 import { runFaults, type FaultKind, type FaultRecord } from './faults.js';
 import { runWorkload, type ClientRecord } from './workload.js';
@@ -76,6 +76,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const random = seededRandom(options.seed);
   const tag = `${options.mode}_${Date.now().toString(36)}_${Math.floor(random() * 1e6).toString(36)}`;
   const schema = `chaos_${tag}`;
+  const redisPrefix = `chaos-${tag}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'sctec-chaos-'));
   const unsafe =
     options.mode === 'unsafe'
@@ -90,7 +91,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       databaseUrl: options.databaseUrl,
       databaseSchema: schema,
       redisUrl: options.redisUrl,
-      redisPrefix: `chaos-${tag}`,
+      redisPrefix,
       dataDir,
       jwtSecret: 'chaos-run-jwt-secret-0123456789abcdef',
       adminEmail: 'admin@chaos.local',
@@ -210,6 +211,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
   } finally {
     await cluster?.stop();
+    await purgeRedisPrefix(options.redisUrl, redisPrefix);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

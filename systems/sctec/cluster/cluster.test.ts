@@ -4,67 +4,30 @@
  * exclusion is proven across processes, not inside one.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { openDatabase } from '@dslab/db';
-import { call, countByStatus, race, TEST_POSTGRES_URL, TEST_REDIS_URL, uniqueName } from '@dslab/testing';
+import { call, countByStatus, race } from '@dslab/testing';
 import { subscribeEvents, type Subscription } from '@dslab/event-client';
 import { request } from 'undici';
-import type { SchedulerTables } from '../servico-agendamento/src/index.js';
 import { checkSchedulerInvariants } from '../test/invariants.js';
-import { futureSlot } from '../test/harness.js';
-import { startCluster, type Cluster } from './topology.js';
+import { futureSlot, startClusterTarget, type RacingTarget } from '../test/harness.js';
+import type { Cluster } from './topology.js';
 
 describe('SCTEC on 2 schedulers (PostgreSQL) and 2 coordinators (Redis)', () => {
-  const schema = uniqueName('cluster');
-  const dataDir = mkdtempSync(join(tmpdir(), 'sctec-cluster-'));
-  let cluster: Cluster | undefined;
+  let target: (RacingTarget & { readonly cluster: Cluster }) | undefined;
   const tokens: string[] = [];
 
   const running = (): Cluster => {
-    if (cluster === undefined) throw new Error('the cluster did not start');
-    return cluster;
+    if (target === undefined) throw new Error('the cluster did not start');
+    return target.cluster;
   };
 
   before(async () => {
-    const started = await startCluster({
-      databaseUrl: TEST_POSTGRES_URL,
-      databaseSchema: schema,
-      redisUrl: TEST_REDIS_URL,
-      redisPrefix: schema,
-      dataDir,
-      jwtSecret: 'cluster-test-jwt-secret-0123456789abcdef',
-      adminEmail: 'admin@cluster.test',
-      adminPassword: 'cluster-admin-password',
-      logLevel: 'warn',
-    });
-    cluster = started;
-    for (let i = 0; i < 30; i++) {
-      const email = `racer${i}-${schema}@observatorio.example`.replaceAll('_', '-');
-      const created = await call(started.url, 'POST', '/cientistas', {
-        body: { nome: `Racer ${i}`, email, senha: 'senha-segura-123' },
-      });
-      assert.equal(created.status, 201, created.text);
-      const token = await call<{ access_token: string }>(started.url, 'POST', '/auth/token', {
-        body: { email, senha: 'senha-segura-123' },
-      });
-      tokens.push(token.body.access_token);
-    }
+    const started = await startClusterTarget();
+    target = started;
+    for (let i = 0; i < 30; i++) tokens.push((await started.scientist(`Racer ${i}`)).token);
   });
 
-  after(async () => {
-    await cluster?.stop();
-    const database = await openDatabase<SchedulerTables>({
-      engine: 'postgres',
-      url: TEST_POSTGRES_URL,
-      schema,
-    });
-    await database.db.schema.dropSchema(schema).ifExists().cascade().execute();
-    await database.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => target?.close());
 
   /** One race: every scientist asks for `slot`, spread over `urls`, all released at once. */
   function raceOver(slot: string, urls: readonly string[]) {
@@ -80,18 +43,10 @@ describe('SCTEC on 2 schedulers (PostgreSQL) and 2 coordinators (Redis)', () => 
     );
   }
 
-  async function invariants() {
-    const database = await openDatabase<SchedulerTables>({
-      engine: 'postgres',
-      url: TEST_POSTGRES_URL,
-      schema,
-    });
-    try {
-      return await checkSchedulerInvariants(database.db);
-    } finally {
-      await database.close();
-    }
-  }
+  const invariants = () => {
+    if (target === undefined) throw new Error('the cluster did not start');
+    return checkSchedulerInvariants(target.db);
+  };
 
   test('when 30 scientists race for one slot over both schedulers directly, then exactly one wins', async () => {
     const answers = await raceOver(

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, spawnService, type ServiceProcess } from '@dslab/testing';
+import { Redis } from 'ioredis';
 import { startBalancer, type Balancer } from './balancer.js';
 
 const entries = {
@@ -240,4 +241,23 @@ async function distinctFreePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < count) ports.add(await freePort());
   return [...ports];
+}
+
+/**
+ * Deletes every Redis key of a cluster's prefix (locks, queues, token counter, event stream):
+ * what a throwaway cluster (tests, the chaos run) leaves behind otherwise.
+ */
+export async function purgeRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
 import { systemClock, type Clock } from '@dslab/clock';
-import { migrate, type Engine } from '@dslab/db';
+import { migrate, openDatabase, type Engine } from '@dslab/db';
 import { createEventPublisher } from '@dslab/event-client';
 import { createLockClient, type LockClient } from '@dslab/lock-client';
 import { createLogger } from '@dslab/logging';
@@ -14,9 +14,14 @@ import {
   freePort,
   spawnService,
   startOnFreePort,
+  TEST_POSTGRES_URL,
+  TEST_REDIS_URL,
+  uniqueName,
   type ServiceProcess,
   type TestDatabase,
 } from '@dslab/testing';
+import type { Kysely } from 'kysely';
+import { purgeRedisPrefix, startCluster, type Cluster } from '../cluster/topology.js';
 import { schedulerMigrations } from '../servico-agendamento/src/adapters/migrations.js';
 import { createSchedulerStore } from '../servico-agendamento/src/adapters/store.js';
 import type { UnsafeSwitches } from '../servico-agendamento/src/application/booking-service.js';
@@ -113,18 +118,7 @@ export async function startScheduler(options: {
   const server = await startOnFreePort(app);
   const url = server.url;
 
-  async function scientist(name = 'Cientista') {
-    counter += 1;
-    const email = `c${counter}-${Math.random().toString(36).slice(2, 8)}@obs.example`;
-    const created = await call<{ id: number }>(url, 'POST', '/cientistas', {
-      body: { nome: name, email, senha: 'senha-segura-1' },
-    });
-    if (created.status !== 201) throw new Error(`register: ${created.status} ${created.text}`);
-    const token = await call<{ access_token: string }>(url, 'POST', '/auth/token', {
-      body: { email, senha: 'senha-segura-1' },
-    });
-    return { id: created.body.id, token: token.body.access_token, email };
-  }
+  const scientist = (name?: string) => registerScientist(url, name);
 
   async function adminToken() {
     const { hashPassword } = await import('../servico-agendamento/src/adapters/passwords.js');
@@ -156,6 +150,72 @@ export async function startScheduler(options: {
       await events?.publisher.close();
       logger.close();
       await database.dispose();
+    },
+  };
+}
+
+/** Registers a scientist through the API at `url` and logs in: id, token and e-mail. */
+export async function registerScientist(
+  url: string,
+  name = 'Cientista',
+): Promise<{ id: number; token: string; email: string }> {
+  counter += 1;
+  const email = `c${counter}-${Math.random().toString(36).slice(2, 8)}@obs.example`;
+  const created = await call<{ id: number }>(url, 'POST', '/cientistas', {
+    body: { nome: name, email, senha: 'senha-segura-1' },
+  });
+  if (created.status !== 201) throw new Error(`register: ${created.status} ${created.text}`);
+  const token = await call<{ access_token: string }>(url, 'POST', '/auth/token', {
+    body: { email, senha: 'senha-segura-1' },
+  });
+  return { id: created.body.id, token: token.body.access_token, email };
+}
+
+/** What the racing tests need of a running SCTEC, whatever its topology. */
+export interface RacingTarget {
+  /** Where clients send requests (one scheduler, or the schedulers' balanced address). */
+  readonly url: string;
+  /** The schedulers' database, for the invariant checker. */
+  readonly db: Kysely<SchedulerTables>;
+  scientist(name?: string): Promise<{ id: number; token: string; email: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * SCTEC scaled out (`npm run start:cluster`'s topology) as a racing target: 2 coordinators on
+ * Redis, 2 schedulers on one PostgreSQL schema of its own, clients through the balanced address.
+ * Closing stops every process, drops the schema and deletes the Redis keys of its prefix.
+ */
+export async function startClusterTarget(): Promise<RacingTarget & { readonly cluster: Cluster }> {
+  const schema = uniqueName('cluster');
+  const dataDir = mkdtempSync(join(tmpdir(), 'sctec-cluster-'));
+  const cluster = await startCluster({
+    databaseUrl: TEST_POSTGRES_URL,
+    databaseSchema: schema,
+    redisUrl: TEST_REDIS_URL,
+    redisPrefix: schema,
+    dataDir,
+    jwtSecret: JWT_SECRET,
+    adminEmail: 'admin@cluster.test',
+    adminPassword: 'cluster-admin-password',
+    logLevel: 'warn',
+  });
+  const database = await openDatabase<SchedulerTables>({
+    engine: 'postgres',
+    url: TEST_POSTGRES_URL,
+    schema,
+  });
+  return {
+    cluster,
+    url: cluster.url,
+    db: database.db,
+    scientist: (name) => registerScientist(cluster.url, name),
+    async close() {
+      await cluster.stop();
+      await database.db.schema.dropSchema(schema).ifExists().cascade().execute();
+      await database.close();
+      await purgeRedisPrefix(TEST_REDIS_URL, schema);
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { countByStatus, ENGINES, race, type RaceRequest } from '@dslab/testing';
-import { futureSlot, startCoordinatorProcess, startScheduler, type Sctec } from '../../test/harness.js';
+import {
+  futureSlot,
+  startClusterTarget,
+  startCoordinatorProcess,
+  startScheduler,
+  type RacingTarget,
+} from '../../test/harness.js';
 import { checkSchedulerInvariants } from '../../test/invariants.js';
 
 type Booking = { id: number; telescopio_id: string; horario_inicio_utc: string };
@@ -19,24 +25,40 @@ function bookingRequest(token: string, inicio: string, fim?: string): RaceReques
   };
 }
 
-describe('racing bookings through real HTTP', () => {
-  let coordinator: Awaited<ReturnType<typeof startCoordinatorProcess>>;
-  before(async () => {
-    coordinator = await startCoordinatorProcess();
-  });
-  after(() => (coordinator as typeof coordinator | undefined)?.stop());
+/**
+ * The topologies the races run on: one scheduler on each engine beside a coordinator process,
+ * and the cluster of `npm run start:cluster` (2 coordinators on Redis, 2 schedulers on
+ * PostgreSQL, requests through the balanced address and so spread over both schedulers).
+ */
+const TOPOLOGIES = [...ENGINES, 'cluster'] as const;
 
-  for (const engine of ENGINES) {
-    describe(`on ${engine}`, () => {
-      let sctec: Sctec;
+describe('racing bookings through real HTTP', () => {
+  let coordinator: Awaited<ReturnType<typeof startCoordinatorProcess>> | undefined;
+  after(() => coordinator?.stop());
+
+  async function start(topology: (typeof TOPOLOGIES)[number]): Promise<RacingTarget> {
+    if (topology === 'cluster') return startClusterTarget();
+    coordinator ??= await startCoordinatorProcess();
+    const sctec = await startScheduler({ engine: topology, coordinatorUrl: coordinator.url });
+    return {
+      url: sctec.url,
+      db: sctec.database.db,
+      scientist: (name) => sctec.scientist(name),
+      close: () => sctec.close(),
+    };
+  }
+
+  for (const topology of TOPOLOGIES) {
+    describe(`on ${topology}`, () => {
+      let sctec: RacingTarget;
       let tokens: string[];
       before(async () => {
-        sctec = await startScheduler({ engine, coordinatorUrl: coordinator.url });
+        sctec = await start(topology);
         tokens = (
           await Promise.all(Array.from({ length: 50 }, (_, i) => sctec.scientist(`Cientista ${i}`)))
         ).map((s) => s.token);
       });
-      after(() => (sctec as Sctec | undefined)?.close());
+      after(() => (sctec as RacingTarget | undefined)?.close());
 
       test('when 50 scientists race for one slot, then exactly one wins and the rest get 409', async () => {
         const slot = futureSlot(0);
@@ -49,9 +71,9 @@ describe('racing bookings through real HTTP', () => {
           assert.match(String(r.headers['content-type']), /application\/problem\+json/);
         }
         const won = responses.filter((r) => r.status === 201).map((r) => r.body);
-        const report = await checkSchedulerInvariants(sctec.database.db, won);
+        const report = await checkSchedulerInvariants(sctec.db, won);
         assert.deepEqual(report.violations, []);
-        const rows = await sctec.database.db
+        const rows = await sctec.db
           .selectFrom('agendamentos')
           .selectAll()
           .where('horario_inicio_utc', '=', new Date(slot).toISOString())
@@ -74,7 +96,7 @@ describe('racing bookings through real HTTP', () => {
         );
         assert.equal(winners.size, 200);
         const report = await checkSchedulerInvariants(
-          sctec.database.db,
+          sctec.db,
           responses.filter((r) => r.status === 201).map((r) => r.body),
         );
         assert.deepEqual(report.violations, []);
@@ -100,7 +122,7 @@ describe('racing bookings through real HTTP', () => {
         );
         assert.ok((countByStatus(responses)[201] ?? 0) >= 1);
         const report = await checkSchedulerInvariants(
-          sctec.database.db,
+          sctec.db,
           responses.filter((r) => r.status === 201).map((r) => r.body),
         );
         assert.deepEqual(report.violations, []);
@@ -122,9 +144,9 @@ describe('racing bookings through real HTTP', () => {
         ];
         const responses = await race<Booking>(sctec.url, requests);
         assert.equal(responses[0]?.status, 200);
-        const report = await checkSchedulerInvariants(sctec.database.db);
+        const report = await checkSchedulerInvariants(sctec.db);
         assert.deepEqual(report.violations, []);
-        const active = await sctec.database.db
+        const active = await sctec.db
           .selectFrom('agendamentos')
           .select('id')
           .where('horario_inicio_utc', '=', new Date(slot).toISOString())
