@@ -5,6 +5,7 @@
  * optionally profiles the scheduler, and writes docs/benchmarks/sctec.{json,md} plus charts.
  * Options: `--help`.
  */
+import { benchEnvironment, childEnvironment } from './config.js';
 import { randomBytes } from 'node:crypto';
 import {
   copyFileSync,
@@ -59,19 +60,6 @@ function log(text: string): void {
   process.stderr.write(`[bench] ${text}\n`);
 }
 
-/** The children's environment: ours minus the settings the benchmark decides itself. */
-function baseEnv(): NodeJS.ProcessEnv {
-  const decided = new Set([
-    'DATABASE_URL',
-    'DATABASE_SCHEMA',
-    'LOG_DIR',
-    'LOG_FORMAT',
-    'COORDINATOR_SECRET',
-    'NODE_OPTIONS',
-  ]);
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !decided.has(key)));
-}
-
 interface Services {
   baseline: BenchProcess;
   coordinator: BenchProcess;
@@ -98,7 +86,7 @@ async function startScheduler(
     logFile: join(work, `${label}.log`),
     nodeArgs,
     env: {
-      ...baseEnv(),
+      ...childEnvironment(),
       SCHEDULER_PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
@@ -123,7 +111,7 @@ async function startServices(options: BenchOptions, work: string) {
     entry: entries.baseline,
     port: baselinePort,
     logFile: join(work, 'baseline.log'),
-    env: { ...baseEnv(), PORT: String(baselinePort), HOST: '127.0.0.1' },
+    env: { ...childEnvironment(), PORT: String(baselinePort), HOST: '127.0.0.1' },
   });
   const coordinatorDir = join(work, 'coordenador');
   mkdirSync(coordinatorDir, { recursive: true });
@@ -133,7 +121,7 @@ async function startServices(options: BenchOptions, work: string) {
     port: coordinatorPort,
     logFile: join(work, 'coordenador.log'),
     env: {
-      ...baseEnv(),
+      ...childEnvironment(),
       COORDINATOR_PORT: String(coordinatorPort),
       HOST: '127.0.0.1',
       DATA_DIR: coordinatorDir,
@@ -244,7 +232,7 @@ async function main(): Promise<void> {
   }
   const options = parseOptions(
     process.argv.slice(2).filter((a) => a !== '--report-only'),
-    process.env,
+    benchEnvironment(),
   );
   if (process.argv.includes('--report-only')) {
     await writeReport(

@@ -3,16 +3,23 @@
  * process with the same Node and the same `--import tsx` loader as the services.
  * PORT (required) and HOST (default 127.0.0.1) come from the environment.
  */
+import { env, loadConfigOrExit } from '@dslab/config';
 import { fastify } from 'fastify';
 
-const port = Number(process.env.PORT);
-if (!Number.isInteger(port) || port <= 0) throw new Error('PORT must be set to a TCP port');
+const { config } = loadConfigOrExit(
+  {
+    PORT: env.port('port of the hello-world baseline'),
+    HOST: env.string('interface to listen on').default('127.0.0.1'),
+  },
+  'hello-world-baseline',
+);
+const port = config.PORT;
 
 const app = fastify({ logger: false });
 app.get('/', async () => ({ hello: 'world' }));
 app.get('/health', async () => ({ status: 'ok' }));
 
-await app.listen({ port, host: process.env.HOST ?? '127.0.0.1' });
+await app.listen({ port, host: config.HOST });
 
 const stop = () => {
   void app.close().then(() => process.exit(0));

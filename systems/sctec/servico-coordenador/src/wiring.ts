@@ -99,6 +99,27 @@ export async function openSharedLockService({
   pollMs?: number;
 }): Promise<SharedLockSetup> {
   const report = (what: string) => (error: Error) => onConnectionError?.(`${what}: ${error.message}`);
+  /** The lock service over a ready store; closing it closes the service, the store, then `disconnect`. */
+  const setUp = (
+    store: SharedLockStore & { close(): Promise<void> },
+    description: string,
+    disconnect: () => Promise<void>,
+  ): SharedLockSetup => {
+    const lockService = createSharedPlatformLockService({
+      store,
+      events,
+      ...(pollMs === undefined ? {} : { pollMs }),
+    });
+    return {
+      lockService,
+      description,
+      async close() {
+        await lockService.close();
+        await store.close();
+        await disconnect();
+      },
+    };
+  };
   if (settings.kind === 'redis') {
     // Few retries per command: a lock request should fail fast (503) while Redis is away,
     // rather than hang; the connection itself keeps reconnecting.
@@ -107,25 +128,15 @@ export async function openSharedLockService({
     const subscriber = new Redis(settings.url, { ...options, connectionName: 'servico-coordenador-sub' });
     redis.on('error', report('Redis'));
     subscriber.on('error', report('Redis (assinatura)'));
-    const quit = async () => {
-      await Promise.allSettled([redis.quit(), subscriber.quit()]);
-    };
     try {
       const store = await createRedisLockStore({ redis, subscriber, prefix: settings.prefix });
-      const lockService = createSharedPlatformLockService({
+      return setUp(
         store,
-        events,
-        ...(pollMs === undefined ? {} : { pollMs }),
-      });
-      return {
-        lockService,
-        description: `Redis ${withoutCredentials(settings.url)}, prefixo ${settings.prefix}`,
-        async close() {
-          await lockService.close();
-          await store.close();
-          await quit();
+        `Redis ${withoutCredentials(settings.url)}, prefixo ${settings.prefix}`,
+        async () => {
+          await Promise.allSettled([redis.quit(), subscriber.quit()]);
         },
-      };
+      );
     } catch (error) {
       redis.disconnect();
       subscriber.disconnect();
@@ -136,20 +147,9 @@ export async function openSharedLockService({
   pool.on('error', report('PostgreSQL'));
   try {
     const store = await createPostgresLockStore({ pool, schema: settings.schema });
-    const lockService = createSharedPlatformLockService({
-      store,
-      events,
-      ...(pollMs === undefined ? {} : { pollMs }),
-    });
-    return {
-      lockService,
-      description: `PostgreSQL ${withoutCredentials(settings.url)}, esquema ${settings.schema}`,
-      async close() {
-        await lockService.close();
-        await store.close();
-        await pool.end();
-      },
-    };
+    return setUp(store, `PostgreSQL ${withoutCredentials(settings.url)}, esquema ${settings.schema}`, () =>
+      pool.end(),
+    );
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw error;

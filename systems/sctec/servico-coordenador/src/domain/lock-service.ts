@@ -167,6 +167,37 @@ export interface LocalLockService {
   close(): void;
 }
 
+/**
+ * How both lock services (in memory, and over a shared store) report: `emit` calls `onEvent`
+ * synchronously and, should a listener throw, re-throws on a later microtask so the state it
+ * interrupted stays consistent; `finish` announces a final outcome and hands it back.
+ */
+export function createOutcomeReporter(onEvent: ((event: LockServiceEvent) => void) | undefined): {
+  readonly emit: (event: LockServiceEvent) => void;
+  readonly finish: (outcome: Grant | Denied) => Grant | Denied;
+} {
+  function emit(event: LockServiceEvent): void {
+    try {
+      onEvent?.(event);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+  return {
+    emit,
+    finish: (outcome) => {
+      emit(outcome.granted ? { type: 'granted', ...outcome } : { type: 'denied', ...outcome });
+      return outcome;
+    },
+  };
+}
+
+export function deny(resource: string, reason: DenyReason, ttlRemainingMs: number): Denied {
+  return { granted: false, resource, reason, ttlRemainingMs };
+}
+
 interface Waiter<Handle> {
   readonly resource: string;
   readonly startedAt: number;
@@ -188,24 +219,7 @@ export function createLockService<Handle>({
   // waiters on time even when no other request touches the resource.
   let expiryTimer: { readonly handle: Handle; readonly at: number } | undefined;
 
-  function emit(event: LockServiceEvent): void {
-    try {
-      onEvent?.(event);
-    } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
-    }
-  }
-
-  function finish(outcome: Grant | Denied): Grant | Denied {
-    emit(outcome.granted ? { type: 'granted', ...outcome } : { type: 'denied', ...outcome });
-    return outcome;
-  }
-
-  function deny(resource: string, reason: DenyReason, ttlRemainingMs: number): Denied {
-    return { granted: false, resource, reason, ttlRemainingMs };
-  }
+  const { emit, finish } = createOutcomeReporter(onEvent);
 
   function onTableEvent(event: LockTableEvent): void {
     if (event.type !== 'handed-off') {

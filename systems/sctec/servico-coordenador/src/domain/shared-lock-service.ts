@@ -23,10 +23,11 @@
  */
 import type { HolderInfo, MonotonicNow, ReleaseResult } from './lock-table.js';
 import {
+  createOutcomeReporter,
+  deny,
   validateLockRequest,
   type AcquireRequest,
   type Denied,
-  type DenyReason,
   type Grant,
   type LockService,
   type LockServiceEvent,
@@ -150,24 +151,7 @@ export function createSharedLockService<Handle>({
     for (const waiter of byResource.get(resource) ?? []) kick(waiter);
   });
 
-  function emit(event: LockServiceEvent): void {
-    try {
-      onEvent?.(event);
-    } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
-    }
-  }
-
-  function finish(outcome: Grant | Denied): Grant | Denied {
-    emit(outcome.granted ? { type: 'granted', ...outcome } : { type: 'denied', ...outcome });
-    return outcome;
-  }
-
-  function deny(resource: string, reason: DenyReason, ttlRemainingMs: number): Denied {
-    return { granted: false, resource, reason, ttlRemainingMs };
-  }
+  const { emit, finish } = createOutcomeReporter(onEvent);
 
   function inBackground(work: Promise<void>): void {
     const tracked = work.finally(() => background.delete(tracked));
