@@ -5,28 +5,37 @@
  * line names its service); Ctrl-C stops everything gracefully.
  */
 import { resolve } from 'node:path';
-import { startCluster } from './topology.js';
+import { startCluster, type Cluster } from './topology.js';
 import { loadClusterConfig } from './config.js';
 
 const { config, notes } = loadClusterConfig();
 for (const note of notes) process.stdout.write(`${note}\n`);
 
-const cluster = await startCluster({
-  databaseUrl: config.DATABASE_URL,
-  databaseSchema: config.DATABASE_SCHEMA,
-  redisUrl: config.REDIS_URL,
-  redisPrefix: config.LOCK_STORE_PREFIX,
-  dataDir: resolve(config.DATA_DIR),
-  schedulers: config.SCHEDULERS,
-  coordinators: config.COORDINATORS,
-  schedulerFrontPort: config.SCHEDULER_PORT,
-  coordinatorFrontPort: config.COORDINATOR_PORT,
-  jwtSecret: config.JWT_SECRET,
-  adminEmail: config.ADMIN_EMAIL,
-  adminPassword: config.ADMIN_PASSWORD,
-  logLevel: config.LOG_LEVEL,
-  echo: true,
-});
+let cluster: Cluster;
+try {
+  cluster = await startCluster({
+    databaseUrl: config.DATABASE_URL,
+    databaseSchema: config.DATABASE_SCHEMA,
+    redisUrl: config.REDIS_URL,
+    redisPrefix: config.LOCK_STORE_PREFIX,
+    dataDir: resolve(config.DATA_DIR),
+    schedulers: config.SCHEDULERS,
+    coordinators: config.COORDINATORS,
+    schedulerFrontPort: config.SCHEDULER_PORT,
+    coordinatorFrontPort: config.COORDINATOR_PORT,
+    jwtSecret: config.JWT_SECRET,
+    adminEmail: config.ADMIN_EMAIL,
+    adminPassword: config.ADMIN_PASSWORD,
+    logLevel: config.LOG_LEVEL,
+    echo: true,
+  });
+} catch (error) {
+  // Typically PostgreSQL or Redis not answering: the failing process's own output says which.
+  process.stderr.write(
+    `O cluster não iniciou (PostgreSQL em ${config.DATABASE_URL.replace(/\/\/[^@/]*@/, '//')} e Redis em ${config.REDIS_URL} respondem?):\n${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+}
 
 let stopping = false;
 for (const member of cluster.members) {
