@@ -1,0 +1,2 @@
+export * from './domain/produtos.js';
+export * from './domain/query.js';

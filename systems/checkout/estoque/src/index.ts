@@ -1,0 +1,2 @@
+export * from './domain/reserva.js';
+export * from './domain/request.js';

@@ -1,0 +1,2 @@
+export * from './domain/rastreamento.js';
+export * from './domain/envio.js';

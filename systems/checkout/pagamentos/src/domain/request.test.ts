@@ -1,0 +1,43 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { validatePagamentoRequest } from './request.js';
+
+describe('validatePagamentoRequest', () => {
+  test('when pedido_id and valor_centavos are valid and metodo is absent, then metodo is cartao_credito', () => {
+    assert.deepEqual(validatePagamentoRequest({ pedido_id: 42, valor_centavos: 52_199 }), {
+      ok: true,
+      value: { pedido_id: 42, valor_centavos: 52_199, metodo: 'cartao_credito' },
+    });
+  });
+
+  test('when metodo is pix, then it is kept', () => {
+    const result = validatePagamentoRequest({ pedido_id: 1, valor_centavos: 1, metodo: 'pix' });
+    assert.ok(result.ok);
+    assert.equal(result.value.metodo, 'pix');
+  });
+
+  test('when the value is in float reais as in the seed (10.5), then it is refused: centavos only', () => {
+    const result = validatePagamentoRequest({ pedido_id: 1, valor_centavos: 10.5 });
+    assert.ok(!result.ok);
+    assert.deepEqual(
+      result.errors.map((e) => e.field),
+      ['valor_centavos'],
+    );
+  });
+
+  test('when every field is wrong, then all three are reported', () => {
+    const result = validatePagamentoRequest({ pedido_id: 0, valor_centavos: 0, metodo: 'cheque' });
+    assert.ok(!result.ok);
+    assert.deepEqual(
+      result.errors.map((e) => e.field),
+      ['pedido_id', 'valor_centavos', 'metodo'],
+    );
+  });
+
+  test('when the body is not an object, then one error for the whole request', () => {
+    assert.deepEqual(validatePagamentoRequest([]), {
+      ok: false,
+      errors: [{ field: '', reason: 'the request must be an object (got an array)' }],
+    });
+  });
+});
