@@ -59,26 +59,49 @@ export async function spawnService(options: {
   child.once('exit', () => process.removeListener('exit', killOnExit));
 
   const url = `http://127.0.0.1:${options.port}`;
-  const deadline = performance.now() + (options.timeoutMs ?? 20_000);
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`${options.entry} exited with ${child.exitCode} before becoming healthy:\n${text}`);
-    try {
-      const response = await request(`${url}/health`);
-      await response.body.dump();
-      if (response.statusCode === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (performance.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${options.entry} did not become healthy in time:\n${text}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitUntilHealthy({
+    child,
+    url,
+    name: options.entry,
+    output: () => text,
+    timeoutMs: options.timeoutMs ?? 20_000,
+  });
   const end = async (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
   };
   return { child, url, output: () => text, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+}
+
+/**
+ * Polls GET {url}/health every 100 ms until it answers 200. Fails at once if the process exits
+ * first, and SIGKILLs it after `timeoutMs`; both errors carry the process's `output()`.
+ */
+export async function waitUntilHealthy(options: {
+  child: ChildProcess;
+  url: string;
+  name: string;
+  output: () => string;
+  timeoutMs: number;
+}): Promise<void> {
+  const { child, name } = options;
+  const deadline = performance.now() + options.timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(
+        `${name} exited (${String(child.exitCode ?? child.signalCode)}) before becoming healthy:\n${options.output()}`,
+      );
+    try {
+      const response = await request(`${options.url}/health`);
+      await response.body.dump();
+      if (response.statusCode === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not become healthy in time:\n${options.output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { request } from 'undici';
+import { waitUntilHealthy } from '@dslab/testing';
 
 /** A service started by the benchmark as its own Node process. */
 export interface BenchProcess {
@@ -51,25 +51,13 @@ export async function startNodeService(options: {
     }
   };
   const url = `http://127.0.0.1:${options.port}`;
-  const deadline = performance.now() + (options.timeoutMs ?? 30_000);
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(
-        `${options.name} exited (${child.exitCode ?? child.signalCode}) before it was healthy:\n${tail()}`,
-      );
-    try {
-      const response = await request(`${url}/health`);
-      await response.body.dump();
-      if (response.statusCode === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (performance.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${options.name} did not become healthy in time:\n${tail()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitUntilHealthy({
+    child,
+    url,
+    name: options.name,
+    output: () => tail(),
+    timeoutMs: options.timeoutMs ?? 30_000,
+  });
   if (child.pid === undefined) throw new Error(`${options.name} has no pid`);
   return {
     name: options.name,

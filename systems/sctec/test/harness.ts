@@ -17,6 +17,7 @@ import {
   TEST_POSTGRES_URL,
   TEST_REDIS_URL,
   uniqueName,
+  type RaceRequest,
   type ServiceProcess,
   type TestDatabase,
 } from '@dslab/testing';
@@ -216,6 +217,20 @@ export async function startClusterTarget(): Promise<RacingTarget & { readonly cl
       await database.close();
       await purgeRedisPrefix(TEST_REDIS_URL, schema);
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** POST /agendamentos of Hubble-Acad from `inicio` (to `fim`, if given) as the holder of `token`. */
+export function bookingRequest(token: string, inicio: string, fim?: string): RaceRequest {
+  return {
+    method: 'POST',
+    path: '/agendamentos',
+    headers: { authorization: `Bearer ${token}` },
+    body: {
+      telescopio_id: 'Hubble-Acad',
+      horario_inicio_utc: inicio,
+      ...(fim === undefined ? {} : { horario_fim_utc: fim }),
     },
   };
 }

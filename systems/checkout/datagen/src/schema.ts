@@ -8,17 +8,9 @@
  * the course PDF wraps over two lines, is kept on one line so that it stays a comment).
  */
 
-/** Order statuses the seed's comment lists; `entregue` is also set by the seed's generator. */
-export const PEDIDO_STATUSES = [
-  'pendente',
-  'pagamento_aprovado',
-  'em_separacao',
-  'nf_emitida',
-  'enviado',
-  'entregue',
-  'cancelado',
-] as const;
-export type PedidoStatus = (typeof PEDIDO_STATUSES)[number];
+// The seed's order statuses (and `entregue`, which the seed's generator also writes) are the
+// pedidos domain's own list: one definition for the data and the service that owns orders.
+export { PEDIDO_STATUSES, type PedidoStatus } from '@dslab/checkout-pedidos';
 
 /** Payment statuses from the seed's comment (the generator only writes aprovado / rejeitado). */
 export const PAGAMENTO_STATUSES = ['aprovado', 'rejeitado', 'pendente'] as const;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { countByStatus, ENGINES, race, type RaceRequest } from '@dslab/testing';
 import {
+  bookingRequest,
   futureSlot,
   startClusterTarget,
   startCoordinatorProcess,
@@ -11,19 +12,6 @@ import {
 import { checkSchedulerInvariants } from '../../test/invariants.js';
 
 type Booking = { id: number; telescopio_id: string; horario_inicio_utc: string };
-
-function bookingRequest(token: string, inicio: string, fim?: string): RaceRequest {
-  return {
-    method: 'POST',
-    path: '/agendamentos',
-    headers: { authorization: `Bearer ${token}` },
-    body: {
-      telescopio_id: 'Hubble-Acad',
-      horario_inicio_utc: inicio,
-      ...(fim === undefined ? {} : { horario_fim_utc: fim }),
-    },
-  };
-}
 
 /**
  * The topologies the races run on: one scheduler on each engine beside a coordinator process,

@@ -8,25 +8,15 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { LockClient } from '@dslab/lock-client';
 import { migrate } from '@dslab/db';
-import { call, countByStatus, createTestDatabase, freePort, race, type RaceRequest } from '@dslab/testing';
-import { futureSlot, startCoordinatorProcess, startScheduler } from '../../test/harness.js';
+import { call, countByStatus, createTestDatabase, freePort, race } from '@dslab/testing';
+import { bookingRequest, futureSlot, startCoordinatorProcess, startScheduler } from '../../test/harness.js';
 import { checkSchedulerInvariants } from '../../test/invariants.js';
 import { schedulerMigrations } from '../src/adapters/migrations.js';
 import type { SchedulerTables } from '../src/adapters/schema.js';
 import { createSchedulerStore } from '../src/adapters/store.js';
 import { DEFAULT_TELESCOPE } from '../src/bootstrap.js';
 
-const bookingFor = (token: string, inicio: string, fim?: string): RaceRequest => ({
-  method: 'POST',
-  path: '/agendamentos',
-  headers: { authorization: `Bearer ${token}` },
-  body: {
-    telescopio_id: 'Hubble-Acad',
-    horario_inicio_utc: inicio,
-    ...(fim === undefined ? {} : { horario_fim_utc: fim }),
-  },
-});
-const requestsFor = (tokens: string[], slot: string) => tokens.map((token) => bookingFor(token, slot));
+const requestsFor = (tokens: string[], slot: string) => tokens.map((token) => bookingRequest(token, slot));
 
 /**
  * A coordinator whose every lease has expired: it grants every request, each with a newer
@@ -94,7 +84,7 @@ describe('exclusion in depth: each layer alone keeps one active booking per slot
       const windows = Array.from({ length: 20 }, (_, i) => [20 + (i % 7), 21 + (i % 7) + (i % 3)] as const);
       const overlapping = await race(
         sctec.url,
-        windows.map(([start, end], i) => bookingFor(tokens[i] ?? '', futureSlot(start), futureSlot(end))),
+        windows.map(([start, end], i) => bookingRequest(tokens[i] ?? '', futureSlot(start), futureSlot(end))),
       );
       assert.ok(overlapping.every((r) => r.status === 201 || r.status === 409));
       assert.ok((countByStatus(overlapping)[201] ?? 0) >= 1);
