@@ -22,7 +22,10 @@ export {
   CatalogoService,
   ListaProdutosResponse,
   ListarProdutosRequest,
+  ObterProdutosRequest,
+  ObterProdutosResponse,
   ProdutoInfo,
+  ProdutoPreco,
   type CatalogoServer,
 } from './gen/checkout/v1/catalogo.js';
 

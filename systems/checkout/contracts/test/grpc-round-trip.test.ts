@@ -45,7 +45,15 @@ const produtos: ProdutoInfo[] = [
 const catalogo: CatalogoServer = {
   listarProdutos(call, callback) {
     const lista = call.request.somente_em_estoque ? produtos.filter((p) => p.estoque > 0) : produtos;
-    callback(null, { produtos: lista });
+    callback(null, { produtos: lista, total: lista.length });
+  },
+  obterProdutos(call, callback) {
+    const ids = new Set(call.request.ids);
+    callback(null, {
+      produtos: produtos
+        .filter((p) => ids.has(p.id))
+        .map(({ id, nome, preco_centavos }) => ({ id, nome, preco_centavos })),
+    });
   },
 };
 
@@ -140,13 +148,19 @@ describe('checkout gRPC contracts over grpc-js', () => {
   test('when ListarProdutos is called, then every product arrives with id, nome, estoque and preco_centavos', async () => {
     const res = await unary(catalogoClient.listarProdutos.bind(catalogoClient), {
       somente_em_estoque: false,
+      limit: 0,
+      offset: 0,
     });
     assert.deepEqual(res.produtos, produtos);
     assert.equal(res.produtos[2]?.preco_centavos, BIG_CENTAVOS);
   });
 
   test('when ListarProdutos asks only for products in stock, then the request field reaches the server', async () => {
-    const res = await unary(catalogoClient.listarProdutos.bind(catalogoClient), { somente_em_estoque: true });
+    const res = await unary(catalogoClient.listarProdutos.bind(catalogoClient), {
+      somente_em_estoque: true,
+      limit: 0,
+      offset: 0,
+    });
     assert.deepEqual(
       res.produtos.map((p) => p.id),
       [1, 12],

@@ -27,6 +27,10 @@ export const protobufFileName = "checkout/v1/catalogo.proto";
 export interface ListarProdutosRequest {
   /** When true, only products with stock greater than zero are returned. */
   somente_em_estoque: boolean;
+  /** Page size; 0 means the default (100), at most 1000. */
+  limit: number;
+  /** Products to skip (ordered by id), at most 100000. */
+  offset: number;
 }
 
 /** One product of the catalog. Fields 1-3 are exactly the seed's message. */
@@ -51,16 +55,46 @@ export interface ProdutoInfo {
 export interface ListaProdutosResponse {
   /** The products, ordered by id. */
   produtos: ProdutoInfo[];
+  /** How many products match the filter, before limit and offset. */
+  total: number;
+}
+
+/** Request of ObterProdutos. */
+export interface ObterProdutosRequest {
+  /** Product ids, at most 1000. */
+  ids: number[];
+}
+
+/** Name and price of one product. */
+export interface ProdutoPreco {
+  /** Product id. */
+  id: number;
+  /** Display name. */
+  nome: string;
+  /** Unit price in integer centavos. */
+  preco_centavos: number;
+}
+
+/** Answer of ObterProdutos. */
+export interface ObterProdutosResponse {
+  /** The known products among the ids asked for, ordered by id. */
+  produtos: ProdutoPreco[];
 }
 
 function createBaseListarProdutosRequest(): ListarProdutosRequest {
-  return { somente_em_estoque: false };
+  return { somente_em_estoque: false, limit: 0, offset: 0 };
 }
 
 export const ListarProdutosRequest: MessageFns<ListarProdutosRequest> = {
   encode(message: ListarProdutosRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.somente_em_estoque !== false) {
       writer.uint32(8).bool(message.somente_em_estoque);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    if (message.offset !== 0) {
+      writer.uint32(24).int32(message.offset);
     }
     return writer;
   },
@@ -86,6 +120,22 @@ export const ListarProdutosRequest: MessageFns<ListarProdutosRequest> = {
             message.somente_em_estoque = reader.bool();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.offset = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -104,6 +154,8 @@ export const ListarProdutosRequest: MessageFns<ListarProdutosRequest> = {
   fromPartial<I extends Exact<DeepPartial<ListarProdutosRequest>, I>>(object: I): ListarProdutosRequest {
     const message = createBaseListarProdutosRequest();
     message.somente_em_estoque = object.somente_em_estoque ?? false;
+    message.limit = object.limit ?? 0;
+    message.offset = object.offset ?? 0;
     return message;
   },
 };
@@ -200,13 +252,16 @@ export const ProdutoInfo: MessageFns<ProdutoInfo> = {
 };
 
 function createBaseListaProdutosResponse(): ListaProdutosResponse {
-  return { produtos: [] };
+  return { produtos: [], total: 0 };
 }
 
 export const ListaProdutosResponse: MessageFns<ListaProdutosResponse> = {
   encode(message: ListaProdutosResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.produtos) {
       ProdutoInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.total !== 0) {
+      writer.uint32(16).int32(message.total);
     }
     return writer;
   },
@@ -232,6 +287,14 @@ export const ListaProdutosResponse: MessageFns<ListaProdutosResponse> = {
             message.produtos.push(ProdutoInfo.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.total = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -250,6 +313,210 @@ export const ListaProdutosResponse: MessageFns<ListaProdutosResponse> = {
   fromPartial<I extends Exact<DeepPartial<ListaProdutosResponse>, I>>(object: I): ListaProdutosResponse {
     const message = createBaseListaProdutosResponse();
     message.produtos = object.produtos?.map((e) => ProdutoInfo.fromPartial(e)) || [];
+    message.total = object.total ?? 0;
+    return message;
+  },
+};
+
+function createBaseObterProdutosRequest(): ObterProdutosRequest {
+  return { ids: [] };
+}
+
+export const ObterProdutosRequest: MessageFns<ObterProdutosRequest> = {
+  encode(message: ObterProdutosRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ids.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.ids) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ObterProdutosRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseObterProdutosRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.ids.push(reader.int32());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.ids.push(reader.int32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ObterProdutosRequest>, I>>(base?: I): ObterProdutosRequest {
+    return ObterProdutosRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ObterProdutosRequest>, I>>(object: I): ObterProdutosRequest {
+    const message = createBaseObterProdutosRequest();
+    message.ids = object.ids?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseProdutoPreco(): ProdutoPreco {
+  return { id: 0, nome: "", preco_centavos: 0 };
+}
+
+export const ProdutoPreco: MessageFns<ProdutoPreco> = {
+  encode(message: ProdutoPreco, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).int32(message.id);
+    }
+    if (message.nome !== "") {
+      writer.uint32(18).string(message.nome);
+    }
+    if (message.preco_centavos !== 0) {
+      writer.uint32(24).int64(message.preco_centavos);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProdutoPreco {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProdutoPreco();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nome = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.preco_centavos = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ProdutoPreco>, I>>(base?: I): ProdutoPreco {
+    return ProdutoPreco.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProdutoPreco>, I>>(object: I): ProdutoPreco {
+    const message = createBaseProdutoPreco();
+    message.id = object.id ?? 0;
+    message.nome = object.nome ?? "";
+    message.preco_centavos = object.preco_centavos ?? 0;
+    return message;
+  },
+};
+
+function createBaseObterProdutosResponse(): ObterProdutosResponse {
+  return { produtos: [] };
+}
+
+export const ObterProdutosResponse: MessageFns<ObterProdutosResponse> = {
+  encode(message: ObterProdutosResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.produtos) {
+      ProdutoPreco.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ObterProdutosResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseObterProdutosResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.produtos.push(ProdutoPreco.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ObterProdutosResponse>, I>>(base?: I): ObterProdutosResponse {
+    return ObterProdutosResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ObterProdutosResponse>, I>>(object: I): ObterProdutosResponse {
+    const message = createBaseObterProdutosResponse();
+    message.produtos = object.produtos?.map((e) => ProdutoPreco.fromPartial(e)) || [];
     return message;
   },
 };
@@ -273,11 +540,32 @@ export const CatalogoService = {
       Buffer.from(ListaProdutosResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListaProdutosResponse => ListaProdutosResponse.decode(value),
   },
+  /**
+   * Names and prices of the given products (what pedidos needs to price an order).
+   * Unknown ids are absent from the answer. Errors: INVALID_ARGUMENT (more than
+   * 1000 ids, an id <= 0).
+   */
+  obterProdutos: {
+    path: "/checkout.v1.Catalogo/ObterProdutos" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ObterProdutosRequest): Buffer => Buffer.from(ObterProdutosRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ObterProdutosRequest => ObterProdutosRequest.decode(value),
+    responseSerialize: (value: ObterProdutosResponse): Buffer =>
+      Buffer.from(ObterProdutosResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ObterProdutosResponse => ObterProdutosResponse.decode(value),
+  },
 } as const;
 
 export interface CatalogoServer extends UntypedServiceImplementation {
   /** Lists the catalog's products with id, name, stock and price. */
   listarProdutos: handleUnaryCall<ListarProdutosRequest, ListaProdutosResponse>;
+  /**
+   * Names and prices of the given products (what pedidos needs to price an order).
+   * Unknown ids are absent from the answer. Errors: INVALID_ARGUMENT (more than
+   * 1000 ids, an id <= 0).
+   */
+  obterProdutos: handleUnaryCall<ObterProdutosRequest, ObterProdutosResponse>;
 }
 
 export interface CatalogoClient extends Client {
@@ -296,6 +584,26 @@ export interface CatalogoClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListaProdutosResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Names and prices of the given products (what pedidos needs to price an order).
+   * Unknown ids are absent from the answer. Errors: INVALID_ARGUMENT (more than
+   * 1000 ids, an id <= 0).
+   */
+  obterProdutos(
+    request: ObterProdutosRequest,
+    callback: (error: ServiceError | null, response: ObterProdutosResponse) => void,
+  ): ClientUnaryCall;
+  obterProdutos(
+    request: ObterProdutosRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ObterProdutosResponse) => void,
+  ): ClientUnaryCall;
+  obterProdutos(
+    request: ObterProdutosRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ObterProdutosResponse) => void,
   ): ClientUnaryCall;
 }
 

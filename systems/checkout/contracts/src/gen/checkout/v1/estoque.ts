@@ -51,6 +51,8 @@ export interface SepararEstoqueResponse {
   status: StatusSeparacao;
   /** Human-readable outcome. */
   mensagem: string;
+  /** Quantities held (SepararEstoque) or given back (LiberarEstoque), per product. */
+  itens: ItemPedido[];
 }
 
 /** Request of LiberarEstoque. */
@@ -69,6 +71,8 @@ export interface LiberarEstoqueResponse {
   status: StatusSeparacao;
   /** Human-readable outcome. */
   mensagem: string;
+  /** Quantities held (SepararEstoque) or given back (LiberarEstoque), per product. */
+  itens: ItemPedido[];
 }
 
 /** Request of ConsultarEstoque. */
@@ -159,7 +163,7 @@ export const SepararEstoqueRequest: MessageFns<SepararEstoqueRequest> = {
 };
 
 function createBaseSepararEstoqueResponse(): SepararEstoqueResponse {
-  return { pedido_id: 0, status: 0, mensagem: "" };
+  return { pedido_id: 0, status: 0, mensagem: "", itens: [] };
 }
 
 export const SepararEstoqueResponse: MessageFns<SepararEstoqueResponse> = {
@@ -172,6 +176,9 @@ export const SepararEstoqueResponse: MessageFns<SepararEstoqueResponse> = {
     }
     if (message.mensagem !== "") {
       writer.uint32(26).string(message.mensagem);
+    }
+    for (const v of message.itens) {
+      ItemPedido.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -213,6 +220,14 @@ export const SepararEstoqueResponse: MessageFns<SepararEstoqueResponse> = {
             message.mensagem = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.itens.push(ItemPedido.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -233,6 +248,7 @@ export const SepararEstoqueResponse: MessageFns<SepararEstoqueResponse> = {
     message.pedido_id = object.pedido_id ?? 0;
     message.status = object.status ?? 0;
     message.mensagem = object.mensagem ?? "";
+    message.itens = object.itens?.map((e) => ItemPedido.fromPartial(e)) || [];
     return message;
   },
 };
@@ -305,7 +321,7 @@ export const LiberarEstoqueRequest: MessageFns<LiberarEstoqueRequest> = {
 };
 
 function createBaseLiberarEstoqueResponse(): LiberarEstoqueResponse {
-  return { pedido_id: 0, status: 0, mensagem: "" };
+  return { pedido_id: 0, status: 0, mensagem: "", itens: [] };
 }
 
 export const LiberarEstoqueResponse: MessageFns<LiberarEstoqueResponse> = {
@@ -318,6 +334,9 @@ export const LiberarEstoqueResponse: MessageFns<LiberarEstoqueResponse> = {
     }
     if (message.mensagem !== "") {
       writer.uint32(26).string(message.mensagem);
+    }
+    for (const v of message.itens) {
+      ItemPedido.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -359,6 +378,14 @@ export const LiberarEstoqueResponse: MessageFns<LiberarEstoqueResponse> = {
             message.mensagem = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.itens.push(ItemPedido.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -379,6 +406,7 @@ export const LiberarEstoqueResponse: MessageFns<LiberarEstoqueResponse> = {
     message.pedido_id = object.pedido_id ?? 0;
     message.status = object.status ?? 0;
     message.mensagem = object.mensagem ?? "";
+    message.itens = object.itens?.map((e) => ItemPedido.fromPartial(e)) || [];
     return message;
   },
 };

@@ -46,7 +46,11 @@ export interface EmitirNotaFiscalResponse {
   /** NF-e access key: exactly 44 decimal digits, the last one a check digit. */
   chave_acesso: string;
   /** When the invoice was issued (server clock, UTC). */
-  data_emissao?: string | undefined;
+  data_emissao?:
+    | string
+    | undefined;
+  /** Invoice total in integer centavos. */
+  valor_centavos: number;
 }
 
 function createBaseEmitirNotaFiscalRequest(): EmitirNotaFiscalRequest {
@@ -129,7 +133,7 @@ export const EmitirNotaFiscalRequest: MessageFns<EmitirNotaFiscalRequest> = {
 };
 
 function createBaseEmitirNotaFiscalResponse(): EmitirNotaFiscalResponse {
-  return { nota_fiscal_id: 0, pedido_id: 0, numero: "", chave_acesso: "", data_emissao: undefined };
+  return { nota_fiscal_id: 0, pedido_id: 0, numero: "", chave_acesso: "", data_emissao: undefined, valor_centavos: 0 };
 }
 
 export const EmitirNotaFiscalResponse: MessageFns<EmitirNotaFiscalResponse> = {
@@ -148,6 +152,9 @@ export const EmitirNotaFiscalResponse: MessageFns<EmitirNotaFiscalResponse> = {
     }
     if (message.data_emissao !== undefined) {
       Timestamp.encode(toTimestamp(message.data_emissao), writer.uint32(42).fork()).join();
+    }
+    if (message.valor_centavos !== 0) {
+      writer.uint32(48).int64(message.valor_centavos);
     }
     return writer;
   },
@@ -205,6 +212,14 @@ export const EmitirNotaFiscalResponse: MessageFns<EmitirNotaFiscalResponse> = {
             message.data_emissao = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.valor_centavos = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -227,6 +242,7 @@ export const EmitirNotaFiscalResponse: MessageFns<EmitirNotaFiscalResponse> = {
     message.numero = object.numero ?? "";
     message.chave_acesso = object.chave_acesso ?? "";
     message.data_emissao = object.data_emissao ?? undefined;
+    message.valor_centavos = object.valor_centavos ?? 0;
     return message;
   },
 };

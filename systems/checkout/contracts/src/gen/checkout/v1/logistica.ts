@@ -58,7 +58,11 @@ export interface AgendarEnvioResponse {
   /** Shipment state after the call. */
   status: StatusEnvio;
   /** When the parcel is (or was) dispatched (UTC); absent while not yet known. */
-  data_despacho?: string | undefined;
+  data_despacho?:
+    | string
+    | undefined;
+  /** The nota fiscal the dispatch carries. */
+  nota_fiscal_id: number;
 }
 
 function createBaseAgendarEnvioRequest(): AgendarEnvioRequest {
@@ -141,7 +145,7 @@ export const AgendarEnvioRequest: MessageFns<AgendarEnvioRequest> = {
 };
 
 function createBaseAgendarEnvioResponse(): AgendarEnvioResponse {
-  return { envio_id: 0, pedido_id: 0, codigo_rastreamento: "", status: 0, data_despacho: undefined };
+  return { envio_id: 0, pedido_id: 0, codigo_rastreamento: "", status: 0, data_despacho: undefined, nota_fiscal_id: 0 };
 }
 
 export const AgendarEnvioResponse: MessageFns<AgendarEnvioResponse> = {
@@ -160,6 +164,9 @@ export const AgendarEnvioResponse: MessageFns<AgendarEnvioResponse> = {
     }
     if (message.data_despacho !== undefined) {
       Timestamp.encode(toTimestamp(message.data_despacho), writer.uint32(42).fork()).join();
+    }
+    if (message.nota_fiscal_id !== 0) {
+      writer.uint32(48).int32(message.nota_fiscal_id);
     }
     return writer;
   },
@@ -217,6 +224,14 @@ export const AgendarEnvioResponse: MessageFns<AgendarEnvioResponse> = {
             message.data_despacho = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.nota_fiscal_id = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -239,6 +254,7 @@ export const AgendarEnvioResponse: MessageFns<AgendarEnvioResponse> = {
     message.codigo_rastreamento = object.codigo_rastreamento ?? "";
     message.status = object.status ?? 0;
     message.data_despacho = object.data_despacho ?? undefined;
+    message.nota_fiscal_id = object.nota_fiscal_id ?? 0;
     return message;
   },
 };

@@ -20,6 +20,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
 import { ItemComPreco, ItemPedido } from "./comum.js";
+import { MetodoPagamento } from "./pagamentos.js";
 
 export const protobufPackage = "checkout.v1";
 
@@ -58,6 +59,8 @@ export interface CriarPedidoRequest {
    * HTTP `Idempotency-Key` header.
    */
   idempotency_key: string;
+  /** How the customer pays; UNSPECIFIED means cartao_credito. */
+  metodo_pagamento: MetodoPagamento;
 }
 
 /** An order (seed tables `pedidos` and `itens_pedido`). */
@@ -73,7 +76,19 @@ export interface Pedido {
   /** Sum of quantidade * preco_unitario_centavos, in integer centavos. */
   valor_total_centavos: number;
   /** When the order was created (server clock, UTC). */
-  data_criacao?: string | undefined;
+  data_criacao?:
+    | string
+    | undefined;
+  /** Why the order is cancelled or stopped (empty while all is well). */
+  motivo: string;
+  /** Number of the nota fiscal, once issued (e.g. "NF1-42"). */
+  numero_nota_fiscal: string;
+  /** Tracking code of the dispatch, once scheduled (e.g. "BR123456789PY"). */
+  codigo_rastreamento: string;
+  /** How the customer pays. */
+  metodo_pagamento: MetodoPagamento;
+  /** When the order last changed state (server clock, UTC). */
+  atualizado_em?: string | undefined;
 }
 
 /** Answer of CriarPedido. */
@@ -95,7 +110,7 @@ export interface ObterPedidoResponse {
 }
 
 function createBaseCriarPedidoRequest(): CriarPedidoRequest {
-  return { cliente_id: 0, itens: [], idempotency_key: "" };
+  return { cliente_id: 0, itens: [], idempotency_key: "", metodo_pagamento: 0 };
 }
 
 export const CriarPedidoRequest: MessageFns<CriarPedidoRequest> = {
@@ -108,6 +123,9 @@ export const CriarPedidoRequest: MessageFns<CriarPedidoRequest> = {
     }
     if (message.idempotency_key !== "") {
       writer.uint32(26).string(message.idempotency_key);
+    }
+    if (message.metodo_pagamento !== 0) {
+      writer.uint32(32).int32(message.metodo_pagamento);
     }
     return writer;
   },
@@ -149,6 +167,14 @@ export const CriarPedidoRequest: MessageFns<CriarPedidoRequest> = {
             message.idempotency_key = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.metodo_pagamento = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -169,12 +195,25 @@ export const CriarPedidoRequest: MessageFns<CriarPedidoRequest> = {
     message.cliente_id = object.cliente_id ?? 0;
     message.itens = object.itens?.map((e) => ItemPedido.fromPartial(e)) || [];
     message.idempotency_key = object.idempotency_key ?? "";
+    message.metodo_pagamento = object.metodo_pagamento ?? 0;
     return message;
   },
 };
 
 function createBasePedido(): Pedido {
-  return { id: 0, cliente_id: 0, status: 0, itens: [], valor_total_centavos: 0, data_criacao: undefined };
+  return {
+    id: 0,
+    cliente_id: 0,
+    status: 0,
+    itens: [],
+    valor_total_centavos: 0,
+    data_criacao: undefined,
+    motivo: "",
+    numero_nota_fiscal: "",
+    codigo_rastreamento: "",
+    metodo_pagamento: 0,
+    atualizado_em: undefined,
+  };
 }
 
 export const Pedido: MessageFns<Pedido> = {
@@ -196,6 +235,21 @@ export const Pedido: MessageFns<Pedido> = {
     }
     if (message.data_criacao !== undefined) {
       Timestamp.encode(toTimestamp(message.data_criacao), writer.uint32(50).fork()).join();
+    }
+    if (message.motivo !== "") {
+      writer.uint32(58).string(message.motivo);
+    }
+    if (message.numero_nota_fiscal !== "") {
+      writer.uint32(66).string(message.numero_nota_fiscal);
+    }
+    if (message.codigo_rastreamento !== "") {
+      writer.uint32(74).string(message.codigo_rastreamento);
+    }
+    if (message.metodo_pagamento !== 0) {
+      writer.uint32(80).int32(message.metodo_pagamento);
+    }
+    if (message.atualizado_em !== undefined) {
+      Timestamp.encode(toTimestamp(message.atualizado_em), writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -261,6 +315,46 @@ export const Pedido: MessageFns<Pedido> = {
             message.data_criacao = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.motivo = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.numero_nota_fiscal = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.codigo_rastreamento = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.metodo_pagamento = reader.int32() as any;
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.atualizado_em = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -284,6 +378,11 @@ export const Pedido: MessageFns<Pedido> = {
     message.itens = object.itens?.map((e) => ItemComPreco.fromPartial(e)) || [];
     message.valor_total_centavos = object.valor_total_centavos ?? 0;
     message.data_criacao = object.data_criacao ?? undefined;
+    message.motivo = object.motivo ?? "";
+    message.numero_nota_fiscal = object.numero_nota_fiscal ?? "";
+    message.codigo_rastreamento = object.codigo_rastreamento ?? "";
+    message.metodo_pagamento = object.metodo_pagamento ?? 0;
+    message.atualizado_em = object.atualizado_em ?? undefined;
     return message;
   },
 };
