@@ -59,3 +59,14 @@ test('when a cross-field rule breaks, then start-up fails naming it; when it hol
   assert.equal(parseConfig(crossSchema, { STORE: 'redis', URL: 'x' }, { check }).config.URL, 'x');
   assert.equal(parseConfig(crossSchema, {}, { check }).config.STORE, 'memory');
 });
+
+test('when a number setting is given, then decimals parse and text or out-of-range values are refused', () => {
+  const schema = { RATE: env.number('a probability', { min: 0, max: 1 }).default(0.1) };
+  assert.equal(parseConfig(schema, {}).config.RATE, 0.1);
+  assert.equal(parseConfig(schema, { RATE: '0.25' }).config.RATE, 0.25);
+  assert.equal(parseConfig(schema, { RATE: '1' }).config.RATE, 1);
+  assert.throws(() => parseConfig(schema, { RATE: 'ten' }), /RATE must be a number/);
+  assert.throws(() => parseConfig(schema, { RATE: '1.5' }), /RATE must be ≤ 1/);
+  assert.throws(() => parseConfig(schema, { RATE: '-0.1' }), /RATE must be ≥ 0/);
+  assert.throws(() => parseConfig(schema, { RATE: 'NaN' }), /RATE must be a number/);
+});

@@ -53,6 +53,17 @@ export const env = {
         return { ok: false, message: `must be ≤ ${opts.max}, got ${value}` };
       return { ok: true, value };
     }),
+  number: (description: string, opts: { min?: number; max?: number } = {}) =>
+    field<number>(description, (raw) => {
+      const text = raw.trim();
+      if (!/^-?(\d+\.?\d*|\.\d+)$/.test(text)) return { ok: false, message: `must be a number, got "${raw}"` };
+      const value = Number(text);
+      if (opts.min !== undefined && value < opts.min)
+        return { ok: false, message: `must be ≥ ${opts.min}, got ${value}` };
+      if (opts.max !== undefined && value > opts.max)
+        return { ok: false, message: `must be ≤ ${opts.max}, got ${value}` };
+      return { ok: true, value };
+    }),
   port: (description: string) =>
     field<number>(description, (raw) => {
       const value = Number(raw);

@@ -64,6 +64,18 @@ export const errorCatalog = {
     status: 409,
     grpc: 'ABORTED',
   },
+  'insufficient-stock': {
+    title: 'Not enough stock for every line of the order',
+    status: 409,
+    grpc: 'FAILED_PRECONDITION',
+  },
+  'reservation-conflict': {
+    title: 'The order already holds a different stock reservation',
+    status: 409,
+    grpc: 'FAILED_PRECONDITION',
+  },
+  'unknown-product': { title: 'A product of the request does not exist', status: 422, grpc: 'NOT_FOUND' },
+  'unknown-customer': { title: 'The customer does not exist', status: 422, grpc: 'NOT_FOUND' },
   'payload-too-large': { title: 'The request body is too large', status: 413, grpc: 'RESOURCE_EXHAUSTED' },
   'unsupported-media-type': { title: 'The request body must be JSON', status: 415, grpc: 'INVALID_ARGUMENT' },
   'rate-limited': { title: 'Too many requests', status: 429, grpc: 'RESOURCE_EXHAUSTED' },
