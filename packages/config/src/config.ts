@@ -56,7 +56,8 @@ export const env = {
   number: (description: string, opts: { min?: number; max?: number } = {}) =>
     field<number>(description, (raw) => {
       const text = raw.trim();
-      if (!/^-?(\d+\.?\d*|\.\d+)$/.test(text)) return { ok: false, message: `must be a number, got "${raw}"` };
+      if (!/^-?(\d+\.?\d*|\.\d+)$/.test(text))
+        return { ok: false, message: `must be a number, got "${raw}"` };
       const value = Number(text);
       if (opts.min !== undefined && value < opts.min)
         return { ok: false, message: `must be ≥ ${opts.min}, got ${value}` };
