@@ -83,3 +83,4 @@ export {
   StatusEnvio,
   type LogisticaServer,
 } from './gen/checkout/v1/logistica.js';
+export * from './ports.js';

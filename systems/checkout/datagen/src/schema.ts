@@ -10,7 +10,10 @@
 
 // The seed's order statuses (and `entregue`, which the seed's generator also writes) are the
 // pedidos domain's own list: one definition for the data and the service that owns orders.
-export { PEDIDO_STATUSES, type PedidoStatus } from '@dslab/checkout-pedidos';
+export {
+  PEDIDO_STATUS_VALUES as PEDIDO_STATUSES,
+  type PedidoStatusValue as PedidoStatus,
+} from '@dslab/checkout-contracts';
 
 /** Payment statuses from the seed's comment (the generator only writes aprovado / rejeitado). */
 export const PAGAMENTO_STATUSES = ['aprovado', 'rejeitado', 'pendente'] as const;

@@ -611,8 +611,10 @@ export const EstoqueService = {
   /**
    * Reserves every item of an order, all or nothing. Calling it again for the same
    * order returns the existing reservation. Errors: INVALID_ARGUMENT (no items,
-   * quantity <= 0), NOT_FOUND (unknown product), FAILED_PRECONDITION (not enough
-   * stock for some item; nothing is reserved).
+   * quantity <= 0), FAILED_PRECONDITION with code insufficient-stock (not enough
+   * stock for some item, an unknown product counting as 0; nothing is reserved;
+   * the problem's `faltas` names each line) or reservation-conflict (the order
+   * holds other items, or was released: a released order never reserves again).
    */
   separarEstoque: {
     path: "/checkout.v1.Estoque/SepararEstoque" as const,
@@ -627,7 +629,8 @@ export const EstoqueService = {
   },
   /**
    * Compensation: returns the units reserved for an order to stock. Idempotent:
-   * releasing an order with no (or an already released) reservation succeeds.
+   * releasing an order with no (or an already released) reservation succeeds; an
+   * order never seen is recorded as released, so a late SepararEstoque is refused.
    */
   liberarEstoque: {
     path: "/checkout.v1.Estoque/LiberarEstoque" as const,
@@ -658,13 +661,16 @@ export interface EstoqueServer extends UntypedServiceImplementation {
   /**
    * Reserves every item of an order, all or nothing. Calling it again for the same
    * order returns the existing reservation. Errors: INVALID_ARGUMENT (no items,
-   * quantity <= 0), NOT_FOUND (unknown product), FAILED_PRECONDITION (not enough
-   * stock for some item; nothing is reserved).
+   * quantity <= 0), FAILED_PRECONDITION with code insufficient-stock (not enough
+   * stock for some item, an unknown product counting as 0; nothing is reserved;
+   * the problem's `faltas` names each line) or reservation-conflict (the order
+   * holds other items, or was released: a released order never reserves again).
    */
   separarEstoque: handleUnaryCall<SepararEstoqueRequest, SepararEstoqueResponse>;
   /**
    * Compensation: returns the units reserved for an order to stock. Idempotent:
-   * releasing an order with no (or an already released) reservation succeeds.
+   * releasing an order with no (or an already released) reservation succeeds; an
+   * order never seen is recorded as released, so a late SepararEstoque is refused.
    */
   liberarEstoque: handleUnaryCall<LiberarEstoqueRequest, LiberarEstoqueResponse>;
   /** Reads the available units of some products (all products when the list is empty). */
@@ -675,8 +681,10 @@ export interface EstoqueClient extends Client {
   /**
    * Reserves every item of an order, all or nothing. Calling it again for the same
    * order returns the existing reservation. Errors: INVALID_ARGUMENT (no items,
-   * quantity <= 0), NOT_FOUND (unknown product), FAILED_PRECONDITION (not enough
-   * stock for some item; nothing is reserved).
+   * quantity <= 0), FAILED_PRECONDITION with code insufficient-stock (not enough
+   * stock for some item, an unknown product counting as 0; nothing is reserved;
+   * the problem's `faltas` names each line) or reservation-conflict (the order
+   * holds other items, or was released: a released order never reserves again).
    */
   separarEstoque(
     request: SepararEstoqueRequest,
@@ -695,7 +703,8 @@ export interface EstoqueClient extends Client {
   ): ClientUnaryCall;
   /**
    * Compensation: returns the units reserved for an order to stock. Idempotent:
-   * releasing an order with no (or an already released) reservation succeeds.
+   * releasing an order with no (or an already released) reservation succeeds; an
+   * order never seen is recorded as released, so a late SepararEstoque is refused.
    */
   liberarEstoque(
     request: LiberarEstoqueRequest,

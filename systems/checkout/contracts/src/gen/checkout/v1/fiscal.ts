@@ -253,7 +253,9 @@ export const FiscalService = {
   /**
    * Issues the invoice of an order. At most one invoice per order: calling again
    * for the same order returns the invoice already issued. Errors:
-   * INVALID_ARGUMENT (no items, or valor_centavos differs from the items' sum).
+   * INVALID_ARGUMENT (no items, or valor_centavos differs from the items' sum),
+   * ABORTED with code conflict (the order's invoice has another total, or the
+   * series is exhausted).
    */
   emitirNotaFiscal: {
     path: "/checkout.v1.Fiscal/EmitirNotaFiscal" as const,
@@ -272,7 +274,9 @@ export interface FiscalServer extends UntypedServiceImplementation {
   /**
    * Issues the invoice of an order. At most one invoice per order: calling again
    * for the same order returns the invoice already issued. Errors:
-   * INVALID_ARGUMENT (no items, or valor_centavos differs from the items' sum).
+   * INVALID_ARGUMENT (no items, or valor_centavos differs from the items' sum),
+   * ABORTED with code conflict (the order's invoice has another total, or the
+   * series is exhausted).
    */
   emitirNotaFiscal: handleUnaryCall<EmitirNotaFiscalRequest, EmitirNotaFiscalResponse>;
 }
@@ -281,7 +285,9 @@ export interface FiscalClient extends Client {
   /**
    * Issues the invoice of an order. At most one invoice per order: calling again
    * for the same order returns the invoice already issued. Errors:
-   * INVALID_ARGUMENT (no items, or valor_centavos differs from the items' sum).
+   * INVALID_ARGUMENT (no items, or valor_centavos differs from the items' sum),
+   * ABORTED with code conflict (the order's invoice has another total, or the
+   * series is exhausted).
    */
   emitirNotaFiscal(
     request: EmitirNotaFiscalRequest,

@@ -265,8 +265,9 @@ export const LogisticaService = {
   /**
    * Schedules the shipment of an order. At most one shipment per order (and per
    * invoice): calling again returns the shipment already scheduled. Errors:
-   * INVALID_ARGUMENT (missing invoice), FAILED_PRECONDITION (the invoice belongs
-   * to another order).
+   * INVALID_ARGUMENT (missing invoice, or a numero_nota_fiscal of another order),
+   * ABORTED with code conflict (the order or the invoice already has another
+   * shipment).
    */
   agendarEnvio: {
     path: "/checkout.v1.Logistica/AgendarEnvio" as const,
@@ -284,8 +285,9 @@ export interface LogisticaServer extends UntypedServiceImplementation {
   /**
    * Schedules the shipment of an order. At most one shipment per order (and per
    * invoice): calling again returns the shipment already scheduled. Errors:
-   * INVALID_ARGUMENT (missing invoice), FAILED_PRECONDITION (the invoice belongs
-   * to another order).
+   * INVALID_ARGUMENT (missing invoice, or a numero_nota_fiscal of another order),
+   * ABORTED with code conflict (the order or the invoice already has another
+   * shipment).
    */
   agendarEnvio: handleUnaryCall<AgendarEnvioRequest, AgendarEnvioResponse>;
 }
@@ -294,8 +296,9 @@ export interface LogisticaClient extends Client {
   /**
    * Schedules the shipment of an order. At most one shipment per order (and per
    * invoice): calling again returns the shipment already scheduled. Errors:
-   * INVALID_ARGUMENT (missing invoice), FAILED_PRECONDITION (the invoice belongs
-   * to another order).
+   * INVALID_ARGUMENT (missing invoice, or a numero_nota_fiscal of another order),
+   * ABORTED with code conflict (the order or the invoice already has another
+   * shipment).
    */
   agendarEnvio(
     request: AgendarEnvioRequest,

@@ -518,7 +518,8 @@ export const PagamentoService = {
    * Authorises the payment of an order. At most one payment per order; idempotent
    * on `idempotency_key`. A declined payment is a normal answer (sucesso = false,
    * status = REJEITADO), not an error. Errors: INVALID_ARGUMENT (valor_centavos <= 0),
-   * ALREADY_EXISTS (the order already has a payment under another key).
+   * FAILED_PRECONDITION with code idempotency-key-reused (the order already has a
+   * payment with another valor or metodo, or the key belongs to another order).
    */
   processarPagamento: {
     path: "/checkout.v1.Pagamento/ProcessarPagamento" as const,
@@ -531,9 +532,9 @@ export const PagamentoService = {
   },
   /**
    * Compensation: refunds an approved payment when a later checkout step fails.
-   * Idempotent: refunding an already refunded payment answers ESTORNADO again.
-   * Errors: NOT_FOUND (no payment for the order), FAILED_PRECONDITION (the
-   * payment was not approved, so there is nothing to refund).
+   * Idempotent: refunding an already refunded payment answers ESTORNADO again; a
+   * rejected payment answers REJEITADO (nothing to refund); an order never charged
+   * gets a void (REJEITADO), so a charge arriving later is declined.
    */
   estornar: {
     path: "/checkout.v1.Pagamento/Estornar" as const,
@@ -551,14 +552,15 @@ export interface PagamentoServer extends UntypedServiceImplementation {
    * Authorises the payment of an order. At most one payment per order; idempotent
    * on `idempotency_key`. A declined payment is a normal answer (sucesso = false,
    * status = REJEITADO), not an error. Errors: INVALID_ARGUMENT (valor_centavos <= 0),
-   * ALREADY_EXISTS (the order already has a payment under another key).
+   * FAILED_PRECONDITION with code idempotency-key-reused (the order already has a
+   * payment with another valor or metodo, or the key belongs to another order).
    */
   processarPagamento: handleUnaryCall<PagamentoRequest, PagamentoResponse>;
   /**
    * Compensation: refunds an approved payment when a later checkout step fails.
-   * Idempotent: refunding an already refunded payment answers ESTORNADO again.
-   * Errors: NOT_FOUND (no payment for the order), FAILED_PRECONDITION (the
-   * payment was not approved, so there is nothing to refund).
+   * Idempotent: refunding an already refunded payment answers ESTORNADO again; a
+   * rejected payment answers REJEITADO (nothing to refund); an order never charged
+   * gets a void (REJEITADO), so a charge arriving later is declined.
    */
   estornar: handleUnaryCall<EstornarRequest, EstornarResponse>;
 }
@@ -568,7 +570,8 @@ export interface PagamentoClient extends Client {
    * Authorises the payment of an order. At most one payment per order; idempotent
    * on `idempotency_key`. A declined payment is a normal answer (sucesso = false,
    * status = REJEITADO), not an error. Errors: INVALID_ARGUMENT (valor_centavos <= 0),
-   * ALREADY_EXISTS (the order already has a payment under another key).
+   * FAILED_PRECONDITION with code idempotency-key-reused (the order already has a
+   * payment with another valor or metodo, or the key belongs to another order).
    */
   processarPagamento(
     request: PagamentoRequest,
@@ -587,9 +590,9 @@ export interface PagamentoClient extends Client {
   ): ClientUnaryCall;
   /**
    * Compensation: refunds an approved payment when a later checkout step fails.
-   * Idempotent: refunding an already refunded payment answers ESTORNADO again.
-   * Errors: NOT_FOUND (no payment for the order), FAILED_PRECONDITION (the
-   * payment was not approved, so there is nothing to refund).
+   * Idempotent: refunding an already refunded payment answers ESTORNADO again; a
+   * rejected payment answers REJEITADO (nothing to refund); an order never charged
+   * gets a void (REJEITADO), so a charge arriving later is declined.
    */
   estornar(
     request: EstornarRequest,

@@ -45,6 +45,11 @@ export enum StatusPedido {
   STATUS_PEDIDO_ENVIADO = 5,
   /** STATUS_PEDIDO_CANCELADO - Cancelled, after compensation of the steps already done ('cancelado'). */
   STATUS_PEDIDO_CANCELADO = 6,
+  /**
+   * STATUS_PEDIDO_ENTREGUE - Delivered ('entregue'): the seed's generator copies a delivered shipment's
+   * status onto the order, so imported orders can carry it.
+   */
+  STATUS_PEDIDO_ENTREGUE = 7,
   UNRECOGNIZED = -1,
 }
 
@@ -565,8 +570,11 @@ export const PedidosService = {
   /**
    * Creates an order in state PENDENTE and starts the checkout. Idempotent on
    * `idempotency_key`: a retry with the same key returns the original order.
+   * A rejected payment or missing stock is an answer (status CANCELADO, motivo).
    * Errors: INVALID_ARGUMENT (no items, quantity <= 0), NOT_FOUND (unknown
-   * customer or product), ALREADY_EXISTS (key reused with a different body).
+   * customer or product), FAILED_PRECONDITION (key reused with a different body),
+   * UNAVAILABLE / DEADLINE_EXCEEDED (a service was down or slow; when the order
+   * was created, the problem carries pedido_id and it is finished in background).
    */
   criarPedido: {
     path: "/checkout.v1.Pedidos/CriarPedido" as const,
@@ -593,8 +601,11 @@ export interface PedidosServer extends UntypedServiceImplementation {
   /**
    * Creates an order in state PENDENTE and starts the checkout. Idempotent on
    * `idempotency_key`: a retry with the same key returns the original order.
+   * A rejected payment or missing stock is an answer (status CANCELADO, motivo).
    * Errors: INVALID_ARGUMENT (no items, quantity <= 0), NOT_FOUND (unknown
-   * customer or product), ALREADY_EXISTS (key reused with a different body).
+   * customer or product), FAILED_PRECONDITION (key reused with a different body),
+   * UNAVAILABLE / DEADLINE_EXCEEDED (a service was down or slow; when the order
+   * was created, the problem carries pedido_id and it is finished in background).
    */
   criarPedido: handleUnaryCall<CriarPedidoRequest, CriarPedidoResponse>;
   /** Reads one order. Errors: NOT_FOUND. */
@@ -605,8 +616,11 @@ export interface PedidosClient extends Client {
   /**
    * Creates an order in state PENDENTE and starts the checkout. Idempotent on
    * `idempotency_key`: a retry with the same key returns the original order.
+   * A rejected payment or missing stock is an answer (status CANCELADO, motivo).
    * Errors: INVALID_ARGUMENT (no items, quantity <= 0), NOT_FOUND (unknown
-   * customer or product), ALREADY_EXISTS (key reused with a different body).
+   * customer or product), FAILED_PRECONDITION (key reused with a different body),
+   * UNAVAILABLE / DEADLINE_EXCEEDED (a service was down or slow; when the order
+   * was created, the problem carries pedido_id and it is finished in background).
    */
   criarPedido(
     request: CriarPedidoRequest,
