@@ -64,3 +64,39 @@ export function validatePagamentoRequest(input: unknown): Validated<PagamentoReq
     value: { pedido_id: pedido_id as number, valor_centavos: valor_centavos as number, metodo },
   };
 }
+
+/** A refund request (the checkout's compensation for a payment). */
+export interface EstornoRequest {
+  readonly pedido_id: number;
+  readonly motivo: string;
+}
+
+/** Longest accepted refund reason: it is stored and logged, not a document. */
+export const MAX_MOTIVO_LENGTH = 1000;
+
+/**
+ * pedido_id: integer 1..2^31−1; motivo: a non-blank text of at most 1000 characters (kept with
+ * the refund and in the log; surrounding whitespace is trimmed).
+ */
+export function validateEstornoRequest(input: unknown): Validated<EstornoRequest> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return {
+      ok: false,
+      errors: [{ field: '', reason: `the request must be an object (got ${shown(input)})` }],
+    };
+  const { pedido_id, motivo } = input as Readonly<Record<string, unknown>>;
+  const errors: FieldError[] = [];
+  if (typeof pedido_id !== 'number' || !Number.isInteger(pedido_id) || pedido_id < 1 || pedido_id > MAX_ID)
+    errors.push({
+      field: 'pedido_id',
+      reason: `pedido_id must be an integer from 1 to ${MAX_ID} (got ${shown(pedido_id)})`,
+    });
+  const trimmed = typeof motivo === 'string' ? motivo.trim() : '';
+  if (trimmed.length === 0 || trimmed.length > MAX_MOTIVO_LENGTH)
+    errors.push({
+      field: 'motivo',
+      reason: `motivo must be a text of 1 to ${MAX_MOTIVO_LENGTH} characters (got ${shown(motivo)})`,
+    });
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, value: { pedido_id: pedido_id as number, motivo: trimmed } };
+}

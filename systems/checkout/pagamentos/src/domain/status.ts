@@ -37,9 +37,10 @@ export function transitionPagamento(from: PagamentoStatus, to: PagamentoStatus):
  * - `nothing-to-refund`: rejected or never recorded; nothing was charged, answer success.
  *
  * All three are successes for the caller: a compensation must converge, not fail on a retry.
- * Known gap (for the adapter): if the charge request is still in flight when the refund arrives
- * (`nothing-to-refund`), a late approval must be refunded too; the adapter records the refund
- * request per pedido_id so the late approval can see it.
+ * A charge still in flight when the refund arrives: the adapter stores each charge's decision
+ * before the simulated wait, so the refund finds it (`refund` when approved); and when no
+ * payment exists yet (`undefined`), it records a void for the order, so a delayed charge that
+ * arrives later is answered with the void instead of taking the money.
  */
 export type EstornoDecision = 'refund' | 'already-refunded' | 'nothing-to-refund';
 
