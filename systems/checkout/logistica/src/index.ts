@@ -1,2 +1,16 @@
 export * from './domain/rastreamento.js';
 export * from './domain/envio.js';
+export * from './domain/agendamento.js';
+export * from './domain/random.js';
+export { buildApp, osRandom, SERVICE, type LogisticaApp, type LogisticaDeps } from './app.js';
+export { logisticaConfigSchema } from './config.js';
+export { logisticaMigrations } from './adapters/migrations.js';
+export { importLogisticaSeed } from './adapters/seed-import.js';
+export type { LogisticaTables } from './adapters/schema.js';
+export {
+  createLogisticaService,
+  toEnvioValue,
+  type Agendamento,
+  type LogisticaService,
+  type LogisticaServiceDeps,
+} from './application/logistica-service.js';

@@ -1,0 +1,54 @@
+import type { Dataset } from '@dslab/checkout-datagen';
+import { reaisFromSeed, syncIdSequence } from '@dslab/checkout-kit';
+import type { Engine } from '@dslab/db';
+import type { Transaction } from 'kysely';
+import { MAX_NUMERO_NF } from '../domain/chave-acesso.js';
+import { parseNumeroNf } from '../domain/numero.js';
+import type { FiscalTables } from './schema.js';
+import { ensureSerie } from './store.js';
+
+const CHUNK = 500;
+
+/**
+ * fiscal's part of the seed's ecommerce.db: its notas_fiscais rows as they are (ids, numbers,
+ * dates and the generator's 39-digit fake keys), each with its order's total converted to
+ * centavos (0 when the seed has none). serie, nnf and itens stay NULL: the seed's numbers belong
+ * to no série of ours.
+ *
+ * The série new invoices are numbered on then starts after the largest nNF found in the imported
+ * numbers, so `NF<nNF>-…` never repeats an imported nNF (moved up only: an import into a
+ * database that already issued past it keeps the higher number). Returns the rows imported.
+ */
+export async function importFiscalSeed(
+  trx: Transaction<FiscalTables>,
+  engine: Engine,
+  dataset: Dataset,
+  serie: number,
+): Promise<number> {
+  const totals = new Map(dataset.pedidos.map((p) => [p.id, p.valor_total]));
+  const rows = dataset.notas_fiscais.map((n) => {
+    const total = totals.get(n.pedido_id);
+    return {
+      id: n.id,
+      pedido_id: n.pedido_id,
+      numero: n.numero,
+      data_emissao: n.data_emissao,
+      chave_acesso: n.chave_acesso,
+      valor_centavos: total === undefined || total === null ? 0 : reaisFromSeed(total),
+      serie: null,
+      nnf: null,
+      itens: null,
+    };
+  });
+  for (let i = 0; i < rows.length; i += CHUNK)
+    await trx
+      .insertInto('notas_fiscais')
+      .values(rows.slice(i, i + CHUNK))
+      .execute();
+  await syncIdSequence(trx, engine, 'notas_fiscais');
+
+  let largest = 0;
+  for (const n of dataset.notas_fiscais) largest = Math.max(largest, parseNumeroNf(n.numero)?.nNF ?? 0);
+  await ensureSerie(trx, engine, serie, Math.min(largest, MAX_NUMERO_NF));
+  return rows.length;
+}
