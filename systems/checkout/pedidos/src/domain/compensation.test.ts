@@ -22,6 +22,15 @@ describe('planCompensation', () => {
     });
   });
 
+  test('when the stock outcome is unknown, then the reservation is released too, before the refund', () => {
+    assert.deepEqual(planCompensation('stock-unknown').undo, [
+      'release-stock',
+      'refund-payment',
+      'cancel-order',
+    ]);
+    assert.equal(planCompensation('stock-unknown').statusAtFailure, 'pagamento_aprovado');
+  });
+
   test('when the invoice fails, then stock is released, the payment refunded and the order cancelled, in that order', () => {
     assert.deepEqual(planCompensation('invoice-failed').undo, [
       'release-stock',

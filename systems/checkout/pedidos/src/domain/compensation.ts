@@ -10,6 +10,9 @@
  *   refund is requested anyway. This is safe because a refund of a payment that is not
  *   `aprovado` is a no-op in pagamentos (see its planEstorno), keyed by pedido_id.
  * - stock unavailable: the payment is refunded and the order cancelled (the seed's rule).
+ * - stock outcome unknown (timeout, connection lost after sending): the reservation may exist, so
+ *   it is released as well; estoque records a release for an order it never saw, so a reserve
+ *   call still in flight is refused when it lands.
  * - invoice failure: stock is released, the payment refunded, the order cancelled. The order is
  *   em_separacao at that point, from which cancelado is allowed.
  * - dispatch failure: nothing is undone. The nota fiscal is already issued (order nf_emitida),
@@ -23,6 +26,7 @@ export const FALHAS = [
   'payment-rejected',
   'payment-unknown',
   'stock-unavailable',
+  'stock-unknown',
   'invoice-failed',
   'dispatch-failed',
 ] as const;
@@ -58,6 +62,12 @@ const PLANS: Readonly<Record<Falha, CompensationPlan>> = {
   'stock-unavailable': {
     statusAtFailure: 'pagamento_aprovado',
     undo: ['refund-payment', 'cancel-order'],
+    finalStatus: 'cancelado',
+    retry: false,
+  },
+  'stock-unknown': {
+    statusAtFailure: 'pagamento_aprovado',
+    undo: ['release-stock', 'refund-payment', 'cancel-order'],
     finalStatus: 'cancelado',
     retry: false,
   },

@@ -15,16 +15,11 @@
  * Every step moves one place forward; nothing skips a step and nothing moves back.
  */
 
-export const PEDIDO_STATUSES = [
-  'pendente',
-  'pagamento_aprovado',
-  'em_separacao',
-  'nf_emitida',
-  'enviado',
-  'entregue',
-  'cancelado',
-] as const;
-export type PedidoStatus = (typeof PEDIDO_STATUSES)[number];
+import { PEDIDO_STATUS_VALUES, type PedidoStatusValue } from '@dslab/checkout-contracts';
+
+// The list is part of the wire contract (contracts/src/ports.ts); the domain gives it its rules.
+export const PEDIDO_STATUSES = PEDIDO_STATUS_VALUES;
+export type PedidoStatus = PedidoStatusValue;
 
 const NEXT: Readonly<Record<PedidoStatus, readonly PedidoStatus[]>> = {
   pendente: ['pagamento_aprovado', 'cancelado'],
