@@ -93,8 +93,38 @@ export interface RunningCheckout {
   close(): Promise<void>;
 }
 
+/** Clean-up steps, run last-registered first; a start that fails part-way runs them too. */
+type Cleanup = (() => Promise<void> | void)[];
+
 export async function startCheckout(options: CheckoutOptions): Promise<RunningCheckout> {
+  const cleanup: Cleanup = [];
+  const closeAll = async () => {
+    for (const step of cleanup.splice(0).reverse()) {
+      try {
+        await step();
+      } catch {
+        // Best effort: one failed step must not keep the others (and the test process) alive.
+      }
+    }
+  };
+  try {
+    return await assemble(options, cleanup, closeAll);
+  } catch (error) {
+    // Left running, half a checkout would keep the test process from ever exiting.
+    await closeAll();
+    throw error;
+  }
+}
+
+async function assemble(
+  options: CheckoutOptions,
+  cleanup: Cleanup,
+  closeAll: () => Promise<void>,
+): Promise<RunningCheckout> {
   const dir = mkdtempSync(join(tmpdir(), 'checkout-e2e-'));
+  cleanup.push(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
   const seedFile = join(dir, 'ecommerce.db');
   writeDatabase(
     seedFile,
@@ -110,8 +140,6 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
     level: options.verbose === true ? 'info' : 'silent',
   });
   const at = new Date().toISOString();
-  const schemas: string[] = [];
-  const databases: Database<CommonTables>[] = [];
 
   async function open<DB extends CommonTables>(
     service: CheckoutService,
@@ -119,7 +147,7 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
     load: (db: Database<DB>) => Parameters<typeof importOnce<DB>>[3],
   ): Promise<Database<DB>> {
     const schema = options.engine === 'postgres' ? uniqueName(`e2e_${service}`).toLowerCase() : undefined;
-    if (schema !== undefined) schemas.push(schema);
+    if (schema !== undefined) cleanup.push(() => dropSchema(TEST_POSTGRES_URL, schema));
     const database = await openServiceDatabase<DB>(
       {
         service,
@@ -128,7 +156,7 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
       },
       migrations,
     );
-    databases.push(database as unknown as Database<CommonTables>);
+    cleanup.push(() => database.close());
     await importOnce(database.db, 'ecommerce.db', at, load(database));
     return database;
   }
@@ -190,6 +218,9 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
     running.delete(service);
     await listening?.close();
   }
+  cleanup.push(async () => {
+    for (const service of [...running.keys()]) await stop(service);
+  });
 
   builders.estoque = () => buildEstoque({ database: estoqueDb, logger });
   builders.pagamentos = () =>
@@ -209,9 +240,11 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
     fiscal: urls.fiscal,
     logistica: urls.logistica,
   });
+  cleanup.push(() => closeClients(neighbours));
   builders.catalogo = () => buildCatalogo({ database: catalogoDb, logger, estoque: neighbours.estoque });
   await start('catalogo');
   const { catalogo } = createClients(options.transport, { catalogo: urls.catalogo });
+  cleanup.push(() => catalogo.close());
 
   let pedidosApp: PedidosApp | undefined;
   builders.pedidos = async () => {
@@ -228,6 +261,7 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
   };
   await start('pedidos');
   const { pedidos } = createClients(options.transport, { pedidos: urls.pedidos });
+  cleanup.push(() => pedidos.close());
 
   const dbs: CheckoutDatabases = {
     pedidos: pedidosDb.db as unknown as Kysely<unknown>,
@@ -250,12 +284,6 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
     dataset,
     stop,
     start,
-    async close() {
-      for (const service of [...running.keys()]) await stop(service);
-      await closeClients({ ...neighbours, catalogo, pedidos });
-      for (const database of databases) await database.close();
-      for (const schema of schemas) await dropSchema(TEST_POSTGRES_URL, schema);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: closeAll,
   };
 }
