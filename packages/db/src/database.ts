@@ -82,9 +82,17 @@ export async function migrate<DB>(
     // per-test schemas it would find another schema's lock table and never create its own.
     ...(database.engine === 'postgres' ? { migrationTableSchema: database.schema ?? 'public' } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error !== undefined || failed !== undefined) {
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (error === undefined && failed === undefined) return;
+    // Kysely decides whether its bookkeeping tables exist by introspecting every schema of the
+    // database; a schema dropped by another process at that moment (parallel tests dropping
+    // theirs) fails the lookup with invalid_schema_name before anything was migrated. Look again.
+    if (attempt < 5 && (error as { code?: unknown } | undefined)?.code === '3F000') {
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      continue;
+    }
     throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
   }
 }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
@@ -13,8 +12,9 @@ import {
   type PagamentoResponse,
   type PagamentoServer,
 } from '@dslab/checkout-contracts';
-import { AppError, isAppError } from '@dslab/errors';
+import { AppError } from '@dslab/errors';
 import { createLogger, newTraceId } from '@dslab/logging';
+import { expectAppError, freePort } from '@dslab/testing';
 import {
   callUnary,
   channelOptions,
@@ -26,19 +26,6 @@ import {
   unaryHandler,
   type HandlerContext,
 } from './index.js';
-
-/** A port nothing listens on: bound once by the OS, then closed. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function answer(request: PagamentoRequest): PagamentoResponse {
   return {
@@ -59,16 +46,6 @@ const request: PagamentoRequest = {
   idempotency_key: '',
   metodo: MetodoPagamento.METODO_PAGAMENTO_PIX,
 };
-
-async function expectAppError(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isAppError(error), `expected an AppError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('grpc-kit over a real grpc-js server', () => {
   const lines: string[] = [];
@@ -279,7 +256,7 @@ describe('grpc-kit over a real grpc-js server', () => {
   });
 
   test('when nothing listens on the port, then unavailable with not_delivered, after the reconnect grace at most', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const nowhere = new PagamentoClient(
       `127.0.0.1:${port}`,
       grpc.credentials.createInsecure(),
@@ -314,7 +291,7 @@ describe('grpc-kit over a real grpc-js server', () => {
   });
 
   test('when the neighbour comes back during the reconnect grace, then the call goes through', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const later = new PagamentoClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), channelOptions);
     const revived = createGrpcServer();
     revived.addService(PagamentoService, {

@@ -1,36 +1,14 @@
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, isAppError } from '@dslab/errors';
 import { createLogger, newTraceId } from '@dslab/logging';
+import { expectAppError, freePort } from '@dslab/testing';
 import { createHttpApp, type HttpApp } from './app.js';
 import { callContextFromRequest } from './deadline.js';
 import { createServiceClient, type ServiceClient } from './service-client.js';
 
 const SETTINGS = { defaultMs: 4_000, maxMs: 8_000 };
-
-/** A port nothing listens on: bound once by the OS, then closed. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function expectAppError(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isAppError(error), `expected an AppError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the request to fail');
-}
 
 interface Echo {
   body: unknown;
@@ -222,7 +200,7 @@ describe('createServiceClient against a real createHttpApp server', () => {
   });
 
   test('when nothing listens, then unavailable with not_delivered and the original as cause', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const nowhere = createServiceClient({ baseUrl: `http://127.0.0.1:${port}`, target: 'pagamentos' });
     try {
       const error = await expectAppError(nowhere.request('POST', '/pagamentos', { body: {}, ctx: ctx() }));

@@ -2,6 +2,7 @@ export { createTestDatabase, ENGINES, TEST_POSTGRES_URL, uniqueName, type TestDa
 export { call } from './http.js';
 export { countByStatus, race, type RaceRequest, type RaceResponse } from './race.js';
 export { startOnFreePort } from './server.js';
+export { expectAppError } from './errors.js';
 export { freePort, spawnService, waitUntilHealthy, type ServiceProcess } from './process.js';
 export * from './compose-check.js';
 export { seededRandom } from './random.js';

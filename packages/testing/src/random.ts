@@ -1,14 +1,5 @@
 /**
- * A small seeded PRNG (mulberry32), uniform in [0, 1): property tests draw from it so that a
- * failure reproduces from its seed.
+ * The seeded PRNG of the property tests (mulberry32, uniform in [0, 1)), so that a failure
+ * reproduces from its seed: the platform's one generator, re-exported for the tests.
  */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seededRandom } from '@dslab/random';

@@ -1,8 +1,9 @@
-// systems/checkout/compose.yaml and the six Dockerfiles, validated without Docker (none runs here).
-// The generic checks (every name resolves, health checks behind service_healthy, no port collision,
-// multi-stage non-root images with a HEALTHCHECK) run over every systems/*/compose*.yaml in
-// systems/sctec/test/compose.test.ts; these are the checkout's own promises: the file, the kit's
-// service table, the launcher (npm run checkout) and the Dockerfiles agree.
+// systems/checkout/compose.yaml and the one Dockerfile the six services build from (build argument
+// SERVICE), validated without Docker (none runs here). The generic checks (every name resolves, health
+// checks behind service_healthy, no port collision, multi-stage non-root images with a HEALTHCHECK)
+// run over every systems/*/compose*.yaml in systems/sctec/test/compose.test.ts; these are the
+// checkout's own promises: the file, the kit's service table, the launcher (npm run checkout) and the
+// Dockerfile agree.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { CHECKOUT_SERVICES, DEFAULT_PORTS, envPrefix, type CheckoutService } from '@dslab/checkout-kit';
+import { CHECKOUT_SERVICES, DEFAULT_PORTS, envPrefix } from '@dslab/checkout-kit';
 import {
   checkComposeFile,
   composeDockerfiles,
@@ -46,24 +47,71 @@ function environmentOf(name: string): Record<string, string> {
   return Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, interpolate(String(value), {})]));
 }
 
-const dockerfileOf = (service: CheckoutService) => join(checkoutDir, service, 'Dockerfile');
+/** The one Dockerfile of the six services. */
+const dockerfile = join(checkoutDir, 'Dockerfile');
+const BUILD_ARGS = ['SERVICE', 'HTTP_PORT', 'GRPC_PORT'] as const;
+type BuildArgs = Record<(typeof BUILD_ARGS)[number], string>;
 
-/** Instructions of the final stage of a Dockerfile (what the container runs with). */
-function finalStage(service: CheckoutService) {
-  const instructions = dockerfileInstructions(readFileSync(dockerfileOf(service), 'utf8'));
-  const lastFrom = instructions.map((instruction) => instruction.keyword).lastIndexOf('FROM');
-  return instructions.slice(lastFrom);
+/** A service's build section: context, Dockerfile and build arguments. */
+function buildOf(name: string): { context: string; dockerfile: string; args: Record<string, unknown> } {
+  return serviceOf(name).build as { context: string; dockerfile: string; args: Record<string, unknown> };
+}
+
+/** What the Dockerfile's build arguments are for `service` when Compose builds it. */
+function buildArgsOf(name: string): BuildArgs {
+  const args = buildOf(name).args;
+  return {
+    SERVICE: interpolate(String(args.SERVICE), {}),
+    HTTP_PORT: interpolate(String(args.HTTP_PORT), {}),
+    GRPC_PORT: interpolate(String(args.GRPC_PORT), {}),
+  };
+}
+
+const instructions = dockerfileInstructions(readFileSync(dockerfile, 'utf8'));
+
+/** The Dockerfile's instructions as Docker runs them for these build arguments (ARG references substituted). */
+function instructionsFor(args: BuildArgs) {
+  return instructions.map(({ keyword, args: text }) => ({
+    keyword,
+    args: text.replace(/\$\{(\w+)\}/g, (whole, name: string) =>
+      name in args && /^(RUN|EXPOSE|ENV)$/.test(keyword) ? args[name as keyof BuildArgs] : whole,
+    ),
+  }));
+}
+
+/** Instructions of the final stage (what the container runs with). */
+function finalStage(args: BuildArgs) {
+  const all = instructionsFor(args);
+  const lastFrom = all.map((instruction) => instruction.keyword).lastIndexOf('FROM');
+  return all.slice(lastFrom);
 }
 
 /** The one argument list of the final stage's last `keyword` instruction, in exec (JSON) form. */
-function execForm(service: CheckoutService, keyword: 'CMD' | 'HEALTHCHECK'): string[] {
-  const instruction = finalStage(service)
+function execForm(args: BuildArgs, keyword: 'CMD' | 'HEALTHCHECK'): string[] {
+  const instruction = finalStage(args)
     .filter((candidate) => candidate.keyword === keyword)
     .at(-1);
-  assert.ok(instruction !== undefined, `${service}: no ${keyword}`);
+  assert.ok(instruction !== undefined, `no ${keyword}`);
   const json = /\[.*\]$/s.exec(instruction.args)?.[0];
-  assert.ok(json !== undefined, `${service}: ${keyword} is not in exec form: ${instruction.args}`);
+  assert.ok(json !== undefined, `${keyword} is not in exec form: ${instruction.args}`);
   return JSON.parse(json) as string[];
+}
+
+/** The final stage's environment: ENV key=value pairs, as the container starts with them. */
+function imageEnvironment(args: BuildArgs): Record<string, string> {
+  const pairs = finalStage(args)
+    .filter((instruction) => instruction.keyword === 'ENV')
+    .flatMap((instruction) => instruction.args.split(/\s+/))
+    .map((pair) => pair.split('='));
+  return Object.fromEntries(pairs.map(([key, value]) => [key ?? '', value ?? '']));
+}
+
+/** The shell command of the final stage's CMD (`sh -c '…'`) with the image's environment expanded. */
+function commandOf(args: BuildArgs): string {
+  const cmd = execForm(args, 'CMD');
+  assert.deepEqual(cmd.slice(0, 2), ['sh', '-c'], `CMD is not sh -c: ${JSON.stringify(cmd)}`);
+  const environment = imageEnvironment(args);
+  return (cmd[2] ?? '').replace(/\$\{(\w+)\}/g, (_whole, name: string) => environment[name] ?? '');
 }
 
 describe('checkout compose file (systems/checkout/compose.yaml)', () => {
@@ -91,18 +139,21 @@ describe('checkout compose file (systems/checkout/compose.yaml)', () => {
     assert.equal(serviceOf('datagen').ports, undefined);
   });
 
-  test('each service is built from its own Dockerfile with the repository root as context', () => {
+  test('each service is built from the one Dockerfile, as itself on its ports, with the repository root as context', () => {
     for (const service of CHECKOUT_SERVICES) {
-      const build = serviceOf(service).build as { context: string; dockerfile: string };
+      const build = buildOf(service);
       assert.equal(join(checkoutDir, build.context), repoRoot.replace(/\/$/, ''), service);
-      assert.equal(build.dockerfile, `systems/checkout/${service}/Dockerfile`);
-      assert.ok(existsSync(dockerfileOf(service)), dockerfileOf(service));
+      assert.equal(build.dockerfile, 'systems/checkout/Dockerfile', service);
+      const { http, grpc } = DEFAULT_PORTS[service];
+      assert.deepEqual(
+        buildArgsOf(service),
+        { SERVICE: service, HTTP_PORT: String(http), GRPC_PORT: String(grpc) },
+        service,
+      );
     }
-    assert.deepEqual(
-      composeDockerfiles(composeFile).sort(),
-      CHECKOUT_SERVICES.map(dockerfileOf).sort(),
-      'datagen reuses a service image',
-    );
+    assert.ok(existsSync(dockerfile), dockerfile);
+    assert.deepEqual(composeDockerfiles(composeFile), [dockerfile]);
+    assert.deepEqual(buildOf('datagen'), buildOf('pedidos'), "datagen reuses pedidos' image");
   });
 
   test('every <NAME>_HTTP_URL and <NAME>_GRPC_ADDR names a service of the file, on its ports', () => {
@@ -205,33 +256,47 @@ describe('checkout compose file (systems/checkout/compose.yaml)', () => {
   });
 });
 
-describe('checkout Dockerfiles (systems/checkout/<service>/Dockerfile)', () => {
+describe('checkout Dockerfile (systems/checkout/Dockerfile, one per build argument SERVICE)', () => {
+  test('it declares SERVICE, HTTP_PORT and GRPC_PORT in the stages that use them, and refuses an unknown service', () => {
+    const stages: string[][] = [];
+    for (const instruction of instructions) {
+      if (instruction.keyword === 'FROM') stages.push([]);
+      else if (instruction.keyword === 'ARG') stages.at(-1)?.push(instruction.args.trim());
+    }
+    // manifests (shared by every service), build, runtime.
+    assert.deepEqual(stages, [[], [...BUILD_ARGS], [...BUILD_ARGS]]);
+    const check = instructions.find(
+      (instruction) => instruction.keyword === 'RUN' && instruction.args.includes('case "${SERVICE}" in'),
+    );
+    assert.ok(check !== undefined, 'no check of SERVICE');
+    assert.match(check.args, new RegExp(`\\b${[...CHECKOUT_SERVICES].join('\\|')}\\)`));
+  });
+
   for (const service of CHECKOUT_SERVICES) {
+    const { http, grpc } = DEFAULT_PORTS[service];
+    const args: BuildArgs = { SERVICE: service, HTTP_PORT: String(http), GRPC_PORT: String(grpc) };
+
     test(`${service}: CMD runs its main.ts with tsx, and the image exposes, listens on and checks its ports`, () => {
-      assert.deepEqual(execForm(service, 'CMD'), [
-        'node',
-        '--import',
-        'tsx',
-        `systems/checkout/${service}/src/main.ts`,
-      ]);
-      const { http, grpc } = DEFAULT_PORTS[service];
-      const stage = finalStage(service);
+      assert.equal(commandOf(args), `exec node --import tsx "systems/checkout/${service}/src/main.ts"`);
+      const stage = finalStage(args);
       const exposed = stage
         .filter((instruction) => instruction.keyword === 'EXPOSE')
         .flatMap((instruction) => instruction.args.split(/\s+/));
       assert.deepEqual(exposed.sort(), [String(http), String(grpc)].sort());
-      const env = stage
-        .filter((instruction) => instruction.keyword === 'ENV')
-        .map((instruction) => instruction.args)
-        .join(' ');
-      assert.match(env, new RegExp(`\\bHTTP_PORT=${http}\\b`));
-      assert.match(env, new RegExp(`\\bGRPC_PORT=${grpc}\\b`));
-      assert.match(env, new RegExp(`\\bECOMMERCE_DB=${ECOMMERCE_DB}\\b`));
-      assert.ok(execForm(service, 'HEALTHCHECK').join(' ').includes(`process.env.HTTP_PORT || '${http}'`));
+      const environment = imageEnvironment(args);
+      assert.equal(environment.SERVICE, service);
+      assert.equal(environment.HTTP_PORT, String(http));
+      assert.equal(environment.GRPC_PORT, String(grpc));
+      assert.equal(environment.ECOMMERCE_DB, ECOMMERCE_DB);
+      assert.ok(
+        execForm(args, 'HEALTHCHECK')
+          .join(' ')
+          .includes(`'http://127.0.0.1:' + process.env.HTTP_PORT + '/health'`),
+      );
     });
 
     test(`${service}: npm ci installs its own workspace with the root (tsx) and nothing else`, () => {
-      const installs = dockerfileInstructions(readFileSync(dockerfileOf(service), 'utf8'))
+      const installs = instructionsFor(args)
         .filter((instruction) => instruction.keyword === 'RUN' && /\bnpm ci\b/.test(instruction.args))
         .map((instruction) => instruction.args);
       assert.deepEqual(installs, [`npm ci --workspace=systems/checkout/${service} --include-workspace-root`]);

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createGrpcEstoqueClient, createRestEstoqueClient } from '@dslab/checkout-clients';
 import type { EstoquePort, ProdutoInfoValue } from '@dslab/checkout-contracts';
-import { buildApp as buildEstoque } from '@dslab/checkout-estoque';
+import { buildApp as buildEstoque, type EstoqueApp } from '@dslab/checkout-estoque';
 import type { Dataset } from '@dslab/checkout-datagen';
-import { listenCheckoutApp, type ListeningApp } from '@dslab/checkout-kit';
+import { startTestService, type Problem, type TestService } from '@dslab/checkout-kit/testing';
 import { AppError } from '@dslab/errors';
-import { createLogger } from '@dslab/logging';
 import { call, ENGINES } from '@dslab/testing';
 import {
   operacoes,
@@ -17,12 +16,6 @@ import {
   type Harness,
   type Stock,
 } from './support.js';
-
-interface Problem {
-  status: number;
-  code: string;
-  detail: string;
-}
 
 /** An estoque that always fails with `error`. */
 function failingEstoque(error: () => Error): EstoquePort {
@@ -54,7 +47,7 @@ for (const engine of ENGINES) {
         const h = await startCatalogo(engine, dataset, failingEstoque(error));
         try {
           for (const path of ['/produtos', '/produtos?disponivel=true', '/produtos/1']) {
-            const res = await call<Problem>(h.url, 'GET', path);
+            const res = await call<Problem>(h.httpUrl, 'GET', path);
             assert.equal(res.status, status, path);
             assert.match(String(res.headers['content-type']), /application\/problem\+json/);
             assert.equal(res.body.code, code);
@@ -65,7 +58,7 @@ for (const engine of ENGINES) {
             0,
             'a failed listing is not recorded as done',
           );
-          const prices = await call(h.url, 'POST', '/produtos/consulta', { body: { ids: [1] } });
+          const prices = await call(h.httpUrl, 'POST', '/produtos/consulta', { body: { ids: [1] } });
           assert.equal(prices.status, 200, 'pricing does not need estoque');
         } finally {
           await h.close();
@@ -76,15 +69,13 @@ for (const engine of ENGINES) {
   describe(`catalogo over estoque's real clients (${engine})`, () => {
     const dataset: Dataset = smallDataset();
     let stock: Stock;
-    let estoque: ListeningApp;
+    let estoque: TestService<EstoqueApp>;
 
     before(async () => {
       stock = await startStock(engine, dataset);
-      const app = await buildEstoque({
-        database: stock.database,
-        logger: createLogger({ service: 'estoque', console: false }),
-      });
-      estoque = await listenCheckoutApp(app);
+      estoque = await startTestService('estoque', (logger) =>
+        buildEstoque({ database: stock.database, logger }),
+      );
     });
     after(async () => {
       await stock.dispose();
@@ -97,13 +88,13 @@ for (const engine of ENGINES) {
       const viaGrpc: Harness = await startCatalogo(engine, dataset, grpc);
       try {
         for (const h of [viaRest, viaGrpc]) {
-          const res = await call<ProdutoInfoValue[]>(h.url, 'GET', '/produtos');
+          const res = await call<ProdutoInfoValue[]>(h.httpUrl, 'GET', '/produtos');
           assert.equal(res.status, 200);
           assert.deepEqual(res.body, seedListing(dataset));
         }
         await estoque.close();
         for (const h of [viaRest, viaGrpc]) {
-          const res = await call<Problem>(h.url, 'GET', '/produtos');
+          const res = await call<Problem>(h.httpUrl, 'GET', '/produtos');
           assert.equal(res.status, 503);
           assert.equal(res.body.code, 'unavailable');
           assert.match(res.body.detail, /estoque/);

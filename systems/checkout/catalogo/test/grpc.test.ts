@@ -1,31 +1,26 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type {
+import {
   CatalogoClient,
-  ListaProdutosResponse,
-  ListarProdutosRequest,
-  ObterProdutosResponse,
+  type ListaProdutosResponse,
+  type ListarProdutosRequest,
+  type ObterProdutosResponse,
 } from '@dslab/checkout-contracts';
-import type { Dataset } from '@dslab/checkout-datagen';
+import { callArgs } from '@dslab/checkout-kit/testing';
 import { ENGINES } from '@dslab/testing';
 import {
-  callArgs,
-  grpcClient,
   operacoes,
   seedListing,
   smallDataset,
-  startCatalogo,
-  startStock,
-  type Harness,
-  type Stock,
+  startCatalogoOverStock,
+  type HarnessOverStock,
   unary,
 } from './support.js';
 
 for (const engine of ENGINES) {
   describe(`catalogo over gRPC (${engine})`, () => {
-    let dataset: Dataset;
-    let stock: Stock;
-    let h: Harness;
+    const dataset = smallDataset();
+    let h: HarnessOverStock;
     let client: CatalogoClient;
 
     const listar = (request: ListarProdutosRequest) =>
@@ -34,16 +29,10 @@ for (const engine of ENGINES) {
       unary<ObterProdutosResponse>((cb) => client.obterProdutos({ ids }, ...callArgs(), cb));
 
     before(async () => {
-      dataset = smallDataset();
-      stock = await startStock(engine, dataset);
-      h = await startCatalogo(engine, dataset, stock.service);
-      client = grpcClient(h.grpcAddress);
+      h = await startCatalogoOverStock(engine, dataset);
+      client = h.connect(CatalogoClient);
     });
-    after(async () => {
-      client.close();
-      await h.close();
-      await stock.dispose();
-    });
+    after(() => h.close());
 
     test('when ListarProdutos has the proto3 defaults, then every product comes back with the total', async () => {
       const res = await listar({ somente_em_estoque: false, limit: 0, offset: 0 });

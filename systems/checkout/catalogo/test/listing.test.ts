@@ -1,44 +1,28 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ProdutoInfoValue, ProdutoPrecoValue } from '@dslab/checkout-contracts';
-import type { Dataset } from '@dslab/checkout-datagen';
+import { expectProblems, testContext, type Problem } from '@dslab/checkout-kit/testing';
 import { call, ENGINES } from '@dslab/testing';
 import {
-  ctx,
   operacoes,
   seedListing,
   smallDataset,
-  startCatalogo,
-  startStock,
-  type Harness,
-  type Stock,
+  startCatalogoOverStock,
+  type HarnessOverStock,
 } from './support.js';
-
-interface Problem {
-  status: number;
-  code: string;
-  detail: string;
-  errors?: { field: string; message: string }[];
-}
 
 for (const engine of ENGINES) {
   describe(`catalogo REST (${engine})`, () => {
-    let dataset: Dataset;
-    let stock: Stock;
-    let h: Harness;
+    const dataset = smallDataset();
+    let h: HarnessOverStock;
 
     before(async () => {
-      dataset = smallDataset();
-      stock = await startStock(engine, dataset);
-      h = await startCatalogo(engine, dataset, stock.service);
+      h = await startCatalogoOverStock(engine, dataset);
     });
-    after(async () => {
-      await h.close();
-      await stock.dispose();
-    });
+    after(() => h.close());
 
     test("when the catalogue is listed, then the answer is the seed's array with live stock and prices in centavos, and X-Total-Count", async () => {
-      const res = await call<ProdutoInfoValue[]>(h.url, 'GET', '/produtos');
+      const res = await call<ProdutoInfoValue[]>(h.httpUrl, 'GET', '/produtos');
       assert.equal(res.status, 200);
       assert.match(String(res.headers['content-type']), /application\/json/);
       assert.equal(res.headers['x-total-count'], '12');
@@ -54,20 +38,23 @@ for (const engine of ENGINES) {
     });
 
     test('when estoque separates the last unit of a product, then the disponivel filter follows the live stock', async () => {
-      const before = await call<ProdutoInfoValue[]>(h.url, 'GET', '/produtos?disponivel=true');
+      const before = await call<ProdutoInfoValue[]>(h.httpUrl, 'GET', '/produtos?disponivel=true');
       assert.ok(before.body.some((p) => p.id === 3 && p.estoque === 1));
       assert.ok(!before.body.some((p) => p.id === 2));
       assert.ok(before.body.every((p) => p.estoque > 0));
 
-      await stock.service.separar({ pedido_id: 77, itens: [{ produto_id: 3, quantidade: 1 }] }, ctx());
+      await h.stock.service.separar(
+        { pedido_id: 77, itens: [{ produto_id: 3, quantidade: 1 }] },
+        testContext(),
+      );
 
-      const inStock = await call<ProdutoInfoValue[]>(h.url, 'GET', '/produtos?disponivel=true');
+      const inStock = await call<ProdutoInfoValue[]>(h.httpUrl, 'GET', '/produtos?disponivel=true');
       assert.deepEqual(
         inStock.body.map((p) => p.id),
         [1, 4, 5, 6, 7, 8, 9, 10, 11, 12],
       );
       assert.equal(inStock.headers['x-total-count'], '10');
-      const outOfStock = await call<ProdutoInfoValue[]>(h.url, 'GET', '/produtos?disponivel=false');
+      const outOfStock = await call<ProdutoInfoValue[]>(h.httpUrl, 'GET', '/produtos?disponivel=false');
       assert.deepEqual(
         outOfStock.body.map((p) => [p.id, p.estoque]),
         [
@@ -75,19 +62,19 @@ for (const engine of ENGINES) {
           [3, 0],
         ],
       );
-      const one = await call<ProdutoInfoValue>(h.url, 'GET', '/produtos/3');
+      const one = await call<ProdutoInfoValue>(h.httpUrl, 'GET', '/produtos/3');
       assert.equal(one.status, 200);
       assert.equal(one.body.estoque, 0);
 
-      await stock.service.liberar({ pedido_id: 77, motivo: 'teste' }, ctx());
-      const back = await call<ProdutoInfoValue>(h.url, 'GET', '/produtos/3');
+      await h.stock.service.liberar({ pedido_id: 77, motivo: 'teste' }, testContext());
+      const back = await call<ProdutoInfoValue>(h.httpUrl, 'GET', '/produtos/3');
       assert.equal(back.body.estoque, 1);
     });
 
     test('when pages are read with limit and offset, then they tile the listing and X-Total-Count stays the total', async () => {
       const pages: ProdutoInfoValue[] = [];
       for (const offset of [0, 5, 10, 15]) {
-        const res = await call<ProdutoInfoValue[]>(h.url, 'GET', `/produtos?limit=5&offset=${offset}`);
+        const res = await call<ProdutoInfoValue[]>(h.httpUrl, 'GET', `/produtos?limit=5&offset=${offset}`);
         assert.equal(res.status, 200);
         assert.equal(res.headers['x-total-count'], '12');
         pages.push(...res.body);
@@ -97,7 +84,7 @@ for (const engine of ENGINES) {
         Array.from({ length: 12 }, (_, i) => i + 1),
       );
       const filtered = await call<ProdutoInfoValue[]>(
-        h.url,
+        h.httpUrl,
         'GET',
         '/produtos?disponivel=true&limit=2&offset=1',
       );
@@ -119,38 +106,38 @@ for (const engine of ENGINES) {
         ['disponivel=sim', ['querystring.disponivel']],
         ['disponivel=sim&limit=0&x=1', ['querystring.x', 'querystring.disponivel', 'querystring.limit']],
       ];
-      for (const [query, fields] of cases) {
-        const res = await call<Problem>(h.url, 'GET', `/produtos?${query}`);
-        assert.equal(res.status, 400, query);
-        assert.match(String(res.headers['content-type']), /application\/problem\+json/, query);
-        assert.equal(res.body.code, 'validation-failed', query);
-        assert.deepEqual(
-          (res.body.errors ?? []).map((e) => e.field),
+      await expectProblems(
+        h.httpUrl,
+        cases.map(([query, fields]) => ({
+          name: query,
+          method: 'GET',
+          path: `/produtos?${query}`,
+          status: 400,
+          code: 'validation-failed',
           fields,
-          query,
-        );
-      }
-      const repeated = await call<Problem>(h.url, 'GET', '/produtos?limit=1&limit=2');
+        })),
+      );
+      const repeated = await call<Problem>(h.httpUrl, 'GET', '/produtos?limit=1&limit=2');
       assert.equal(repeated.status, 400);
     });
 
     test('when one product is asked by id, then it comes with its stock; an unknown id is 404 and a bad id 400', async () => {
       const [expected] = seedListing(dataset);
-      const one = await call<ProdutoInfoValue>(h.url, 'GET', '/produtos/1');
+      const one = await call<ProdutoInfoValue>(h.httpUrl, 'GET', '/produtos/1');
       assert.equal(one.status, 200);
       assert.deepEqual(one.body, expected);
-      const missing = await call<Problem>(h.url, 'GET', '/produtos/999');
+      const missing = await call<Problem>(h.httpUrl, 'GET', '/produtos/999');
       assert.equal(missing.status, 404);
       assert.equal(missing.body.code, 'not-found');
       for (const id of ['abc', '0', '-1', '99999999999']) {
-        const bad = await call<Problem>(h.url, 'GET', `/produtos/${id}`);
+        const bad = await call<Problem>(h.httpUrl, 'GET', `/produtos/${id}`);
         assert.equal(bad.status, 400, id);
         assert.equal(bad.body.code, 'validation-failed', id);
       }
     });
 
     test('when prices are asked for some ids, then the known ones come back in id order and the call is recorded', async () => {
-      const res = await call<ProdutoPrecoValue[]>(h.url, 'POST', '/produtos/consulta', {
+      const res = await call<ProdutoPrecoValue[]>(h.httpUrl, 'POST', '/produtos/consulta', {
         body: { ids: [3, 1, 999, 1] },
       });
       assert.equal(res.status, 200);
@@ -167,7 +154,7 @@ for (const engine of ENGINES) {
       assert.deepEqual(ops.at(-1)?.detalhes, { ids: [1, 3, 999] });
       assert.equal(ops.at(-1)?.pedido_id, null);
 
-      const none = await call<ProdutoPrecoValue[]>(h.url, 'POST', '/produtos/consulta', {
+      const none = await call<ProdutoPrecoValue[]>(h.httpUrl, 'POST', '/produtos/consulta', {
         body: { ids: [500, 501] },
       });
       assert.equal(none.status, 200);
@@ -188,7 +175,7 @@ for (const engine of ENGINES) {
         { rawBody: '{"ids": [1,' },
       ];
       for (const c of cases) {
-        const res = await call<Problem>(h.url, 'POST', '/produtos/consulta', {
+        const res = await call<Problem>(h.httpUrl, 'POST', '/produtos/consulta', {
           ...(c.rawBody === undefined ? { body: c.body } : { rawBody: c.rawBody }),
           headers: { 'content-type': 'application/json' },
         });

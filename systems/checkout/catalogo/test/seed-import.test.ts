@@ -1,36 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { writeDatabase } from '@dslab/checkout-datagen';
-import { importOnce, readSeedData, reaisFromSeed } from '@dslab/checkout-kit';
+import { describe, test } from 'node:test';
+import { importOnce, reaisFromSeed } from '@dslab/checkout-kit';
+import { seedRoundTrip } from '@dslab/checkout-kit/testing';
 import { ENGINES } from '@dslab/testing';
-import { catalogoMigrations } from '../src/adapters/migrations.js';
-import type { CatalogoTables } from '../src/adapters/schema.js';
 import { importCatalogoSeed } from '../src/adapters/seed-import.js';
 import { reaisToCentavos } from '../src/domain/produtos.js';
-import { openTestDatabase, smallDataset } from './support.js';
+import { openCatalogoDatabase, smallDataset } from './support.js';
 
 describe('catalogo seed import', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'catalogo-seed-'));
-  const file = join(dir, 'ecommerce.db');
-  before(() => {
-    writeDatabase(file, smallDataset());
-  });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   for (const engine of ENGINES)
     test(`when ecommerce.db is imported twice (${engine}), then every product is there once, priced in centavos`, async () => {
-      const { database, dispose } = await openTestDatabase<CatalogoTables>(
-        engine,
-        'catalogo',
-        catalogoMigrations,
-      );
+      const { database, dispose } = await openCatalogoDatabase(engine);
       try {
-        const dataset = readSeedData(file);
+        const dataset = seedRoundTrip(smallDataset());
         const load = () =>
           importOnce(database.db, 'ecommerce.db', '2025-11-01T00:00:00.000Z', (trx) =>
             importCatalogoSeed(trx, database.engine, dataset),

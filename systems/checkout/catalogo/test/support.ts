@@ -1,7 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import {
   createEstoqueService,
   estoqueMigrations,
@@ -9,55 +5,28 @@ import {
   type EstoqueService,
   type EstoqueTables,
 } from '@dslab/checkout-estoque';
-import { CatalogoClient, type EstoquePort } from '@dslab/checkout-contracts';
+import type { EstoquePort } from '@dslab/checkout-contracts';
 import { createFaker, DEFAULT_NOW, generateDataset, type Dataset } from '@dslab/checkout-datagen';
+import { importOnce, reaisFromSeed } from '@dslab/checkout-kit';
 import {
-  importOnce,
-  listenCheckoutApp,
-  openServiceDatabase,
-  reaisFromSeed,
-  type CommonTables,
-  type ListeningApp,
-} from '@dslab/checkout-kit';
-import { dropSchema, type Database, type Engine } from '@dslab/db';
-import { channelOptions, fromGrpcError } from '@dslab/grpc-kit';
-import { createLogger, newTraceId, type Logger } from '@dslab/logging';
-import { TEST_POSTGRES_URL, uniqueName } from '@dslab/testing';
-import type { Migration } from 'kysely';
+  grpcUnary,
+  openTestServiceDatabase,
+  startTestServiceWithDatabase,
+  type TestServiceDatabase,
+  type TestServiceWithDatabase,
+  type UnaryCallback,
+} from '@dslab/checkout-kit/testing';
+import type { Database, Engine } from '@dslab/db';
+import { fromGrpcError } from '@dslab/grpc-kit';
+import { createLogger } from '@dslab/logging';
 import { catalogoMigrations } from '../src/adapters/migrations.js';
 import type { CatalogoTables } from '../src/adapters/schema.js';
 import { importCatalogoSeed } from '../src/adapters/seed-import.js';
 import { buildApp, type CatalogoApp } from '../src/app.js';
 
-/** A service database in its own namespace: a temp directory (SQLite) or a new schema (PostgreSQL). */
-export async function openTestDatabase<DB extends CommonTables>(
-  engine: Engine,
-  service: 'catalogo' | 'estoque',
-  migrations: (engine: Engine) => Record<string, Migration>,
-): Promise<{ database: Database<DB>; dispose: () => Promise<void> }> {
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), `${service}-`));
-    const database = await openServiceDatabase<DB>({ service, dataDir: dir }, migrations);
-    return {
-      database,
-      async dispose() {
-        await database.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const schema = uniqueName(service).toLowerCase();
-  const database = await openServiceDatabase<DB>(
-    { service, databaseUrl: TEST_POSTGRES_URL, schema, dataDir: tmpdir(), poolSize: 5 },
-    migrations,
-  );
-  return {
-    database,
-    async dispose() {
-      await database.close();
-      await dropSchema(TEST_POSTGRES_URL, schema);
-    },
-  };
+/** catalogo's database, migrated, in a namespace of its own. */
+export function openCatalogoDatabase(engine: Engine): Promise<TestServiceDatabase<CatalogoTables>> {
+  return openTestServiceDatabase<CatalogoTables>(engine, 'catalogo', catalogoMigrations, { poolSize: 5 });
 }
 
 /**
@@ -101,7 +70,12 @@ export interface Stock {
 
 /** estoque's database and service in-process, seeded from `dataset`. */
 export async function startStock(engine: Engine, dataset: Dataset): Promise<Stock> {
-  const { database, dispose } = await openTestDatabase<EstoqueTables>(engine, 'estoque', estoqueMigrations);
+  const { database, dispose } = await openTestServiceDatabase<EstoqueTables>(
+    engine,
+    'estoque',
+    estoqueMigrations,
+    { poolSize: 5 },
+  );
   const at = new Date().toISOString();
   await importOnce(database.db, 'ecommerce.db', at, (trx) =>
     importEstoqueSeed(trx, database.engine, dataset, at),
@@ -110,50 +84,45 @@ export async function startStock(engine: Engine, dataset: Dataset): Promise<Stoc
   return { database, service: createEstoqueService({ database, logger }), dispose };
 }
 
-export interface Harness {
-  readonly database: Database<CatalogoTables>;
-  readonly app: CatalogoApp;
-  readonly url: string;
-  readonly grpcAddress: string;
-  readonly logger: Logger;
-  readonly lines: string[];
-  close(): Promise<void>;
-}
+export type Harness = TestServiceWithDatabase<CatalogoApp, CatalogoTables>;
 
 /** catalogo listening on free ports over a fresh database imported from `dataset`, reading stock from `estoque`. */
-export async function startCatalogo(
-  engine: Engine,
-  dataset: Dataset,
-  estoque: EstoquePort,
-): Promise<Harness> {
-  const { database, dispose } = await openTestDatabase<CatalogoTables>(
+export function startCatalogo(engine: Engine, dataset: Dataset, estoque: EstoquePort): Promise<Harness> {
+  return startTestServiceWithDatabase<CatalogoTables, CatalogoApp>(
     engine,
     'catalogo',
     catalogoMigrations,
+    async (database, logger) => {
+      await importOnce(database.db, 'ecommerce.db', new Date().toISOString(), (trx) =>
+        importCatalogoSeed(trx, database.engine, dataset),
+      );
+      return buildApp({ database, estoque, logger });
+    },
+    { poolSize: 5 },
   );
-  await importOnce(database.db, 'ecommerce.db', new Date().toISOString(), (trx) =>
-    importCatalogoSeed(trx, database.engine, dataset),
-  );
-  const lines: string[] = [];
-  const logger = createLogger({ service: 'catalogo', console: false, onLine: (line) => lines.push(line) });
-  const app = await buildApp({ database, estoque, logger });
-  let listening: ListeningApp;
+}
+
+export interface HarnessOverStock extends Harness {
+  /** estoque in-process, seeded from the same dataset: the catalogue's EstoquePort. */
+  readonly stock: Stock;
+}
+
+/** estoque in-process and catalogo over it, both from `dataset`; `close` stops both. */
+export async function startCatalogoOverStock(engine: Engine, dataset: Dataset): Promise<HarnessOverStock> {
+  const stock = await startStock(engine, dataset);
+  let h: Harness;
   try {
-    listening = await listenCheckoutApp(app);
+    h = await startCatalogo(engine, dataset, stock.service);
   } catch (error) {
-    await dispose();
+    await stock.dispose();
     throw error;
   }
   return {
-    database,
-    app,
-    url: listening.httpUrl,
-    grpcAddress: listening.grpcAddress,
-    logger,
-    lines,
+    ...h,
+    stock,
     async close() {
-      await listening.close();
-      await dispose();
+      await h.close();
+      await stock.dispose();
     },
   };
 }
@@ -169,27 +138,7 @@ export async function operacoes(
   return rows.map((r) => ({ ...r, detalhes: JSON.parse(r.detalhes) as unknown }));
 }
 
-export function ctx(ms = 10_000): { deadline: number; traceId: string } {
-  return { deadline: Date.now() + ms, traceId: newTraceId() };
-}
-
-export function grpcClient(address: string): CatalogoClient {
-  return new CatalogoClient(address, grpc.credentials.createInsecure(), channelOptions);
-}
-
-type Callback<Res> = (error: grpc.ServiceError | null, response: Res) => void;
-
-/** Options of one test call: no metadata, a 10 s deadline. */
-export function callArgs(): [grpc.Metadata, Partial<grpc.CallOptions>] {
-  return [new grpc.Metadata(), { deadline: Date.now() + 10_000 }];
-}
-
 /** One unary call; a failure rejects with the AppError it stands for (code, detail, extensions). */
-export function unary<Res>(start: (callback: Callback<Res>) => unknown): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    start((error, response) => {
-      if (error) reject(fromGrpcError(error, 'catalogo'));
-      else resolve(response);
-    });
-  });
+export function unary<Res>(start: (callback: UnaryCallback<Res>) => unknown): Promise<Res> {
+  return grpcUnary(start, (error) => fromGrpcError(error, 'catalogo'));
 }

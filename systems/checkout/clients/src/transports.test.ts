@@ -25,10 +25,11 @@ import {
   type PedidoValue,
   type ProdutoInfoValue,
 } from '@dslab/checkout-contracts';
-import { AppError, isAppError } from '@dslab/errors';
+import { AppError } from '@dslab/errors';
 import { createGrpcServer, listenGrpc, stopGrpc, unaryHandler } from '@dslab/grpc-kit';
 import { callContextFromRequest, createHttpApp, type HttpApp } from '@dslab/http-kit';
 import { createLogger, newTraceId } from '@dslab/logging';
+import { expectAppError } from '@dslab/testing';
 import {
   agendarEnvioRequestFromProto,
   closeClients,
@@ -370,16 +371,6 @@ async function startRest(ports: Ports): Promise<{ url: string; app: HttpApp }> {
   );
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { url, app };
-}
-
-async function expectAppError(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isAppError(error), `expected an AppError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
 }
 
 const ALL: readonly CheckoutServiceName[] = [

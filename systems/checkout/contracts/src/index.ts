@@ -84,3 +84,4 @@ export {
   type LogisticaServer,
 } from './gen/checkout/v1/logistica.js';
 export * from './ports.js';
+export * from './validation.js';

@@ -2,24 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import {
+  EstoqueClient,
   StatusSeparacao,
   type ConsultarEstoqueResponse,
-  type EstoqueClient,
   type LiberarEstoqueResponse,
   type SepararEstoqueRequest,
   type SepararEstoqueResponse,
 } from '@dslab/checkout-contracts';
+import { callArgs, expectInvalidArgument, grpcOutcome } from '@dslab/checkout-kit/testing';
 import { ENGINES } from '@dslab/testing';
-import {
-  callArgs,
-  grpcClient,
-  operacoes,
-  rawUnary,
-  startEstoque,
-  stockOf,
-  unary,
-  type Harness,
-} from './support.js';
+import { operacoesDo, startEstoque, stockOf, stocksOf, unary, type Harness } from './support.js';
 
 for (const engine of ENGINES) {
   describe(`estoque over gRPC (${engine})`, () => {
@@ -29,18 +21,15 @@ for (const engine of ENGINES) {
     const separar = (request: SepararEstoqueRequest) =>
       unary<SepararEstoqueResponse>((cb) => client.separarEstoque(request, ...callArgs(), cb));
     const rawSeparar = (request: SepararEstoqueRequest) =>
-      rawUnary<SepararEstoqueResponse>((cb) => client.separarEstoque(request, ...callArgs(), cb));
+      grpcOutcome<SepararEstoqueResponse>((cb) => client.separarEstoque(request, ...callArgs(), cb));
     const liberar = (pedido_id: number, motivo: string) =>
       unary<LiberarEstoqueResponse>((cb) => client.liberarEstoque({ pedido_id, motivo }, ...callArgs(), cb));
 
     before(async () => {
       h = await startEstoque(engine, { 1: 5, 2: 2 });
-      client = grpcClient(h.grpcAddress);
+      client = h.connect(EstoqueClient);
     });
-    after(async () => {
-      client.close();
-      await h.close();
-    });
+    after(() => h.close());
 
     test('when an order fits, then SepararEstoque reserves it, a retry answers the same, and LiberarEstoque gives it back', async () => {
       const request = {
@@ -61,7 +50,7 @@ for (const engine of ENGINES) {
         ],
       });
       assert.deepEqual(await separar(request), first);
-      assert.deepEqual([await stockOf(h.database, 1), await stockOf(h.database, 2)], [3, 1]);
+      assert.deepEqual(await stocksOf(h.database, [1, 2]), [3, 1]);
 
       const saldos = await unary<ConsultarEstoqueResponse>((cb) =>
         client.consultarEstoque({ produto_ids: [2, 1] }, ...callArgs(), cb),
@@ -74,17 +63,14 @@ for (const engine of ENGINES) {
       const released = await liberar(900, 'nota fiscal recusada');
       assert.equal(released.status, StatusSeparacao.STATUS_SEPARACAO_LIBERADO);
       assert.deepEqual(released.itens, first.itens);
-      assert.deepEqual([await stockOf(h.database, 1), await stockOf(h.database, 2)], [5, 2]);
-      assert.deepEqual(
-        (await operacoes(h.database)).filter((o) => o.pedido_id === 900).map((o) => o.operacao),
-        ['estoque_separado', 'estoque_liberado'],
-      );
+      assert.deepEqual(await stocksOf(h.database, [1, 2]), [5, 2]);
+      assert.deepEqual(await operacoesDo(h.database, 900), ['estoque_separado', 'estoque_liberado']);
     });
 
     test('when the stock is short, then FAILED_PRECONDITION carries the insufficient-stock problem with its faltas', async () => {
       const request = { pedido_id: 901, itens: [{ produto_id: 2, quantidade: 3 }] };
-      const { error, problem } = await rawSeparar(request);
-      assert.equal(error?.code, grpc.status.FAILED_PRECONDITION);
+      const { code, problem } = await rawSeparar(request);
+      assert.equal(code, grpc.status.FAILED_PRECONDITION);
       assert.equal(problem?.code, 'insufficient-stock');
       assert.deepEqual(problem.faltas, [{ produto_id: 2, solicitado: 3, disponivel: 2 }]);
       await assert.rejects(separar(request), (e: unknown) => {
@@ -97,33 +83,27 @@ for (const engine of ENGINES) {
     });
 
     test('when a request has proto3 defaults (pedido_id 0, no items), then INVALID_ARGUMENT names the fields', async () => {
-      const { error, problem } = await rawSeparar({ pedido_id: 0, itens: [] });
-      assert.equal(error?.code, grpc.status.INVALID_ARGUMENT);
-      assert.equal(problem?.code, 'validation-failed');
-      assert.deepEqual(
-        (problem.errors as { field: string }[]).map((e) => e.field),
-        ['pedido_id', 'itens'],
-      );
+      expectInvalidArgument(await rawSeparar({ pedido_id: 0, itens: [] }), ['pedido_id', 'itens']);
       const zeroQty = await rawSeparar({ pedido_id: 902, itens: [{ produto_id: 1, quantidade: 0 }] });
-      assert.equal(zeroQty.error?.code, grpc.status.INVALID_ARGUMENT);
-      const release = await rawUnary<LiberarEstoqueResponse>((cb) =>
+      assert.equal(zeroQty.code, grpc.status.INVALID_ARGUMENT);
+      const release = await grpcOutcome<LiberarEstoqueResponse>((cb) =>
         client.liberarEstoque({ pedido_id: 0, motivo: '' }, ...callArgs(), cb),
       );
-      assert.equal(release.error?.code, grpc.status.INVALID_ARGUMENT);
-      const query = await rawUnary<ConsultarEstoqueResponse>((cb) =>
+      assert.equal(release.code, grpc.status.INVALID_ARGUMENT);
+      const query = await grpcOutcome<ConsultarEstoqueResponse>((cb) =>
         client.consultarEstoque({ produto_ids: [-1] }, ...callArgs(), cb),
       );
-      assert.equal(query.error?.code, grpc.status.INVALID_ARGUMENT);
+      assert.equal(query.code, grpc.status.INVALID_ARGUMENT);
     });
 
     test('when an unknown order is released over gRPC, then a late SepararEstoque is refused with reservation-conflict', async () => {
       const released = await liberar(903, '');
       assert.equal(released.status, StatusSeparacao.STATUS_SEPARACAO_LIBERADO);
-      const { error, problem } = await rawSeparar({
+      const { code, problem } = await rawSeparar({
         pedido_id: 903,
         itens: [{ produto_id: 1, quantidade: 1 }],
       });
-      assert.equal(error?.code, grpc.status.FAILED_PRECONDITION);
+      assert.equal(code, grpc.status.FAILED_PRECONDITION);
       assert.equal(problem?.code, 'reservation-conflict');
       assert.equal(await stockOf(h.database, 1), 5);
     });

@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { SeparacaoValue } from '@dslab/checkout-contracts';
+import { raceReplays } from '@dslab/checkout-kit/testing';
 import { call, countByStatus, ENGINES, race } from '@dslab/testing';
-import { operacoes, startEstoque, stockOf, type Harness } from './support.js';
-
-interface Problem {
-  code: string;
-  detail: string;
-  faltas?: { produto_id: number; solicitado: number; disponivel: number }[];
-  errors?: { field: string; message: string }[];
-}
+import {
+  operacoes,
+  operacoesDo,
+  separar,
+  startEstoque,
+  stockOf,
+  stocksOf,
+  type Harness,
+  type Problem,
+} from './support.js';
 
 /** Generous budget: 1,000 requests queue for ten database connections on a 2-core machine. */
 const SLOW = { 'x-timeout-ms': '50000' };
@@ -35,7 +38,7 @@ for (const engine of ENGINES) {
     test('when 1,000 buyers race for 10 units, then exactly 10 are sold, 990 are refused and the stock ends at 0', async () => {
       const first = 10_000;
       const responses = await race<SeparacaoValue & Problem>(
-        h.url,
+        h.httpUrl,
         Array.from({ length: 1000 }, (_, i) => ({
           method: 'POST' as const,
           path: '/estoque/separar',
@@ -99,17 +102,12 @@ for (const engine of ENGINES) {
     });
 
     test('when one line of a multi-line order is short, then nothing is taken from the other lines and every short line is named', async () => {
-      const res = await call<Problem>(h.url, 'POST', '/estoque/separar', {
-        body: {
-          pedido_id: 20_001,
-          itens: [
-            { produto_id: 200, quantidade: 2 },
-            { produto_id: 201, quantidade: 2 },
-            { produto_id: 202, quantidade: 1 },
-            { produto_id: 999, quantidade: 1 },
-          ],
-        },
-      });
+      const res = await separar<Problem>(h, 20_001, [
+        { produto_id: 200, quantidade: 2 },
+        { produto_id: 201, quantidade: 2 },
+        { produto_id: 202, quantidade: 1 },
+        { produto_id: 999, quantidade: 1 },
+      ]);
       assert.equal(res.status, 409);
       assert.equal(res.body.code, 'insufficient-stock');
       assert.deepEqual(res.body.faltas, [
@@ -117,10 +115,7 @@ for (const engine of ENGINES) {
         { produto_id: 999, solicitado: 1, disponivel: 0 },
       ]);
       assert.match(res.body.detail, /produto 201 \(solicitado 2, disponível 1\); produto 999/);
-      assert.deepEqual(
-        [await stockOf(h.database, 200), await stockOf(h.database, 201), await stockOf(h.database, 202)],
-        [5, 1, 3],
-      );
+      assert.deepEqual(await stocksOf(h.database, [200, 201, 202]), [5, 1, 3]);
       const reserva = await h.database.db
         .selectFrom('reservas')
         .selectAll()
@@ -140,16 +135,11 @@ for (const engine of ENGINES) {
     });
 
     test('when the order fits, then every line is taken, lines of one product are summed, and the operation is recorded', async () => {
-      const res = await call<SeparacaoValue>(h.url, 'POST', '/estoque/separar', {
-        body: {
-          pedido_id: 20_002,
-          itens: [
-            { produto_id: 202, quantidade: 1 },
-            { produto_id: 200, quantidade: 1 },
-            { produto_id: 202, quantidade: 1 },
-          ],
-        },
-      });
+      const res = await separar(h, 20_002, [
+        { produto_id: 202, quantidade: 1 },
+        { produto_id: 200, quantidade: 1 },
+        { produto_id: 202, quantidade: 1 },
+      ]);
       assert.equal(res.status, 201);
       assert.deepEqual(res.body, {
         pedido_id: 20_002,
@@ -160,48 +150,31 @@ for (const engine of ENGINES) {
         ],
         mensagem: 'Estoque separado para o pedido 20002: 2 produto(s), 3 unidade(s)',
       });
-      assert.deepEqual([await stockOf(h.database, 200), await stockOf(h.database, 202)], [4, 1]);
-      const ops = (await operacoes(h.database)).filter((o) => o.pedido_id === 20_002);
-      assert.deepEqual(
-        ops.map((o) => o.operacao),
-        ['estoque_separado'],
-      );
+      assert.deepEqual(await stocksOf(h.database, [200, 202]), [4, 1]);
+      assert.deepEqual(await operacoesDo(h.database, 20_002), ['estoque_separado']);
       assert.ok(h.lines.some((l) => l.startsWith('INFO:') && l.includes(res.body.mensagem)));
 
-      const again = await call<SeparacaoValue>(h.url, 'POST', '/estoque/separar', {
-        body: {
-          pedido_id: 20_002,
-          itens: [
-            { produto_id: 200, quantidade: 1 },
-            { produto_id: 202, quantidade: 2 },
-          ],
-        },
-      });
+      const again = await separar(h, 20_002, [
+        { produto_id: 200, quantidade: 1 },
+        { produto_id: 202, quantidade: 2 },
+      ]);
       assert.equal(again.status, 200, 'the same items, written differently, are a replay');
       assert.deepEqual(again.body, res.body);
 
-      const other = await call<Problem>(h.url, 'POST', '/estoque/separar', {
-        body: { pedido_id: 20_002, itens: [{ produto_id: 200, quantidade: 2 }] },
-      });
+      const other = await separar<Problem>(h, 20_002, [{ produto_id: 200, quantidade: 2 }]);
       assert.equal(other.status, 409);
       assert.equal(other.body.code, 'reservation-conflict');
-      assert.deepEqual([await stockOf(h.database, 200), await stockOf(h.database, 202)], [4, 1]);
-      assert.equal((await operacoes(h.database)).filter((o) => o.pedido_id === 20_002).length, 1);
+      assert.deepEqual(await stocksOf(h.database, [200, 202]), [4, 1]);
+      assert.equal((await operacoesDo(h.database, 20_002)).length, 1);
     });
 
     test('when one order is retried 30 times at once, then it holds one reservation and every answer is the same', async () => {
       const body = { pedido_id: 30_000, itens: [{ produto_id: 300, quantidade: 4 }] };
-      const responses = await race<SeparacaoValue>(
-        h.url,
-        Array.from({ length: 30 }, () => ({
-          method: 'POST' as const,
-          path: '/estoque/separar',
-          headers: SLOW,
-          body,
-        })),
+      await raceReplays<SeparacaoValue>(
+        h.httpUrl,
+        { method: 'POST', path: '/estoque/separar', headers: SLOW, body },
+        30,
       );
-      assert.deepEqual(countByStatus(responses), { 200: 29, 201: 1 });
-      for (const r of responses) assert.deepEqual(r.body, responses[0]?.body);
       assert.equal(await stockOf(h.database, 300), 16);
       const lines = await h.database.db
         .selectFrom('reserva_itens')
@@ -209,10 +182,7 @@ for (const engine of ENGINES) {
         .where('pedido_id', '=', 30_000)
         .execute();
       assert.deepEqual(lines, [{ pedido_id: 30_000, produto_id: 300, reservado: 4, liberado: 0 }]);
-      assert.deepEqual(
-        (await operacoes(h.database)).filter((o) => o.pedido_id === 30_000).map((o) => o.operacao),
-        ['estoque_separado'],
-      );
+      assert.deepEqual(await operacoesDo(h.database, 30_000), ['estoque_separado']);
     });
 
     test('when the body is malformed, mistyped, huge or incomplete, then the answer is a 400 problem naming the field, never a 500', async () => {
@@ -239,7 +209,7 @@ for (const engine of ENGINES) {
         },
       ];
       for (const c of cases) {
-        const res = await call<Problem>(h.url, 'POST', '/estoque/separar', {
+        const res = await call<Problem>(h.httpUrl, 'POST', '/estoque/separar', {
           ...(c.rawBody === undefined ? { body: c.body } : { rawBody: c.rawBody }),
           headers: { 'content-type': 'application/json' },
         });
@@ -253,13 +223,12 @@ for (const engine of ENGINES) {
             `${label}: ${JSON.stringify(res.body.errors)}`,
           );
       }
-      const bad = await call<Problem>(h.url, 'POST', '/estoque/separar', {
-        body: { pedido_id: 1, itens: [{ produto_id: 400, quantidade: 1 }] },
-        headers: { 'x-timeout-ms': 'soon' },
+      const bad = await separar<Problem>(h, 1, [{ produto_id: 400, quantidade: 1 }], {
+        'x-timeout-ms': 'soon',
       });
       assert.equal(bad.status, 400);
       assert.equal(await stockOf(h.database, 400), 7);
-      assert.equal((await operacoes(h.database)).filter((o) => o.pedido_id === 1).length, 0);
+      assert.deepEqual(await operacoesDo(h.database, 1), []);
     });
   });
 }

@@ -1,5 +1,6 @@
 import { checkoutServiceSettings } from '@dslab/checkout-kit';
 import { env, type Field } from '@dslab/config';
+import { MAX_SEED } from '@dslab/random';
 import { CODIGOS_UF, MAX_SERIE } from './domain/chave-acesso.js';
 import { cnpjDigits, cnpjProblem, formatCnpj } from './domain/cnpj.js';
 
@@ -54,7 +55,7 @@ export const fiscalConfigSchema = {
   FISCAL_SEED: env
     .int('seed of the random cNF codes inside the keys (reproducible runs); unset draws from the OS', {
       min: 0,
-      max: 4_294_967_295,
+      max: MAX_SEED,
     })
     .optional(),
 };

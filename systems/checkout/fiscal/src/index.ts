@@ -3,7 +3,6 @@ export * from './domain/cnpj.js';
 export * from './domain/chave-acesso.js';
 export * from './domain/numero.js';
 export * from './domain/emissao.js';
-export * from './domain/random.js';
 export { buildApp, DEFAULT_EMITENTE, SERVICE, type FiscalApp, type FiscalDeps } from './app.js';
 export { DEVELOPMENT_CNPJ, fiscalConfigSchema } from './config.js';
 export { fiscalMigrations } from './adapters/migrations.js';

@@ -1,26 +1,28 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createGrpcFiscalClient, createRestFiscalClient } from '@dslab/checkout-clients';
 import type { NotaFiscalValue } from '@dslab/checkout-contracts';
-import { createFaker, generateDataset, writeDatabase } from '@dslab/checkout-datagen';
-import { importOnce, operationsOf, readSeedData, reaisFromSeed } from '@dslab/checkout-kit';
-import { AppError } from '@dslab/errors';
-import { call, countByStatus, ENGINES, race } from '@dslab/testing';
+import { createFaker, generateDataset } from '@dslab/checkout-datagen';
+import { importOnce, operationsOf, reaisFromSeed } from '@dslab/checkout-kit';
+import {
+  commonProblemCases,
+  expectInvalidArgument,
+  expectProblems,
+  expectTransportsAgree,
+  okResponse,
+  operationCount,
+  raceCreates,
+  raceReplays,
+  seedRoundTrip,
+  type Problem,
+  type ProblemCase,
+} from '@dslab/checkout-kit/testing';
+import { call, ENGINES } from '@dslab/testing';
 import { importFiscalSeed } from '../src/adapters/seed-import.js';
 import { hasValidCheckDigit, MAX_NUMERO_NF, parseChaveAcesso } from '../src/domain/chave-acesso.js';
 import { parseNumeroNf } from '../src/domain/numero.js';
-import { problemOf, startFiscal } from './support.js';
-
-interface Problem {
-  status: number;
-  code: string;
-  detail: string;
-  errors?: { field: string; message: string }[];
-}
+import { startFiscal } from './support.js';
 
 const ITENS = [
   { produto_id: 1, quantidade: 2, preco_unitario_centavos: 1050 },
@@ -42,7 +44,7 @@ for (const engine of ENGINES) {
   describe(`fiscal (${engine})`, () => {
     test('when an order is invoiced, then it gets NF<nNF>-<pedido>, a 44-digit key with a valid check digit, a GET-able resource and one operacoes row', async (t) => {
       const svc = await startFiscal(engine);
-      t.after(() => svc.dispose());
+      t.after(() => svc.close());
       const created = await call<NotaFiscalValue>(svc.httpUrl, 'POST', '/notas-fiscais', {
         body: pedido(42),
       });
@@ -90,7 +92,7 @@ for (const engine of ENGINES) {
         now: () => Date.parse('2031-02-14T12:00:00.000Z'),
         emitente: { cUF: 52, cnpj: '11.222.333/0001-81', serie: 12 },
       });
-      t.after(() => svc.dispose());
+      t.after(() => svc.close());
       const created = await call<NotaFiscalValue>(svc.httpUrl, 'POST', '/notas-fiscais', { body: pedido(5) });
       assert.equal(created.status, 201, created.text);
       assert.equal(created.body.data_emissao, '2031-02-14T12:00:00.000Z');
@@ -100,7 +102,7 @@ for (const engine of ENGINES) {
 
     test('when the same order is invoiced again with the same total, then the stored invoice is answered 200 and nothing new is numbered or recorded', async (t) => {
       const svc = await startFiscal(engine);
-      t.after(() => svc.dispose());
+      t.after(() => svc.close());
       const first = await call<NotaFiscalValue>(svc.httpUrl, 'POST', '/notas-fiscais', { body: pedido(42) });
       assert.equal(first.status, 201);
       // Another split of the same total is still the same invoice.
@@ -116,7 +118,7 @@ for (const engine of ENGINES) {
 
     test('when the same order is invoiced again with another total, then 409 conflict names the existing invoice', async (t) => {
       const svc = await startFiscal(engine);
-      t.after(() => svc.dispose());
+      t.after(() => svc.close());
       assert.equal((await call(svc.httpUrl, 'POST', '/notas-fiscais', { body: pedido(42) })).status, 201);
       const other = await call<Problem & { numero: string }>(svc.httpUrl, 'POST', '/notas-fiscais', {
         body: pedidoDeValor(42, TOTAL + 1),
@@ -130,7 +132,7 @@ for (const engine of ENGINES) {
 
     test('when the total is not Σ quantidade × preço of the lines, then 400 validation-failed names valor_centavos and nothing is issued', async (t) => {
       const svc = await startFiscal(engine);
-      t.after(() => svc.dispose());
+      t.after(() => svc.close());
       const response = await call<Problem>(svc.httpUrl, 'POST', '/notas-fiscais', {
         body: pedido(42, TOTAL - 1),
       });
@@ -147,39 +149,9 @@ for (const engine of ENGINES) {
 
     test('when the input is malformed, mistyped, huge or unknown, then a 4xx problem+json answers, never a 500', async (t) => {
       const svc = await startFiscal(engine);
-      t.after(() => svc.dispose());
-      const cases: {
-        name: string;
-        method: string;
-        path: string;
-        options: Parameters<typeof call>[3];
-        status: number;
-        code: string;
-      }[] = [
-        {
-          name: 'malformed JSON',
-          method: 'POST',
-          path: '/notas-fiscais',
-          options: { rawBody: '{"pedido_id": 1,', headers: { 'content-type': 'application/json' } },
-          status: 400,
-          code: 'malformed-json',
-        },
-        {
-          name: 'text body',
-          method: 'POST',
-          path: '/notas-fiscais',
-          options: { rawBody: 'x', headers: { 'content-type': 'text/plain' } },
-          status: 415,
-          code: 'unsupported-media-type',
-        },
-        {
-          name: 'pedido_id as text',
-          method: 'POST',
-          path: '/notas-fiscais',
-          options: { body: { ...pedido(1), pedido_id: '1' } },
-          status: 400,
-          code: 'validation-failed',
-        },
+      t.after(() => svc.close());
+      const cases: ProblemCase[] = [
+        ...commonProblemCases('/notas-fiscais', pedido(1)),
         {
           name: 'pedido_id 0',
           method: 'POST',
@@ -237,34 +209,10 @@ for (const engine of ENGINES) {
           code: 'validation-failed',
         },
         {
-          name: 'unknown field',
-          method: 'POST',
-          path: '/notas-fiscais',
-          options: { body: { ...pedido(1), desconto: 5 } },
-          status: 400,
-          code: 'validation-failed',
-        },
-        {
           name: 'negative price',
           method: 'POST',
           path: '/notas-fiscais',
           options: { body: pedido(1, -1, [{ produto_id: 1, quantidade: 1, preco_unitario_centavos: -1 }]) },
-          status: 400,
-          code: 'validation-failed',
-        },
-        {
-          name: 'unknown invoice',
-          method: 'GET',
-          path: '/notas-fiscais/999999',
-          options: {},
-          status: 404,
-          code: 'not-found',
-        },
-        {
-          name: 'id not a number',
-          method: 'GET',
-          path: '/notas-fiscais/abc',
-          options: {},
           status: 400,
           code: 'validation-failed',
         },
@@ -277,27 +225,18 @@ for (const engine of ENGINES) {
           code: 'validation-failed',
         },
       ];
-      for (const c of cases) {
-        const response = await call<Problem>(svc.httpUrl, c.method, c.path, c.options);
-        assert.equal(response.status, c.status, `${c.name}: ${response.text}`);
-        assert.match(String(response.headers['content-type']), /^application\/problem\+json/, c.name);
-        assert.equal(response.body.code, c.code, c.name);
-      }
+      await expectProblems(svc.httpUrl, cases);
       assert.equal((await svc.database.db.selectFrom('notas_fiscais').selectAll().execute()).length, 0);
     });
 
     test('when 100 different orders are invoiced at once, then they get exactly the numbers 1..100, each once, each with its operacoes row', async (t) => {
       const svc = await startFiscal(engine);
-      t.after(() => svc.dispose());
-      const responses = await race<NotaFiscalValue>(
+      t.after(() => svc.close());
+      await raceCreates(
         svc.httpUrl,
-        Array.from({ length: 100 }, (_, i) => ({
-          method: 'POST' as const,
-          path: '/notas-fiscais',
-          body: pedido(1000 + i),
-        })),
+        '/notas-fiscais',
+        Array.from({ length: 100 }, (_, i) => pedido(1000 + i)),
       );
-      assert.deepEqual(countByStatus(responses), { 201: 100 });
       const rows = await svc.database.db.selectFrom('notas_fiscais').selectAll().orderBy('nnf').execute();
       assert.equal(rows.length, 100);
       assert.deepEqual(
@@ -313,28 +252,17 @@ for (const engine of ENGINES) {
       assert.deepEqual(await svc.database.db.selectFrom('series').selectAll().execute(), [
         { serie: 1, ultimo_nnf: 100 },
       ]);
-      const ops = await svc.database.db
-        .selectFrom('operacoes')
-        .select('pedido_id')
-        .where('operacao', '=', 'nota_fiscal_emitida')
-        .execute();
-      assert.equal(ops.length, 100);
+      assert.equal(await operationCount(svc.database, 'nota_fiscal_emitida'), 100);
     });
 
     test('when 40 calls invoice one order at once, then one invoice exists, every caller gets it, and the série moved by one', async (t) => {
       const svc = await startFiscal(engine);
-      t.after(() => svc.dispose());
-      const responses = await race<NotaFiscalValue>(
+      t.after(() => svc.close());
+      await raceReplays<NotaFiscalValue>(
         svc.httpUrl,
-        Array.from({ length: 40 }, () => ({
-          method: 'POST' as const,
-          path: '/notas-fiscais',
-          body: pedido(77),
-        })),
+        { method: 'POST', path: '/notas-fiscais', body: pedido(77) },
+        40,
       );
-      assert.deepEqual(countByStatus(responses), { 200: 39, 201: 1 });
-      const first = responses[0]?.body;
-      for (const r of responses) assert.deepEqual(r.body, first);
       assert.equal((await svc.database.db.selectFrom('notas_fiscais').selectAll().execute()).length, 1);
       assert.deepEqual(await svc.database.db.selectFrom('series').selectAll().execute(), [
         { serie: 1, ultimo_nnf: 1 },
@@ -347,7 +275,7 @@ for (const engine of ENGINES) {
 
     test('when the série has used 999 999 999, then the next invoice is refused with 409 and nothing changes', async (t) => {
       const svc = await startFiscal(engine);
-      t.after(() => svc.dispose());
+      t.after(() => svc.close());
       await svc.database.db.insertInto('series').values({ serie: 1, ultimo_nnf: MAX_NUMERO_NF }).execute();
       const response = await call<Problem>(svc.httpUrl, 'POST', '/notas-fiscais', { body: pedido(42) });
       assert.equal(response.status, 409, response.text);
@@ -361,21 +289,16 @@ for (const engine of ENGINES) {
     });
 
     test("when the seed's ecommerce.db is imported twice, then its invoices are loaded once, as they are, and new numbers start after the largest imported one", async (t) => {
-      const dir = mkdtempSync(join(tmpdir(), 'fiscal-seed-'));
-      const file = join(dir, 'ecommerce.db');
-      writeDatabase(
-        file,
+      const dataset = seedRoundTrip(
         generateDataset(
           createFaker(11),
           { clientes: 10, produtos: 8, pedidos: 80 },
           Date.parse('2025-11-01T00:00:00.000Z'),
         ),
       );
-      const dataset = readSeedData(file);
-      rmSync(dir, { recursive: true, force: true });
       assert.ok(dataset.notas_fiscais.length > 5, 'the sample has invoices');
       const svc = await startFiscal(engine);
-      t.after(() => svc.dispose());
+      t.after(() => svc.close());
       const load = () =>
         importOnce(svc.database.db, 'ecommerce.db', '2025-11-02T00:00:00.000Z', (trx) =>
           importFiscalSeed(trx, engine, dataset, 1),
@@ -425,82 +348,47 @@ for (const engine of ENGINES) {
 
     test('over gRPC, EmitirNotaFiscal issues and replays the invoice, and a proto3 default pedido_id 0 is INVALID_ARGUMENT naming the field', async (t) => {
       const svc = await startFiscal(engine);
-      t.after(() => svc.dispose());
+      t.after(() => svc.close());
       const request = { pedido_id: 42, valor_centavos: TOTAL, itens: ITENS };
-      const nota = await svc.emitirGrpc(request);
+      const nota = okResponse(await svc.emitirGrpc(request));
       assert.equal(nota.pedido_id, 42);
       assert.equal(nota.numero, 'NF1-42');
       assert.equal(nota.valor_centavos, TOTAL);
       assert.equal(hasValidCheckDigit(nota.chave_acesso), true);
       assert.equal(typeof nota.data_emissao, 'string');
-      assert.deepEqual(await svc.emitirGrpc(request), nota);
+      assert.deepEqual(okResponse(await svc.emitirGrpc(request)), nota);
       assert.equal((await operationsOf(svc.database.db, 42)).length, 1);
 
-      await assert.rejects(
-        svc.emitirGrpc({ pedido_id: 0, valor_centavos: TOTAL, itens: ITENS }),
-        (error: unknown) => {
-          assert.equal((error as { code: number }).code, GrpcStatus.INVALID_ARGUMENT);
-          const problem = problemOf(error) as unknown as Problem;
-          assert.equal(problem.code, 'validation-failed');
-          assert.deepEqual(
-            problem.errors?.map((e) => e.field),
-            ['pedido_id'],
-          );
-          return true;
-        },
-      );
-      await assert.rejects(
-        svc.emitirGrpc({ pedido_id: 43, valor_centavos: 1, itens: ITENS }),
-        (error: unknown) => {
-          assert.equal((error as { code: number }).code, GrpcStatus.INVALID_ARGUMENT);
-          return true;
-        },
-      );
-      await assert.rejects(
-        svc.emitirGrpc({
-          pedido_id: 42,
-          valor_centavos: 1,
-          itens: [{ produto_id: 1, quantidade: 1, preco_unitario_centavos: 1 }],
-        }),
-        (error: unknown) => {
-          assert.equal(
-            (error as { code: number }).code,
-            GrpcStatus.ABORTED,
-            'another total for the order is a conflict',
-          );
-          return true;
-        },
-      );
+      expectInvalidArgument(await svc.emitirGrpc({ pedido_id: 0, valor_centavos: TOTAL, itens: ITENS }), [
+        'pedido_id',
+      ]);
+      const badTotal = await svc.emitirGrpc({ pedido_id: 43, valor_centavos: 1, itens: ITENS });
+      assert.equal(badTotal.code, GrpcStatus.INVALID_ARGUMENT);
+      const otherTotal = await svc.emitirGrpc({
+        pedido_id: 42,
+        valor_centavos: 1,
+        itens: [{ produto_id: 1, quantidade: 1, preco_unitario_centavos: 1 }],
+      });
+      assert.equal(otherTotal.code, GrpcStatus.ABORTED, 'another total for the order is a conflict');
     });
 
     test("through pedidos' port clients, REST and gRPC answer the same invoice and the same catalog errors", async (t) => {
       const svc = await startFiscal(engine);
-      t.after(() => svc.dispose());
-      const rest = createRestFiscalClient(svc.httpUrl);
-      const grpc = createGrpcFiscalClient(svc.grpcAddress);
-      t.after(() => Promise.all([rest.close(), grpc.close()]));
-      const ctx = () => ({ deadline: Date.now() + 5_000, traceId: '0af7651916cd43dd8448eb211c80319c' });
-      const overRest = await rest.emitir(pedido(42), ctx());
-      const overGrpc = await grpc.emitir(pedido(42), ctx());
-      assert.deepEqual(overGrpc, overRest);
-      for (const client of [rest, grpc]) {
-        await assert.rejects(client.emitir(pedidoDeValor(42, 1), ctx()), (error: unknown) => {
-          assert.ok(error instanceof AppError);
-          assert.equal(error.code, 'conflict');
-          return true;
-        });
-        await assert.rejects(client.emitir(pedido(43, 1), ctx()), (error: unknown) => {
-          assert.ok(error instanceof AppError);
-          assert.equal(error.code, 'validation-failed');
-          return true;
-        });
-      }
-      const ops = await operationsOf(svc.database.db, 42);
-      assert.equal(ops.length, 1);
-      assert.ok(
-        svc.lines.some((l) => l.includes('0af7651916cd43dd8448eb211c80319c')),
-        'the trace id reaches the log',
+      t.after(() => svc.close());
+      await expectTransportsAgree(
+        { rest: createRestFiscalClient(svc.httpUrl), grpc: createGrpcFiscalClient(svc.grpcAddress) },
+        (client, request: ReturnType<typeof pedido>, ctx) => client.emitir(request, ctx),
+        {
+          traceId: '0af7651916cd43dd8448eb211c80319c',
+          ok: pedido(42),
+          failures: [
+            { request: pedidoDeValor(42, 1), code: 'conflict' },
+            { request: pedido(43, 1), code: 'validation-failed' },
+          ],
+          log: svc.lines,
+        },
       );
+      assert.equal((await operationsOf(svc.database.db, 42)).length, 1);
     });
   });
 }

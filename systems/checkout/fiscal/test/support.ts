@@ -1,108 +1,44 @@
 /**
  * What fiscal's component tests share: the service on its own namespace (a temp SQLite file or
- * a fresh PostgreSQL schema), listening on free ports over both transports, and a promise-based
- * gRPC client.
+ * a fresh PostgreSQL schema), listening on free ports over both transports, and its gRPC call.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import {
   FiscalClient,
   type EmitirNotaFiscalRequest,
   type EmitirNotaFiscalResponse,
 } from '@dslab/checkout-contracts';
-import { listenCheckoutApp, openServiceDatabase } from '@dslab/checkout-kit';
-import { dropSchema, type Database, type Engine } from '@dslab/db';
-import { createLogger } from '@dslab/logging';
-import { TEST_POSTGRES_URL, uniqueName } from '@dslab/testing';
+import {
+  callArgs,
+  grpcOutcome,
+  startTestServiceWithDatabase,
+  type GrpcOutcome,
+  type TestServiceWithDatabase,
+} from '@dslab/checkout-kit/testing';
+import type { Engine } from '@dslab/db';
 import { fiscalMigrations } from '../src/adapters/migrations.js';
 import type { FiscalTables } from '../src/adapters/schema.js';
-import { buildApp, type FiscalDeps } from '../src/app.js';
+import { buildApp, type FiscalApp, type FiscalDeps } from '../src/app.js';
 
-export interface OpenedDatabase {
-  readonly database: Database<FiscalTables>;
-  dispose(): Promise<void>;
+export interface RunningFiscal extends TestServiceWithDatabase<FiscalApp, FiscalTables> {
+  /** One EmitirNotaFiscal call over gRPC. */
+  emitirGrpc(request: EmitirNotaFiscalRequest): Promise<GrpcOutcome<EmitirNotaFiscalResponse>>;
 }
 
-/** fiscal's database with its migrations, in a namespace of its own. */
-export async function openFiscalDatabase(engine: Engine): Promise<OpenedDatabase> {
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'fiscal-'));
-    const database = await openServiceDatabase<FiscalTables>(
-      { service: 'fiscal', dataDir: dir },
-      fiscalMigrations,
-    );
-    return {
-      database,
-      async dispose() {
-        await database.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const schema = uniqueName('fiscal').toLowerCase();
-  const database = await openServiceDatabase<FiscalTables>(
-    { service: 'fiscal', dataDir: '.', databaseUrl: TEST_POSTGRES_URL, schema, poolSize: 10 },
-    fiscalMigrations,
-  );
-  return {
-    database,
-    async dispose() {
-      await database.close();
-      await dropSchema(TEST_POSTGRES_URL, schema);
-    },
-  };
-}
-
-export interface RunningFiscal extends OpenedDatabase {
-  readonly httpUrl: string;
-  readonly grpcAddress: string;
-  /** Every application log line written so far. */
-  readonly lines: string[];
-  /** One unary call over gRPC; rejects with the grpc-js ServiceError. */
-  emitirGrpc(request: EmitirNotaFiscalRequest): Promise<EmitirNotaFiscalResponse>;
-}
-
-/** fiscal listening on 127.0.0.1 with free ports; `dispose` stops everything and drops the namespace. */
+/** fiscal listening on 127.0.0.1 with free ports; `close` stops everything and drops the namespace. */
 export async function startFiscal(
   engine: Engine,
   deps: Partial<Omit<FiscalDeps, 'database' | 'logger'>> = {},
 ): Promise<RunningFiscal> {
-  const opened = await openFiscalDatabase(engine);
-  const lines: string[] = [];
-  const logger = createLogger({ service: 'fiscal', console: false, onLine: (line) => lines.push(line) });
-  const app = await buildApp({ database: opened.database, logger, seed: 7, ...deps });
-  const listening = await listenCheckoutApp(app);
-  const client = new FiscalClient(listening.grpcAddress, credentials.createInsecure());
+  const svc = await startTestServiceWithDatabase<FiscalTables, FiscalApp>(
+    engine,
+    'fiscal',
+    fiscalMigrations,
+    (database, logger) => buildApp({ database, logger, seed: 7, ...deps }),
+    { poolSize: 10 },
+  );
+  const client = svc.connect(FiscalClient);
   return {
-    ...opened,
-    httpUrl: listening.httpUrl,
-    grpcAddress: listening.grpcAddress,
-    lines,
-    emitirGrpc: (request) =>
-      new Promise((resolve, reject) => {
-        client.emitirNotaFiscal(
-          request,
-          new Metadata(),
-          { deadline: new Date(Date.now() + 10_000) },
-          (error: ServiceError | null, response: EmitirNotaFiscalResponse) => {
-            if (error) reject(error);
-            else resolve(response);
-          },
-        );
-      }),
-    async dispose() {
-      client.close();
-      await listening.close();
-      await opened.dispose();
-    },
+    ...svc,
+    emitirGrpc: (request) => grpcOutcome((cb) => client.emitirNotaFiscal(request, ...callArgs(), cb)),
   };
-}
-
-/** The problem document a gRPC error carries in `problem-bin`. */
-export function problemOf(error: unknown): Record<string, unknown> {
-  const [raw] = (error as ServiceError).metadata.get('problem-bin');
-  if (raw === undefined) return {};
-  return JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : raw) as Record<string, unknown>;
 }

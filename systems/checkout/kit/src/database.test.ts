@@ -1,60 +1,35 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { dropSchema, type Database, type Engine } from '@dslab/db';
-import { ENGINES, TEST_POSTGRES_URL, uniqueName } from '@dslab/testing';
+import type { Engine } from '@dslab/db';
+import { ENGINES } from '@dslab/testing';
 import type { Generated, Kysely } from 'kysely';
 import {
   idColumn,
   importOnce,
-  openServiceDatabase,
   operationsOf,
   recordOperation,
   syncIdSequence,
   type CommonTables,
 } from './database.js';
+import { openTestServiceDatabase, type TestServiceDatabase } from './testing.js';
 
 interface Tables extends CommonTables {
   coisas: { id: Generated<number>; nome: string };
 }
 
-async function openTemp(
-  engine: Engine,
-): Promise<{ database: Database<Tables>; dispose: () => Promise<void> }> {
-  const migrations = (e: Engine) => ({
-    '0001_coisas': {
-      async up(db: Kysely<unknown>) {
-        await idColumn(db, e, 'coisas')
-          .addColumn('nome', 'text', (c) => c.notNull())
-          .execute();
-      },
+const migrations = (e: Engine) => ({
+  '0001_coisas': {
+    async up(db: Kysely<unknown>) {
+      await idColumn(db, e, 'coisas')
+        .addColumn('nome', 'text', (c) => c.notNull())
+        .execute();
     },
-  });
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'kit-'));
-    const database = await openServiceDatabase<Tables>({ service: 'estoque', dataDir: dir }, migrations);
-    return {
-      database,
-      dispose: async () => {
-        await database.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const schema = uniqueName('kit').toLowerCase();
-  const database = await openServiceDatabase<Tables>(
-    { service: 'estoque', dataDir: '.', databaseUrl: TEST_POSTGRES_URL, schema },
-    migrations,
-  );
-  return {
-    database,
-    dispose: async () => {
-      await database.close();
-      await dropSchema(TEST_POSTGRES_URL, schema);
-    },
-  };
+  },
+});
+
+/** A service database (any service's name will do) with the common tables and `coisas`. */
+function openTemp(engine: Engine): Promise<TestServiceDatabase<Tables>> {
+  return openTestServiceDatabase<Tables>(engine, 'estoque', migrations);
 }
 
 for (const engine of ENGINES) {

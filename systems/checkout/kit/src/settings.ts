@@ -1,9 +1,15 @@
-import { env, type Field } from '@dslab/config';
+import { env, type ConfigOf, type Field } from '@dslab/config';
 import { loggingSettings } from '@dslab/logging';
 import { DEFAULT_PORTS, envPrefix, TRANSPORTS, type CheckoutService } from './services.js';
 
 /** Longest budget any request may ask for (x-timeout-ms / grpc-timeout are capped here). */
 export const MAX_REQUEST_TIMEOUT_MS = 60_000;
+
+/** Budget of a request that names none (REQUEST_TIMEOUT_MS's default). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** Largest accepted JSON body (BODY_LIMIT_BYTES's default). */
+export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
 
 /**
  * The settings every checkout service accepts; spread into its config schema. The service's own
@@ -36,10 +42,10 @@ export function checkoutServiceSettings(service: CheckoutService) {
         min: 1,
         max: MAX_REQUEST_TIMEOUT_MS,
       })
-      .default(10_000),
+      .default(DEFAULT_REQUEST_TIMEOUT_MS),
     BODY_LIMIT_BYTES: env
       .int('largest accepted JSON body', { min: 1024, max: 10 * 1024 * 1024 })
-      .default(64 * 1024),
+      .default(DEFAULT_BODY_LIMIT_BYTES),
     RATE_LIMIT_PER_MINUTE: env
       .int('requests per minute per client address; 0 (default) is off for these internal services', {
         min: 0,
@@ -48,6 +54,9 @@ export function checkoutServiceSettings(service: CheckoutService) {
     ...loggingSettings,
   };
 }
+
+/** The parsed common settings: what every service's config has (the kit's main reads these). */
+export type CheckoutServiceConfig = ConfigOf<ReturnType<typeof checkoutServiceSettings>>;
 
 type NeighbourSettings = Record<string, Field<string>>;
 

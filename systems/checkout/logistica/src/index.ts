@@ -1,8 +1,7 @@
 export * from './domain/rastreamento.js';
 export * from './domain/envio.js';
 export * from './domain/agendamento.js';
-export * from './domain/random.js';
-export { buildApp, osRandom, SERVICE, type LogisticaApp, type LogisticaDeps } from './app.js';
+export { buildApp, SERVICE, type LogisticaApp, type LogisticaDeps } from './app.js';
 export { logisticaConfigSchema } from './config.js';
 export { logisticaMigrations } from './adapters/migrations.js';
 export { importLogisticaSeed } from './adapters/seed-import.js';

@@ -1,25 +1,27 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createGrpcLogisticaClient, createRestLogisticaClient } from '@dslab/checkout-clients';
 import { StatusEnvio, type EnvioValue } from '@dslab/checkout-contracts';
-import { createFaker, generateDataset, writeDatabase } from '@dslab/checkout-datagen';
-import { importOnce, operationsOf, readSeedData } from '@dslab/checkout-kit';
-import { AppError } from '@dslab/errors';
-import { call, countByStatus, ENGINES, race, seededRandom } from '@dslab/testing';
+import { createFaker, generateDataset } from '@dslab/checkout-datagen';
+import { importOnce, operationsOf } from '@dslab/checkout-kit';
+import {
+  commonProblemCases,
+  expectInvalidArgument,
+  expectProblems,
+  expectTransportsAgree,
+  okResponse,
+  operationCount,
+  raceCreates,
+  raceReplays,
+  seedRoundTrip,
+  type Problem,
+  type ProblemCase,
+} from '@dslab/checkout-kit/testing';
+import { call, ENGINES, seededRandom } from '@dslab/testing';
 import { importLogisticaSeed } from '../src/adapters/seed-import.js';
 import { generateCodigoRastreamento } from '../src/domain/rastreamento.js';
-import { problemOf, startLogistica } from './support.js';
-
-interface Problem {
-  status: number;
-  code: string;
-  detail: string;
-  errors?: { field: string; message: string }[];
-}
+import { startLogistica } from './support.js';
 
 const CODIGO = /^BR[1-9][0-9]{8}PY$/;
 
@@ -45,7 +47,7 @@ for (const engine of ENGINES) {
   describe(`logistica (${engine})`, () => {
     test('when an invoiced order is dispatched, then it is enviado with a BR<9 digits>PY code, dated now, GET-able, with one operacoes row', async (t) => {
       const svc = await startLogistica(engine);
-      t.after(() => svc.dispose());
+      t.after(() => svc.close());
       const before = Date.now();
       const created = await call<EnvioValue>(svc.httpUrl, 'POST', '/envios', {
         body: { pedido_id: 42, nota_fiscal_id: 7, numero_nota_fiscal: 'NF12-42' },
@@ -80,7 +82,7 @@ for (const engine of ENGINES) {
 
     test('when the same order and invoice are dispatched again, then the stored dispatch is answered 200 and nothing is recorded', async (t) => {
       const svc = await startLogistica(engine);
-      t.after(() => svc.dispose());
+      t.after(() => svc.close());
       const first = await call<EnvioValue>(svc.httpUrl, 'POST', '/envios', { body: envio(42) });
       assert.equal(first.status, 201);
       const again = await call<EnvioValue>(svc.httpUrl, 'POST', '/envios', { body: envio(42) });
@@ -92,7 +94,7 @@ for (const engine of ENGINES) {
 
     test('when an order is dispatched with another invoice, or an invoice for another order, then 409 conflict and nothing is written', async (t) => {
       const svc = await startLogistica(engine);
-      t.after(() => svc.dispose());
+      t.after(() => svc.close());
       assert.equal((await call(svc.httpUrl, 'POST', '/envios', { body: envio(42, 7) })).status, 201);
       for (const body of [envio(42, 8), envio(43, 7)]) {
         const response = await call<Problem>(svc.httpUrl, 'POST', '/envios', { body });
@@ -106,40 +108,9 @@ for (const engine of ENGINES) {
 
     test('when the input is malformed, mistyped, huge or unknown, then a 4xx problem+json answers, never a 500', async (t) => {
       const svc = await startLogistica(engine);
-      t.after(() => svc.dispose());
-      const cases: {
-        name: string;
-        method: string;
-        path: string;
-        options: Parameters<typeof call>[3];
-        status: number;
-        code: string;
-        field?: string;
-      }[] = [
-        {
-          name: 'malformed JSON',
-          method: 'POST',
-          path: '/envios',
-          options: { rawBody: '{"pedido_id":', headers: { 'content-type': 'application/json' } },
-          status: 400,
-          code: 'malformed-json',
-        },
-        {
-          name: 'text body',
-          method: 'POST',
-          path: '/envios',
-          options: { rawBody: 'x', headers: { 'content-type': 'text/plain' } },
-          status: 415,
-          code: 'unsupported-media-type',
-        },
-        {
-          name: 'pedido_id as text',
-          method: 'POST',
-          path: '/envios',
-          options: { body: { ...envio(1), pedido_id: '1' } },
-          status: 400,
-          code: 'validation-failed',
-        },
+      t.after(() => svc.close());
+      const cases: ProblemCase[] = [
+        ...commonProblemCases('/envios', envio(1)),
         {
           name: 'huge id',
           method: 'POST',
@@ -160,21 +131,13 @@ for (const engine of ENGINES) {
           code: 'validation-failed',
         },
         {
-          name: 'unknown field',
-          method: 'POST',
-          path: '/envios',
-          options: { body: { ...envio(1), prioridade: 'alta' } },
-          status: 400,
-          code: 'validation-failed',
-        },
-        {
           name: 'invoice number of another order',
           method: 'POST',
           path: '/envios',
           options: { body: { pedido_id: 42, nota_fiscal_id: 7, numero_nota_fiscal: 'NF12-43' } },
           status: 400,
           code: 'validation-failed',
-          field: 'numero_nota_fiscal',
+          fields: ['numero_nota_fiscal'],
         },
         {
           name: 'invoice number of another shape',
@@ -183,23 +146,7 @@ for (const engine of ENGINES) {
           options: { body: { pedido_id: 42, nota_fiscal_id: 7, numero_nota_fiscal: 'NF-0012-42' } },
           status: 400,
           code: 'validation-failed',
-          field: 'numero_nota_fiscal',
-        },
-        {
-          name: 'unknown dispatch',
-          method: 'GET',
-          path: '/envios/424242',
-          options: {},
-          status: 404,
-          code: 'not-found',
-        },
-        {
-          name: 'id not a number',
-          method: 'GET',
-          path: '/envios/abc',
-          options: {},
-          status: 400,
-          code: 'validation-failed',
+          fields: ['numero_nota_fiscal'],
         },
         {
           name: 'id 0',
@@ -210,63 +157,37 @@ for (const engine of ENGINES) {
           code: 'validation-failed',
         },
       ];
-      for (const c of cases) {
-        const response = await call<Problem>(svc.httpUrl, c.method, c.path, c.options);
-        assert.equal(response.status, c.status, `${c.name}: ${response.text}`);
-        assert.match(String(response.headers['content-type']), /^application\/problem\+json/, c.name);
-        assert.equal(response.body.code, c.code, c.name);
-        if (c.field !== undefined)
-          assert.deepEqual(
-            response.body.errors?.map((e) => e.field),
-            [c.field],
-            c.name,
-          );
-      }
+      await expectProblems(svc.httpUrl, cases);
       assert.equal((await svc.database.db.selectFrom('envios').selectAll().execute()).length, 0);
     });
 
     test('when 40 calls dispatch one order at once, then one dispatch exists and every caller gets it', async (t) => {
       const svc = await startLogistica(engine);
-      t.after(() => svc.dispose());
-      const responses = await race<EnvioValue>(
-        svc.httpUrl,
-        Array.from({ length: 40 }, () => ({ method: 'POST' as const, path: '/envios', body: envio(77) })),
-      );
-      assert.deepEqual(countByStatus(responses), { 200: 39, 201: 1 });
-      const first = responses[0]?.body;
-      for (const r of responses) assert.deepEqual(r.body, first);
+      t.after(() => svc.close());
+      await raceReplays<EnvioValue>(svc.httpUrl, { method: 'POST', path: '/envios', body: envio(77) }, 40);
       assert.equal((await svc.database.db.selectFrom('envios').selectAll().execute()).length, 1);
       assert.equal((await operationsOf(svc.database.db, 77)).length, 1);
     });
 
     test('when 100 different orders are dispatched at once, then 100 dispatches exist with 100 distinct codes', async (t) => {
       const svc = await startLogistica(engine);
-      t.after(() => svc.dispose());
-      const responses = await race<EnvioValue>(
+      t.after(() => svc.close());
+      await raceCreates(
         svc.httpUrl,
-        Array.from({ length: 100 }, (_, i) => ({
-          method: 'POST' as const,
-          path: '/envios',
-          body: envio(1000 + i),
-        })),
+        '/envios',
+        Array.from({ length: 100 }, (_, i) => envio(1000 + i)),
       );
-      assert.deepEqual(countByStatus(responses), { 201: 100 });
       const rows = await svc.database.db.selectFrom('envios').selectAll().execute();
       assert.equal(rows.length, 100);
       assert.equal(new Set(rows.map((r) => r.codigo_rastreamento)).size, 100);
       assert.ok(rows.every((r) => CODIGO.test(r.codigo_rastreamento ?? '')));
       assert.equal(new Set(rows.map((r) => r.pedido_id)).size, 100);
-      const ops = await svc.database.db
-        .selectFrom('operacoes')
-        .select('id')
-        .where('operacao', '=', 'envio_agendado')
-        .execute();
-      assert.equal(ops.length, 100);
+      assert.equal(await operationCount(svc.database, 'envio_agendado'), 100);
     });
 
     test('when the random source repeats every code once, then each dispatch draws again past the taken code and all codes stay unique', async (t) => {
       const svc = await startLogistica(engine, { random: stuttering(seededRandom(3)) });
-      t.after(() => svc.dispose());
+      t.after(() => svc.close());
       for (let i = 1; i <= 10; i++)
         assert.equal((await call(svc.httpUrl, 'POST', '/envios', { body: envio(i) })).status, 201);
       const rows = await svc.database.db.selectFrom('envios').selectAll().execute();
@@ -282,16 +203,12 @@ for (const engine of ENGINES) {
     test('when 30 dispatches race on a random source that repeats every code, then all 30 end with distinct codes', async (t) => {
       // Racing, one request may collide with each peer that inserted first: 31 draws always suffice.
       const svc = await startLogistica(engine, { random: stuttering(seededRandom(4)), maxCodeTries: 31 });
-      t.after(() => svc.dispose());
-      const responses = await race<EnvioValue>(
+      t.after(() => svc.close());
+      await raceCreates(
         svc.httpUrl,
-        Array.from({ length: 30 }, (_, i) => ({
-          method: 'POST' as const,
-          path: '/envios',
-          body: envio(100 + i),
-        })),
+        '/envios',
+        Array.from({ length: 30 }, (_, i) => envio(100 + i)),
       );
-      assert.deepEqual(countByStatus(responses), { 201: 30 });
       const rows = await svc.database.db.selectFrom('envios').selectAll().execute();
       assert.equal(rows.length, 30);
       assert.equal(new Set(rows.map((r) => r.codigo_rastreamento)).size, 30);
@@ -305,7 +222,7 @@ for (const engine of ENGINES) {
 
     test('when every code drawn is taken, then the dispatch gives up after 5 draws with 503 and writes nothing', async (t) => {
       const svc = await startLogistica(engine, { random: () => 0.5 });
-      t.after(() => svc.dispose());
+      t.after(() => svc.close());
       assert.equal((await call(svc.httpUrl, 'POST', '/envios', { body: envio(1) })).status, 201);
       const response = await call<Problem>(svc.httpUrl, 'POST', '/envios', { body: envio(2) });
       assert.equal(response.status, 503, response.text);
@@ -315,8 +232,6 @@ for (const engine of ENGINES) {
     });
 
     test("when the seed's ecommerce.db is imported twice, then its dispatches are loaded once as they are, a repeated code is replaced, and new ids and codes do not collide", async (t) => {
-      const dir = mkdtempSync(join(tmpdir(), 'logistica-seed-'));
-      const file = join(dir, 'ecommerce.db');
       const generated = generateDataset(
         createFaker(12),
         { clientes: 10, produtos: 8, pedidos: 80 },
@@ -327,9 +242,7 @@ for (const engine of ENGINES) {
       assert.ok(e0 !== undefined && e1 !== undefined);
       // A repeated code, as a large file of random codes will hold.
       e1.codigo_rastreamento = e0.codigo_rastreamento;
-      writeDatabase(file, generated);
-      const dataset = readSeedData(file);
-      rmSync(dir, { recursive: true, force: true });
+      const dataset = seedRoundTrip(generated);
 
       // The service's own random source first draws the seed's first code: it must draw again.
       const firstCode = dataset.envios[0]?.codigo_rastreamento ?? '';
@@ -347,7 +260,7 @@ for (const engine of ENGINES) {
         firstCode,
       );
       const svc = await startLogistica(engine, { random });
-      t.after(() => svc.dispose());
+      t.after(() => svc.close());
       const load = () =>
         importOnce(svc.database.db, 'ecommerce.db', '2025-11-02T00:00:00.000Z', (trx) =>
           importLogisticaSeed(trx, engine, dataset, seededRandom(9)),
@@ -396,77 +309,52 @@ for (const engine of ENGINES) {
 
     test('over gRPC, AgendarEnvio dispatches and replays, and a proto3 default pedido_id 0 is INVALID_ARGUMENT naming the field', async (t) => {
       const svc = await startLogistica(engine);
-      t.after(() => svc.dispose());
+      t.after(() => svc.close());
       const request = { pedido_id: 42, nota_fiscal_id: 7, numero_nota_fiscal: 'NF12-42' };
-      const e = await svc.agendarGrpc(request);
+      const e = okResponse(await svc.agendarGrpc(request));
       assert.equal(e.pedido_id, 42);
       assert.equal(e.nota_fiscal_id, 7);
       assert.match(e.codigo_rastreamento, CODIGO);
       assert.equal(e.status, StatusEnvio.STATUS_ENVIO_ENVIADO);
       assert.equal(typeof e.data_despacho, 'string');
-      assert.deepEqual(await svc.agendarGrpc(request), e);
+      assert.deepEqual(okResponse(await svc.agendarGrpc(request)), e);
       assert.equal((await operationsOf(svc.database.db, 42)).length, 1);
 
-      await assert.rejects(svc.agendarGrpc({ ...request, pedido_id: 0 }), (error: unknown) => {
-        assert.equal((error as { code: number }).code, GrpcStatus.INVALID_ARGUMENT);
-        const problem = problemOf(error) as unknown as Problem;
-        assert.equal(problem.code, 'validation-failed');
-        assert.deepEqual(
-          problem.errors?.map((x) => x.field),
-          ['pedido_id'],
-        );
-        return true;
+      expectInvalidArgument(await svc.agendarGrpc({ ...request, pedido_id: 0 }), ['pedido_id']);
+      const blank = await svc.agendarGrpc({ pedido_id: 43, nota_fiscal_id: 8, numero_nota_fiscal: '' });
+      assert.equal(blank.code, GrpcStatus.INVALID_ARGUMENT);
+      const taken = await svc.agendarGrpc({
+        pedido_id: 43,
+        nota_fiscal_id: 7,
+        numero_nota_fiscal: 'NF13-43',
       });
-      await assert.rejects(
-        svc.agendarGrpc({ pedido_id: 43, nota_fiscal_id: 8, numero_nota_fiscal: '' }),
-        (error: unknown) => {
-          assert.equal((error as { code: number }).code, GrpcStatus.INVALID_ARGUMENT);
-          return true;
-        },
-      );
-      await assert.rejects(
-        svc.agendarGrpc({ pedido_id: 43, nota_fiscal_id: 7, numero_nota_fiscal: 'NF13-43' }),
-        (error: unknown) => {
-          assert.equal(
-            (error as { code: number }).code,
-            GrpcStatus.ABORTED,
-            'an invoice already dispatched for another order is a conflict',
-          );
-          return true;
-        },
+      assert.equal(
+        taken.code,
+        GrpcStatus.ABORTED,
+        'an invoice already dispatched for another order is a conflict',
       );
     });
 
     test("through pedidos' port clients, REST and gRPC answer the same dispatch and the same catalog errors", async (t) => {
       const svc = await startLogistica(engine);
-      t.after(() => svc.dispose());
-      const rest = createRestLogisticaClient(svc.httpUrl);
-      const grpc = createGrpcLogisticaClient(svc.grpcAddress);
-      t.after(() => Promise.all([rest.close(), grpc.close()]));
-      const ctx = () => ({ deadline: Date.now() + 5_000, traceId: '4bf92f3577b34da6a3ce929d0e0e4736' });
-      const overRest = await rest.agendarEnvio(envio(42, 7), ctx());
-      const overGrpc = await grpc.agendarEnvio(envio(42, 7), ctx());
-      assert.deepEqual(overGrpc, overRest);
-      for (const client of [rest, grpc]) {
-        await assert.rejects(client.agendarEnvio(envio(42, 8), ctx()), (error: unknown) => {
-          assert.ok(error instanceof AppError);
-          assert.equal(error.code, 'conflict');
-          return true;
-        });
-        await assert.rejects(
-          client.agendarEnvio({ pedido_id: 43, nota_fiscal_id: 9, numero_nota_fiscal: 'NF1-44' }, ctx()),
-          (error: unknown) => {
-            assert.ok(error instanceof AppError);
-            assert.equal(error.code, 'validation-failed');
-            return true;
-          },
-        );
-      }
-      assert.equal((await operationsOf(svc.database.db, 42)).length, 1);
-      assert.ok(
-        svc.lines.some((l) => l.includes('4bf92f3577b34da6a3ce929d0e0e4736')),
-        'the trace id reaches the log',
+      t.after(() => svc.close());
+      await expectTransportsAgree(
+        { rest: createRestLogisticaClient(svc.httpUrl), grpc: createGrpcLogisticaClient(svc.grpcAddress) },
+        (client, request: ReturnType<typeof envio>, ctx) => client.agendarEnvio(request, ctx),
+        {
+          traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+          ok: envio(42, 7),
+          failures: [
+            { request: envio(42, 8), code: 'conflict' },
+            {
+              request: { pedido_id: 43, nota_fiscal_id: 9, numero_nota_fiscal: 'NF1-44' },
+              code: 'validation-failed',
+            },
+          ],
+          log: svc.lines,
+        },
       );
+      assert.equal((await operationsOf(svc.database.db, 42)).length, 1);
     });
   });
 }

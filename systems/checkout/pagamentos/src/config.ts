@@ -1,6 +1,6 @@
 import { checkoutServiceSettings } from '@dslab/checkout-kit';
 import { env, type ConfigOf } from '@dslab/config';
-import { MAX_RANDOM_SEED } from './domain/random.js';
+import { MAX_SEED } from '@dslab/random';
 import {
   MAX_LATENCY_MS,
   SEED_SIMULATOR,
@@ -23,7 +23,7 @@ export const pagamentosConfigSchema = {
   PAGAMENTO_SEED: env
     .int('seed of the simulator’s random draws, for a reproducible run (unset: not reproducible)', {
       min: 0,
-      max: MAX_RANDOM_SEED,
+      max: MAX_SEED,
     })
     .optional(),
 };

@@ -2,7 +2,6 @@ export * from './domain/simulator.js';
 export * from './domain/status.js';
 export * from './domain/request.js';
 export * from './domain/idempotency.js';
-export * from './domain/random.js';
 export { buildApp, SERVICE, type PagamentosApp, type PagamentosDeps } from './app.js';
 export {
   createPagamentosService,

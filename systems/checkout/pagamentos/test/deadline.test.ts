@@ -4,34 +4,22 @@ import * as grpc from '@grpc/grpc-js';
 import { StatusPagamento, type PagamentoValue } from '@dslab/checkout-contracts';
 import { operationsOf } from '@dslab/checkout-kit';
 import { call, ENGINES } from '@dslab/testing';
-import {
-  okResponse,
-  openTestDatabase,
-  paymentRows,
-  startPagamentos,
-  type Running,
-  type ServiceDatabase,
-} from './harness.js';
+import { okResponse, paymentRows, startFreshPagamentos, type Running } from './harness.js';
 
 /** A simulator slower than the request's budget. */
 const SLOW = { minMs: 2000, maxMs: 2000, rejectionProbability: 0 };
 
 for (const engine of ENGINES) {
   describe(`pagamentos and request deadlines (${engine})`, () => {
-    let db: ServiceDatabase;
     let svc: Running;
     before(async () => {
-      db = await openTestDatabase(engine);
-      svc = await startPagamentos(db.database, { simulator: SLOW, seed: 5 });
+      svc = await startFreshPagamentos(engine, { simulator: SLOW, seed: 5 });
     });
-    after(async () => {
-      await svc.close();
-      await db.dispose();
-    });
+    after(() => svc.close());
 
     test('when the simulated processing (2 s) outlasts x-timeout-ms 300, then 504 comes before the processing ends, the payment stays recorded, and a retry gets it', async () => {
       const body = { pedido_id: 900, valor_centavos: 3000, metodo: 'pix' };
-      const res = await call<{ code: string; pronto_em: string }>(svc.url, 'POST', '/pagamentos', {
+      const res = await call<{ code: string; pronto_em: string }>(svc.httpUrl, 'POST', '/pagamentos', {
         body,
         headers: { 'x-timeout-ms': '300' },
       });
@@ -43,7 +31,7 @@ for (const engine of ENGINES) {
       assert.ok(answeredAt < Date.parse(row.pronto_em), 'answered before the simulated processing ended');
       assert.equal((await operationsOf(svc.database.db, 900)).length, 1);
 
-      const retry = await call<PagamentoValue>(svc.url, 'POST', '/pagamentos', {
+      const retry = await call<PagamentoValue>(svc.httpUrl, 'POST', '/pagamentos', {
         body,
         headers: { 'x-timeout-ms': '5000' },
       });
@@ -71,11 +59,11 @@ for (const engine of ENGINES) {
 
     test('when a refund lands while the charge is still in its simulated processing, then the waiting charge answers estornado with sucesso false', async () => {
       const body = { pedido_id: 902, valor_centavos: 5000, metodo: 'boleto' };
-      const charging = call<PagamentoValue>(svc.url, 'POST', '/pagamentos', { body });
+      const charging = call<PagamentoValue>(svc.httpUrl, 'POST', '/pagamentos', { body });
       // Wait until the decision is stored, then refund before the processing ends.
       for (let i = 0; i < 200 && (await paymentRows(svc.database, 902)).length === 0; i++)
         await new Promise((resolve) => setTimeout(resolve, 10));
-      const refund = await call<{ status: string }>(svc.url, 'POST', '/pagamentos/902/estorno', {
+      const refund = await call<{ status: string }>(svc.httpUrl, 'POST', '/pagamentos/902/estorno', {
         body: { motivo: 'cliente desistiu' },
       });
       assert.equal(refund.body.status, 'estornado');

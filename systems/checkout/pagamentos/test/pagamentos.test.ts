@@ -3,31 +3,21 @@ import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { MetodoPagamento, StatusPagamento, type PagamentoValue } from '@dslab/checkout-contracts';
 import { operationsOf } from '@dslab/checkout-kit';
+import { expectInvalidArgument, expectProblems } from '@dslab/checkout-kit/testing';
 import { call, ENGINES } from '@dslab/testing';
-import { mulberry32 } from '../src/domain/random.js';
+import { seededRandom } from '@dslab/random';
 import { decidePayment, type SimulatorConfig } from '../src/domain/simulator.js';
-import {
-  FAST,
-  okResponse,
-  openTestDatabase,
-  paymentRows,
-  startPagamentos,
-  type Running,
-  type ServiceDatabase,
-} from './harness.js';
+import { FAST, okResponse, paymentRows, startFreshPagamentos, type Running } from './harness.js';
 
 const PROBLEM = /^application\/problem\+json/;
 
 for (const engine of ENGINES) {
   describe(`pagamentos over REST and gRPC (${engine})`, () => {
-    const opened: ServiceDatabase[] = [];
     const running: Running[] = [];
     let svc: Running;
 
     async function start(simulator: SimulatorConfig, seed: number): Promise<Running> {
-      const db = await openTestDatabase(engine);
-      opened.push(db);
-      const started = await startPagamentos(db.database, { simulator, seed });
+      const started = await startFreshPagamentos(engine, { simulator, seed });
       running.push(started);
       return started;
     }
@@ -37,11 +27,10 @@ for (const engine of ENGINES) {
     });
     after(async () => {
       for (const r of running) await r.close();
-      for (const d of opened) await d.dispose();
     });
 
     test('when an order is charged over REST, then 201 answers the approved payment and one operation is recorded', async () => {
-      const res = await call<PagamentoValue>(svc.url, 'POST', '/pagamentos', {
+      const res = await call<PagamentoValue>(svc.httpUrl, 'POST', '/pagamentos', {
         body: { pedido_id: 42, valor_centavos: 12_345, metodo: 'pix' },
         headers: { 'idempotency-key': 'pedido-42' },
       });
@@ -76,23 +65,23 @@ for (const engine of ENGINES) {
       );
       assert.ok(svc.lines.some((l) => l.includes('Pagamento aprovado para o pedido 42 (R$ 123,45, pix)')));
 
-      const read = await call<PagamentoValue>(svc.url, 'GET', '/pagamentos/42');
+      const read = await call<PagamentoValue>(svc.httpUrl, 'GET', '/pagamentos/42');
       assert.equal(read.status, 200);
       assert.deepEqual(read.body, res.body);
     });
 
     test('when the same charge is retried (same values, with or without the key), then 200 answers the stored payment and nothing is recorded again', async () => {
       const body = { pedido_id: 43, valor_centavos: 500, metodo: 'boleto' };
-      const first = await call<PagamentoValue>(svc.url, 'POST', '/pagamentos', {
+      const first = await call<PagamentoValue>(svc.httpUrl, 'POST', '/pagamentos', {
         body,
         headers: { 'idempotency-key': 'k-43' },
       });
       assert.equal(first.status, 201);
-      const again = await call<PagamentoValue>(svc.url, 'POST', '/pagamentos', {
+      const again = await call<PagamentoValue>(svc.httpUrl, 'POST', '/pagamentos', {
         body,
         headers: { 'idempotency-key': 'k-43' },
       });
-      const withoutKey = await call<PagamentoValue>(svc.url, 'POST', '/pagamentos', { body });
+      const withoutKey = await call<PagamentoValue>(svc.httpUrl, 'POST', '/pagamentos', { body });
       for (const replay of [again, withoutKey]) {
         assert.equal(replay.status, 200, replay.text);
         assert.deepEqual(replay.body, first.body);
@@ -110,7 +99,7 @@ for (const engine of ENGINES) {
     });
 
     test('when the same order comes with another valor or metodo, then 422 idempotency-key-reused and the payment is unchanged', async () => {
-      const first = await call<PagamentoValue>(svc.url, 'POST', '/pagamentos', {
+      const first = await call<PagamentoValue>(svc.httpUrl, 'POST', '/pagamentos', {
         body: { pedido_id: 44, valor_centavos: 1000, metodo: 'pix' },
       });
       assert.equal(first.status, 201);
@@ -118,7 +107,7 @@ for (const engine of ENGINES) {
         { pedido_id: 44, valor_centavos: 1001, metodo: 'pix' },
         { pedido_id: 44, valor_centavos: 1000, metodo: 'boleto' },
       ]) {
-        const res = await call<{ code: string }>(svc.url, 'POST', '/pagamentos', { body });
+        const res = await call<{ code: string }>(svc.httpUrl, 'POST', '/pagamentos', { body });
         assert.equal(res.status, 422, res.text);
         assert.match(String(res.headers['content-type']), PROBLEM);
         assert.equal(res.body.code, 'idempotency-key-reused');
@@ -132,12 +121,12 @@ for (const engine of ENGINES) {
     });
 
     test('when an Idempotency-Key already used by another order comes back, then 422 idempotency-key-reused and no payment is made', async () => {
-      const first = await call(svc.url, 'POST', '/pagamentos', {
+      const first = await call(svc.httpUrl, 'POST', '/pagamentos', {
         body: { pedido_id: 45, valor_centavos: 700, metodo: 'pix' },
         headers: { 'idempotency-key': 'shared-key' },
       });
       assert.equal(first.status, 201);
-      const reused = await call<{ code: string }>(svc.url, 'POST', '/pagamentos', {
+      const reused = await call<{ code: string }>(svc.httpUrl, 'POST', '/pagamentos', {
         body: { pedido_id: 46, valor_centavos: 700, metodo: 'pix' },
         headers: { 'idempotency-key': 'shared-key' },
       });
@@ -150,7 +139,7 @@ for (const engine of ENGINES) {
       });
       assert.equal(overGrpc.problem?.code, 'idempotency-key-reused');
       assert.deepEqual(await paymentRows(svc.database, 46), []);
-      const missing = await call<{ code: string }>(svc.url, 'GET', '/pagamentos/46');
+      const missing = await call<{ code: string }>(svc.httpUrl, 'GET', '/pagamentos/46');
       assert.equal(missing.status, 404);
       assert.equal(missing.body.code, 'not-found');
     });
@@ -185,7 +174,7 @@ for (const engine of ENGINES) {
       });
       assert.equal(res.code, grpc.status.OK);
       assert.equal(res.response?.metodo, MetodoPagamento.METODO_PAGAMENTO_CARTAO_CREDITO);
-      const rest = await call<PagamentoValue>(svc.url, 'POST', '/pagamentos', {
+      const rest = await call<PagamentoValue>(svc.httpUrl, 'POST', '/pagamentos', {
         body: { pedido_id: 49, valor_centavos: 100 },
       });
       assert.equal(rest.status, 201);
@@ -193,11 +182,11 @@ for (const engine of ENGINES) {
     });
 
     test('when an approved payment is refunded twice, then it is estornado once, with one operation, and a later charge retry answers estornado', async () => {
-      await call(svc.url, 'POST', '/pagamentos', {
+      await call(svc.httpUrl, 'POST', '/pagamentos', {
         body: { pedido_id: 50, valor_centavos: 2500, metodo: 'pix' },
       });
       const first = await call<{ pedido_id: number; status: string; mensagem: string }>(
-        svc.url,
+        svc.httpUrl,
         'POST',
         '/pagamentos/50/estorno',
         { body: { motivo: 'estoque insuficiente' } },
@@ -208,7 +197,7 @@ for (const engine of ENGINES) {
         status: 'estornado',
         mensagem: 'Pagamento do pedido 50 estornado (R$ 25,00, pix): estoque insuficiente',
       });
-      const second = await call(svc.url, 'POST', '/pagamentos/50/estorno', {
+      const second = await call(svc.httpUrl, 'POST', '/pagamentos/50/estorno', {
         body: { motivo: 'estoque insuficiente' },
       });
       assert.equal(second.status, 200);
@@ -228,7 +217,7 @@ for (const engine of ENGINES) {
       assert.equal(row.motivo_estorno, 'estoque insuficiente');
       assert.ok(row.estornado_em !== null);
 
-      const retry = await call<PagamentoValue>(svc.url, 'POST', '/pagamentos', {
+      const retry = await call<PagamentoValue>(svc.httpUrl, 'POST', '/pagamentos', {
         body: { pedido_id: 50, valor_centavos: 2500, metodo: 'pix' },
       });
       assert.equal(retry.status, 200);
@@ -244,7 +233,7 @@ for (const engine of ENGINES) {
         mensagem: 'pagamento anulado antes do processamento',
       });
 
-      const late = await call<PagamentoValue>(svc.url, 'POST', '/pagamentos', {
+      const late = await call<PagamentoValue>(svc.httpUrl, 'POST', '/pagamentos', {
         body: { pedido_id: 51, valor_centavos: 9_900, metodo: 'pix' },
         headers: { 'idempotency-key': 'pedido-51' },
       });
@@ -265,7 +254,7 @@ for (const engine of ENGINES) {
         (await operationsOf(svc.database.db, 51)).map((o) => o.operacao),
         ['pagamento_anulado'],
       );
-      const refundAgain = await call<{ status: string }>(svc.url, 'POST', '/pagamentos/51/estorno', {
+      const refundAgain = await call<{ status: string }>(svc.httpUrl, 'POST', '/pagamentos/51/estorno', {
         body: { motivo: 'pedido cancelado' },
       });
       assert.equal(refundAgain.status, 200);
@@ -276,7 +265,7 @@ for (const engine of ENGINES) {
     test('when the rejection rate is 1, then every payment is rejected (sucesso false, not an error), and refunding one has nothing to do', async () => {
       const rejecting = await start({ ...FAST, rejectionProbability: 1 }, 3);
       for (let id = 1; id <= 10; id++) {
-        const res = await call<PagamentoValue>(rejecting.url, 'POST', '/pagamentos', {
+        const res = await call<PagamentoValue>(rejecting.httpUrl, 'POST', '/pagamentos', {
           body: { pedido_id: id, valor_centavos: 1000, metodo: 'pix' },
         });
         assert.equal(res.status, 201);
@@ -288,7 +277,7 @@ for (const engine of ENGINES) {
           ['pagamento_rejeitado'],
         );
       }
-      const refund = await call<{ status: string }>(rejecting.url, 'POST', '/pagamentos/1/estorno', {
+      const refund = await call<{ status: string }>(rejecting.httpUrl, 'POST', '/pagamentos/1/estorno', {
         body: { motivo: 'teste' },
       });
       assert.equal(refund.body.status, 'rejeitado');
@@ -322,7 +311,7 @@ for (const engine of ENGINES) {
       const fromA = await run(a);
       assert.deepEqual(await run(b), fromA);
       assert.notDeepEqual(await run(c), fromA);
-      const random = mulberry32(2025);
+      const random = seededRandom(2025);
       const expected = Array.from({ length: 30 }, () => {
         const d = decidePayment(simulator, random);
         return { status: d.status, latencia_ms: d.latencyMs };
@@ -411,22 +400,22 @@ for (const engine of ENGINES) {
           code: 'unsupported-media-type',
         },
       ];
-      for (const c of cases) {
-        const res = await call<{ code: string; errors?: { field: string }[] }>(
-          svc.url,
-          'POST',
-          '/pagamentos',
-          {
+      await expectProblems(
+        svc.httpUrl,
+        cases.map((c) => ({
+          name: c.name,
+          method: 'POST',
+          path: '/pagamentos',
+          options: {
             ...(c.body === undefined ? {} : { body: c.body }),
             ...(c.rawBody === undefined ? {} : { rawBody: c.rawBody }),
             headers: { 'content-type': 'application/json', ...c.headers },
           },
-        );
-        assert.equal(res.status, c.status, `${c.name}: ${res.text}`);
-        assert.match(String(res.headers['content-type']), PROBLEM, c.name);
-        assert.equal(res.body.code, c.code, c.name);
-        if (c.code === 'validation-failed') assert.ok((res.body.errors ?? []).length > 0, c.name);
-      }
+          status: c.status,
+          code: c.code,
+          ...(c.code === 'validation-failed' ? { fields: 'some' as const } : {}),
+        })),
+      );
       for (const [path, body] of [
         ['/pagamentos/0/estorno', { motivo: 'x' }],
         ['/pagamentos/abc/estorno', { motivo: 'x' }],
@@ -434,25 +423,17 @@ for (const engine of ENGINES) {
         ['/pagamentos/1/estorno', { motivo: '   ' }],
         ['/pagamentos/1/estorno', {}],
       ] as const) {
-        const res = await call<{ code: string }>(svc.url, 'POST', path, { body });
+        const res = await call<{ code: string }>(svc.httpUrl, 'POST', path, { body });
         assert.equal(res.status, 400, `${path} ${JSON.stringify(body)}: ${res.text}`);
         assert.equal(res.body.code, 'validation-failed');
       }
-      const badGet = await call<{ code: string }>(svc.url, 'GET', '/pagamentos/-3');
+      const badGet = await call<{ code: string }>(svc.httpUrl, 'GET', '/pagamentos/-3');
       assert.equal(badGet.status, 400);
       assert.deepEqual(await paymentRows(svc.database, 1), []);
     });
 
     test('when the input is bad over gRPC (pedido_id 0, valor 0, blank motivo), then INVALID_ARGUMENT names the field', async () => {
-      const zeroPedido = await svc.processar({ pedido_id: 0, valor_centavos: 100 });
-      assert.equal(zeroPedido.code, grpc.status.INVALID_ARGUMENT);
-      const problem = zeroPedido.problem;
-      assert.ok(problem !== undefined);
-      assert.equal(problem.code, 'validation-failed');
-      assert.deepEqual(
-        (problem.errors as { field: string }[]).map((e) => e.field),
-        ['pedido_id'],
-      );
+      expectInvalidArgument(await svc.processar({ pedido_id: 0, valor_centavos: 100 }), ['pedido_id']);
       const zeroValor = await svc.processar({ pedido_id: 5, valor_centavos: 0 });
       assert.equal(zeroValor.code, grpc.status.INVALID_ARGUMENT);
       const badMetodo = await svc.processar({
@@ -463,12 +444,7 @@ for (const engine of ENGINES) {
       assert.equal(badMetodo.code, grpc.status.INVALID_ARGUMENT);
       const badKey = await svc.processar({ pedido_id: 5, valor_centavos: 1, idempotency_key: 'com espaço' });
       assert.equal(badKey.code, grpc.status.INVALID_ARGUMENT);
-      const refund = await svc.estornar({ pedido_id: 0, motivo: '' });
-      assert.equal(refund.code, grpc.status.INVALID_ARGUMENT);
-      assert.deepEqual(
-        (refund.problem?.errors as { field: string }[]).map((e) => e.field),
-        ['pedido_id', 'motivo'],
-      );
+      expectInvalidArgument(await svc.estornar({ pedido_id: 0, motivo: '' }), ['pedido_id', 'motivo']);
       assert.deepEqual(await paymentRows(svc.database, 5), []);
     });
   });

@@ -1,38 +1,25 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { PagamentoValue } from '@dslab/checkout-contracts';
-import { createFaker, generateDataset, writeDatabase, type Dataset } from '@dslab/checkout-datagen';
-import { importOnce, reaisFromSeed, readSeedData } from '@dslab/checkout-kit';
+import { createFaker, generateDataset } from '@dslab/checkout-datagen';
+import { importOnce, reaisFromSeed } from '@dslab/checkout-kit';
+import { seedRoundTrip } from '@dslab/checkout-kit/testing';
 import { call, ENGINES } from '@dslab/testing';
 import { importPagamentosSeed, MENSAGEM_IMPORTADO } from '../src/adapters/seed-import.js';
 import { FAST, openTestDatabase, startPagamentos } from './harness.js';
 
 describe('the seed import of pagamentos', () => {
-  let dir: string;
-  let file: string;
-  let written: Dataset;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'pagamentos-seed-'));
-    file = join(dir, 'ecommerce.db');
-    written = generateDataset(
-      createFaker(4),
-      { clientes: 10, produtos: 8, pedidos: 40 },
-      Date.parse('2025-11-01T00:00:00.000Z'),
-    );
-    writeDatabase(file, written);
-  });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const written = generateDataset(
+    createFaker(4),
+    { clientes: 10, produtos: 8, pedidos: 40 },
+    Date.parse('2025-11-01T00:00:00.000Z'),
+  );
 
   for (const engine of ENGINES) {
     test(`when ecommerce.db is imported twice (${engine}), then its payments are loaded once with their ids, amounts in centavos and methods`, async () => {
       const db = await openTestDatabase(engine);
       try {
-        const dataset = readSeedData(file);
+        const dataset = seedRoundTrip(written);
         assert.ok(dataset.pagamentos.length > 0);
         const at = '2025-11-02T00:00:00.000Z';
         const load = () =>
@@ -75,11 +62,11 @@ describe('the seed import of pagamentos', () => {
         try {
           const seeded = dataset.pagamentos[0];
           assert.ok(seeded !== undefined);
-          const read = await call<PagamentoValue>(svc.url, 'GET', `/pagamentos/${seeded.pedido_id}`);
+          const read = await call<PagamentoValue>(svc.httpUrl, 'GET', `/pagamentos/${seeded.pedido_id}`);
           assert.equal(read.status, 200);
           assert.equal(read.body.pagamento_id, seeded.id);
           assert.equal(read.body.sucesso, seeded.status === 'aprovado');
-          const replay = await call<PagamentoValue>(svc.url, 'POST', '/pagamentos', {
+          const replay = await call<PagamentoValue>(svc.httpUrl, 'POST', '/pagamentos', {
             body: {
               pedido_id: seeded.pedido_id,
               valor_centavos: read.body.valor_centavos,
@@ -88,7 +75,7 @@ describe('the seed import of pagamentos', () => {
           });
           assert.equal(replay.status, 200, replay.text);
           assert.deepEqual(replay.body, read.body);
-          const fresh = await call<PagamentoValue>(svc.url, 'POST', '/pagamentos', {
+          const fresh = await call<PagamentoValue>(svc.httpUrl, 'POST', '/pagamentos', {
             body: { pedido_id: 1_000_000, valor_centavos: 100, metodo: 'pix' },
           });
           assert.equal(fresh.status, 201);

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { CallContext } from '@dslab/checkout-contracts';
-import { openServiceDatabase, operationsOf } from '@dslab/checkout-kit';
-import { dropSchema, type Engine } from '@dslab/db';
+import { operationsOf } from '@dslab/checkout-kit';
+import { openTestServiceDatabase } from '@dslab/checkout-kit/testing';
 import { AppError } from '@dslab/errors';
 import { createLogger } from '@dslab/logging';
-import { ENGINES, TEST_POSTGRES_URL, uniqueName } from '@dslab/testing';
+import { ENGINES } from '@dslab/testing';
 import { pedidosMigrations } from '../src/adapters/migrations.js';
 import type { PedidosTables } from '../src/adapters/schema.js';
 import { createPedidosStore } from '../src/adapters/store.js';
@@ -16,35 +13,6 @@ import { createPedidosService } from '../src/application/pedidos-service.js';
 import { createNeighbours } from './neighbours.js';
 
 const logger = createLogger({ service: 'pedidos', level: 'silent' });
-
-async function openPedidosDatabase(engine: Engine) {
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'pedidos-'));
-    const database = await openServiceDatabase<PedidosTables>(
-      { service: 'pedidos', dataDir: dir },
-      pedidosMigrations,
-    );
-    return {
-      database,
-      dispose: async () => {
-        await database.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const schema = uniqueName('pedidos').toLowerCase();
-  const database = await openServiceDatabase<PedidosTables>(
-    { service: 'pedidos', dataDir: '.', databaseUrl: TEST_POSTGRES_URL, schema },
-    pedidosMigrations,
-  );
-  return {
-    database,
-    dispose: async () => {
-      await database.close();
-      await dropSchema(TEST_POSTGRES_URL, schema);
-    },
-  };
-}
 
 const ctx = (budgetMs = 5000): CallContext => ({ deadline: Date.now() + budgetMs, traceId: '0'.repeat(32) });
 
@@ -56,7 +24,11 @@ for (const engine of ENGINES) {
     });
 
     async function setup(options: { estoque?: Record<number, number>; reserveMs?: number } = {}) {
-      const { database, dispose } = await openPedidosDatabase(engine);
+      const { database, dispose } = await openTestServiceDatabase<PedidosTables>(
+        engine,
+        'pedidos',
+        pedidosMigrations,
+      );
       disposers.push(dispose);
       await database.db
         .insertInto('clientes')

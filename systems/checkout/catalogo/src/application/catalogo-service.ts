@@ -6,7 +6,7 @@ import type {
   ProdutoInfoValue,
   ProdutoPrecoValue,
 } from '@dslab/checkout-contracts';
-import { recordOperation, validationFailed } from '@dslab/checkout-kit';
+import { beforeDeadline, recordOperation, validationFailed } from '@dslab/checkout-kit';
 import { translateDatabaseError, type Database } from '@dslab/db';
 import { AppError, isAppError } from '@dslab/errors';
 import type { Logger } from '@dslab/logging';
@@ -64,25 +64,8 @@ export function createCatalogoService(deps: CatalogoServiceDeps): CatalogoServic
   const now = deps.now ?? Date.now;
 
   /** Read-only database work, abandoned (it changes nothing) when the deadline passes first. */
-  async function beforeDeadline<T>(ctx: CallContext, what: string, work: () => Promise<T>): Promise<T> {
-    const remaining = ctx.deadline - Date.now();
-    if (remaining <= 0) throw timeoutError(what);
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        reject(timeoutError(what));
-      }, remaining);
-    });
-    try {
-      return await Promise.race([
-        work().catch((error: unknown) => {
-          throw translateDatabaseError(error);
-        }),
-        expired,
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+  function read<T>(ctx: CallContext, work: () => Promise<T>): Promise<T> {
+    return beforeDeadline(ctx, () => timeoutError('ler o catálogo'), work);
   }
 
   /** Units on hand per product id, from estoque; its failures become 503/504 with a clear message. */
@@ -137,7 +120,7 @@ export function createCatalogoService(deps: CatalogoServiceDeps): CatalogoServic
     query: CatalogoQuery,
     ctx: CallContext,
   ): Promise<{ produtos: ProdutoInfoValue[]; total: number }> {
-    const rows = await beforeDeadline(ctx, 'ler o catálogo', () => store.all(db));
+    const rows = await read(ctx, () => store.all(db));
     const saldos = await stock([], ctx);
     const lista: ListaProdutos = listarProdutos(
       rows.map((row) => withStock(row, saldos)),
@@ -173,7 +156,7 @@ export function createCatalogoService(deps: CatalogoServiceDeps): CatalogoServic
     async obterProdutos(ids, ctx): Promise<ProdutoPrecoValue[]> {
       const checked = validateProdutoIds(ids);
       if (!checked.ok) throw validationFailed(checked.errors);
-      const rows = await beforeDeadline(ctx, 'ler o catálogo', () => store.byIds(db, checked.value));
+      const rows = await read(ctx, () => store.byIds(db, checked.value));
       await record(
         'produtos_consultados',
         `Produtos consultados: ${rows.length} de ${checked.value.length} encontrado(s)`,
@@ -188,7 +171,7 @@ export function createCatalogoService(deps: CatalogoServiceDeps): CatalogoServic
         throw validationFailed([
           { field: 'id', reason: `id must be an integer from 1 to ${MAX_PRODUTO_ID}` },
         ]);
-      const row = await beforeDeadline(ctx, 'ler o catálogo', () => store.byId(db, id));
+      const row = await read(ctx, () => store.byId(db, id));
       if (row === undefined) throw new AppError('not-found', `o produto ${id} não existe`);
       const saldos = await stock([id], ctx);
       const produto = withStock(row, saldos);

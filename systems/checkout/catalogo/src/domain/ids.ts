@@ -4,25 +4,15 @@
  * proto's type). Repeats are allowed and answered once.
  */
 
+import { collectIds, describe, MAX_ID, type FieldError, type Validated } from '@dslab/checkout-contracts';
+
 export const MAX_IDS = 1000;
 /** int32, as the proto declares ids. */
-export const MAX_PRODUTO_ID = 2_147_483_647;
+export const MAX_PRODUTO_ID = MAX_ID;
 
-export interface IdsError {
-  readonly field: string;
-  readonly reason: string;
-}
+export type IdsError = FieldError;
 
-export type IdsValidation =
-  | { readonly ok: true; readonly value: readonly number[] }
-  | { readonly ok: false; readonly errors: readonly IdsError[] };
-
-function shown(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value);
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'an array' : typeof value;
-}
+export type IdsValidation = Validated<readonly number[]>;
 
 /** Validates `ids`; answers them deduplicated and ascending (the answer's order). */
 export function validateProdutoIds(input: unknown, field = 'ids'): IdsValidation {
@@ -32,20 +22,12 @@ export function validateProdutoIds(input: unknown, field = 'ids'): IdsValidation
       errors: [
         {
           field,
-          reason: `${field} must be an array of 1 to ${MAX_IDS} product ids (got ${Array.isArray(input) ? `${input.length} ids` : shown(input)})`,
+          reason: `${field} must be an array of 1 to ${MAX_IDS} product ids (got ${Array.isArray(input) ? `${input.length} ids` : describe(input, 20)})`,
         },
       ],
     };
   const errors: IdsError[] = [];
-  const ids = new Set<number>();
-  (input as readonly unknown[]).forEach((id, i) => {
-    if (typeof id === 'number' && Number.isInteger(id) && id >= 1 && id <= MAX_PRODUTO_ID) ids.add(id);
-    else
-      errors.push({
-        field: `${field}[${i}]`,
-        reason: `${field}[${i}] must be an integer from 1 to ${MAX_PRODUTO_ID} (got ${shown(id)})`,
-      });
-  });
+  const ids = collectIds(input as readonly unknown[], field, errors);
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, value: [...ids].sort((a, b) => a - b) };
+  return { ok: true, value: ids };
 }

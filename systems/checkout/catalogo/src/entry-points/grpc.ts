@@ -4,7 +4,8 @@ import {
   produtoPrecoToProto,
 } from '@dslab/checkout-clients';
 import type { CatalogoServer } from '@dslab/checkout-contracts';
-import { unaryHandler, type UnaryHandlerOptions } from '@dslab/grpc-kit';
+import { unaryHandlers } from '@dslab/checkout-kit';
+import type { UnaryHandlerOptions } from '@dslab/grpc-kit';
 import type { Logger } from '@dslab/logging';
 import type { CatalogoService } from '../application/catalogo-service.js';
 import { DEFAULT_LIMIT } from '../domain/query.js';
@@ -19,10 +20,10 @@ export function catalogoGrpcHandlers(
   logger: Logger,
   options: UnaryHandlerOptions = {},
 ): CatalogoServer {
-  return {
-    listarProdutos: unaryHandler(
-      logger,
-      async (request, ctx) => {
+  return unaryHandlers<CatalogoServer>(
+    logger,
+    {
+      listarProdutos: async (request, ctx) => {
         const query = listarProdutosQueryFromProto(request);
         const { produtos, total } = await service.listarProdutos(
           { ...query, limit: query.limit === 0 ? DEFAULT_LIMIT : query.limit },
@@ -30,14 +31,10 @@ export function catalogoGrpcHandlers(
         );
         return { produtos: produtos.map(produtoInfoToProto), total };
       },
-      options,
-    ),
-    obterProdutos: unaryHandler(
-      logger,
-      async (request, ctx) => ({
+      obterProdutos: async (request, ctx) => ({
         produtos: (await service.obterProdutos(request.ids, ctx)).map(produtoPrecoToProto),
       }),
-      options,
-    ),
-  };
+    },
+    options,
+  );
 }

@@ -1,8 +1,11 @@
+import { idParams, type TimeoutSettings } from '@dslab/checkout-kit';
 import { callContextFromRequest, problemResponses, type HttpApp } from '@dslab/http-kit';
 import { Type } from 'typebox';
 import type { CatalogoService } from '../application/catalogo-service.js';
-import { MAX_IDS, MAX_PRODUTO_ID } from '../domain/ids.js';
+import { MAX_IDS } from '../domain/ids.js';
 import { DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET } from '../domain/query.js';
+
+export type { TimeoutSettings } from '@dslab/checkout-kit';
 
 const ProdutoInfoSchema = Type.Object({
   id: Type.Integer(),
@@ -33,17 +36,10 @@ const ListQuery = Type.Object({
   offset: Type.Optional(Type.String({ description: `products to skip, 0 to ${MAX_OFFSET} (ordered by id)` })),
 });
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_PRODUTO_ID }) });
-
 const ConsultaBody = Type.Object(
   { ids: Type.Array(Type.Integer(), { description: `1 to ${MAX_IDS} product ids` }) },
   { additionalProperties: false },
 );
-
-export interface TimeoutSettings {
-  readonly defaultMs: number;
-  readonly maxMs: number;
-}
 
 /** catalogo's REST resources (docs/checkout.md): the listing, one product, and the pricing query. */
 export function registerCatalogoRoutes(
@@ -80,7 +76,7 @@ export function registerCatalogoRoutes(
       schema: {
         summary: 'One product with its live stock and price',
         tags: ['catalogo'],
-        params: IdParams,
+        params: idParams(),
         response: { 200: ProdutoInfoSchema, ...problemResponses(400, 404, 503, 504) },
       },
     },

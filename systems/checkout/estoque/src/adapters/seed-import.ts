@@ -1,9 +1,8 @@
 import type { Dataset } from '@dslab/checkout-datagen';
+import { insertInChunks } from '@dslab/checkout-kit';
 import type { Engine } from '@dslab/db';
 import type { Transaction } from 'kysely';
 import type { EstoqueTables } from './schema.js';
-
-const CHUNK = 500;
 
 /**
  * estoque's part of the seed's ecommerce.db: one `estoque` row per `produtos` row, with the
@@ -17,12 +16,10 @@ export async function importEstoqueSeed(
   dataset: Dataset,
   at: string,
 ): Promise<number> {
-  for (let i = 0; i < dataset.produtos.length; i += CHUNK) {
-    const chunk = dataset.produtos.slice(i, i + CHUNK);
-    await trx
-      .insertInto('estoque')
-      .values(chunk.map((p) => ({ produto_id: p.id, quantidade: p.quantidade_estoque, atualizado_em: at })))
-      .execute();
-  }
+  await insertInChunks(
+    trx,
+    'estoque',
+    dataset.produtos.map((p) => ({ produto_id: p.id, quantidade: p.quantidade_estoque, atualizado_em: at })),
+  );
   return dataset.produtos.length;
 }

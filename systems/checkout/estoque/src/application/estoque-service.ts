@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   CallContext,
   EstoquePort,
@@ -6,8 +5,15 @@ import type {
   SaldoValue,
   SeparacaoValue,
 } from '@dslab/checkout-contracts';
-import { recordOperation, validationFailed } from '@dslab/checkout-kit';
-import { isRetryableTransactionError, sql, translateDatabaseError, type Database } from '@dslab/db';
+import {
+  beforeDeadline,
+  DEFAULT_ATTEMPTS,
+  recordOperation,
+  runTransaction,
+  validationFailed,
+  type Outcome,
+} from '@dslab/checkout-kit';
+import type { Database } from '@dslab/db';
 import { AppError, isAppError } from '@dslab/errors';
 import type { Logger } from '@dslab/logging';
 import type { Transaction } from 'kysely';
@@ -32,10 +38,7 @@ export interface EstoqueServiceDeps {
 }
 
 /** An answer and whether it was a replay of an earlier call (REST answers 200 instead of 201). */
-export interface Outcome<T> {
-  readonly value: T;
-  readonly replayed: boolean;
-}
+export type { Outcome } from '@dslab/checkout-kit';
 
 /**
  * The estoque port plus the entry points' view of it: `reserve` and `release` take the raw
@@ -58,9 +61,6 @@ class Shortage extends Error {
  * between. The whole transaction is tried again instead of reporting a shortage that is gone.
  */
 class StockMoved extends Error {}
-
-/** PostgreSQL's "canceling statement due to statement timeout" (the request's deadline). */
-const QUERY_CANCELED = '57014';
 
 function units(itens: readonly ItemEstoque[]): number {
   return itens.reduce((sum, i) => sum + i.quantidade, 0);
@@ -104,63 +104,28 @@ export function createEstoqueService(deps: EstoqueServiceDeps): EstoqueService {
   const { database, logger } = deps;
   const db = database.db;
   const now = deps.now ?? Date.now;
-  const maxAttempts = deps.maxAttempts ?? 5;
+  const maxAttempts = deps.maxAttempts ?? DEFAULT_ATTEMPTS;
   const isoNow = () => new Date(now()).toISOString();
 
   /**
-   * Runs `work` in one transaction bounded by the request's deadline (on PostgreSQL the
-   * remaining budget becomes the transaction's statement_timeout, so no lock wait outlives the
-   * request), retrying deadlocks, serialization failures and moved stock.
+   * Runs `work` in one transaction bounded by the request's deadline (runTransaction: on
+   * PostgreSQL the remaining budget becomes the transaction's statement_timeout, so no lock wait
+   * outlives the request), retrying deadlocks, serialization failures and moved stock.
    */
   async function transact<T>(
     ctx: CallContext,
     what: string,
     work: (trx: Transaction<EstoqueTables>) => Promise<T>,
   ): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await db.transaction().execute(async (trx) => {
-          const remaining = Math.ceil(ctx.deadline - Date.now());
-          if (remaining <= 0) throw timeoutError(what);
-          if (database.engine === 'postgres')
-            await sql`SELECT set_config('statement_timeout', ${String(remaining)}, true)`.execute(trx);
-          return work(trx);
-        });
-      } catch (error) {
-        if (isAppError(error) || error instanceof Shortage) throw error;
-        const retryable = error instanceof StockMoved || isRetryableTransactionError(error);
-        if (retryable && attempt < maxAttempts && Date.now() < ctx.deadline) {
-          await sleep(Math.random() * 5 * attempt);
-          continue;
-        }
-        if ((error as { code?: unknown } | null)?.code === QUERY_CANCELED) throw timeoutError(what);
-        if (error instanceof StockMoved)
-          throw new AppError('conflict', `o estoque mudou durante a separação; tente de novo`);
-        throw translateDatabaseError(error);
-      }
-    }
-  }
-
-  /** Read-only work: abandoned (it changes nothing) when the deadline passes first. */
-  async function beforeDeadline<T>(ctx: CallContext, what: string, work: () => Promise<T>): Promise<T> {
-    const remaining = ctx.deadline - Date.now();
-    if (remaining <= 0) throw timeoutError(what);
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        reject(timeoutError(what));
-      }, remaining);
+    return runTransaction(database, ctx, work, {
+      timeout: () => timeoutError(what),
+      maxAttempts,
+      retryIf: (error) => error instanceof StockMoved,
+      exhausted: (error) =>
+        error instanceof StockMoved
+          ? new AppError('conflict', `o estoque mudou durante a separação; tente de novo`)
+          : error,
     });
-    try {
-      return await Promise.race([
-        work().catch((error: unknown) => {
-          throw translateDatabaseError(error);
-        }),
-        expired,
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** After a take failed on `linhas[failedAt]`: every short line of the order, as it stands now. */
@@ -373,7 +338,11 @@ export function createEstoqueService(deps: EstoqueServiceDeps): EstoqueService {
   async function consultar(produtoIds: readonly number[], ctx: CallContext): Promise<SaldoValue[]> {
     const checked = validateProdutoIds(produtoIds);
     if (!checked.ok) throw validationFailed(checked.errors);
-    const rows = await beforeDeadline(ctx, 'consultar o estoque', () => store.saldos(db, checked.value));
+    const rows = await beforeDeadline(
+      ctx,
+      () => timeoutError('consultar o estoque'),
+      () => store.saldos(db, checked.value),
+    );
     return rows.map((r) => ({ produto_id: r.produto_id, quantidade_disponivel: r.quantidade }));
   }
 

@@ -3,83 +3,56 @@
  * stock rule runs; every problem is listed at once. Lines for the same product are allowed
  * (they are summed by aggregate): the stock does not care how the order was typed.
  */
+import {
+  checkId,
+  checkIntIn,
+  collectIds,
+  describe,
+  isId,
+  isRecord,
+  MAX_ID,
+  MAX_ITENS,
+  MAX_QUANTIDADE,
+  notAnObject,
+  validateLines,
+  type FieldError,
+  type Validated,
+} from '@dslab/checkout-contracts';
 import type { ItemEstoque } from './reserva.js';
 
-export const MAX_ITENS = 50;
-export const MAX_QUANTIDADE = 1000;
-/** int32, as the seed's proto declares ids. */
-export const MAX_ID = 2_147_483_647;
+export {
+  MAX_ID,
+  MAX_ITENS,
+  MAX_QUANTIDADE,
+  type FieldError,
+  type Validated,
+} from '@dslab/checkout-contracts';
 
 export interface SepararRequest {
   readonly pedido_id: number;
   readonly itens: readonly ItemEstoque[];
 }
 
-export interface FieldError {
-  readonly field: string;
-  readonly reason: string;
-}
-
-export type Validated<T> =
-  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly FieldError[] };
-
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isIntIn(value: unknown, min: number, max: number): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
-}
-
-function shown(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'an array' : typeof value;
-}
-
 export function validateSepararRequest(input: unknown): Validated<SepararRequest> {
-  if (!isRecord(input))
-    return {
-      ok: false,
-      errors: [{ field: '', reason: `the request must be an object (got ${shown(input)})` }],
-    };
+  if (!isRecord(input)) return notAnObject(input);
   const errors: FieldError[] = [];
   const pedido_id = input['pedido_id'];
-  if (!isIntIn(pedido_id, 1, MAX_ID))
-    errors.push({
-      field: 'pedido_id',
-      reason: `pedido_id must be an integer from 1 to ${MAX_ID} (got ${shown(pedido_id)})`,
-    });
+  checkId(pedido_id, 'pedido_id', errors);
   const raw = input['itens'];
-  const itens: ItemEstoque[] = [];
+  let itens: ItemEstoque[] = [];
   if (!Array.isArray(raw) || raw.length < 1 || raw.length > MAX_ITENS)
     errors.push({
       field: 'itens',
-      reason: `itens must be an array of 1 to ${MAX_ITENS} items (got ${Array.isArray(raw) ? `${raw.length} items` : shown(raw)})`,
+      reason: `itens must be an array of 1 to ${MAX_ITENS} items (got ${Array.isArray(raw) ? `${raw.length} items` : describe(raw)})`,
     });
   else
-    (raw as readonly unknown[]).forEach((item, i) => {
-      const at = `itens[${i}]`;
-      if (!isRecord(item)) {
-        errors.push({ field: at, reason: `${at} must be an object (got ${shown(item)})` });
-        return;
-      }
+    itens = validateLines(raw as readonly unknown[], 'itens', errors, (item, at) => {
       const { produto_id, quantidade } = item;
-      if (!isIntIn(produto_id, 1, MAX_ID))
-        errors.push({
-          field: `${at}.produto_id`,
-          reason: `${at}.produto_id must be an integer from 1 to ${MAX_ID} (got ${shown(produto_id)})`,
-        });
-      if (!isIntIn(quantidade, 1, MAX_QUANTIDADE))
-        errors.push({
-          field: `${at}.quantidade`,
-          reason: `${at}.quantidade must be an integer from 1 to ${MAX_QUANTIDADE} (got ${shown(quantidade)})`,
-        });
-      if (isIntIn(produto_id, 1, MAX_ID) && isIntIn(quantidade, 1, MAX_QUANTIDADE))
-        itens.push({ produto_id, quantidade });
+      const produtoOk = checkId(produto_id, `${at}.produto_id`, errors);
+      const quantidadeOk = checkIntIn(quantidade, `${at}.quantidade`, 1, MAX_QUANTIDADE, errors);
+      return produtoOk && quantidadeOk ? { produto_id, quantidade } : undefined;
     });
-  if (errors.length > 0 || !isIntIn(pedido_id, 1, MAX_ID)) return { ok: false, errors };
+  if (errors.length > 0 || !isId(pedido_id)) return { ok: false, errors };
   return { ok: true, value: { pedido_id, itens } };
 }
 
@@ -98,29 +71,21 @@ export interface LiberarRequest {
  * characters. An absent motivo reads as empty.
  */
 export function validateLiberarRequest(input: unknown): Validated<LiberarRequest> {
-  if (!isRecord(input))
-    return {
-      ok: false,
-      errors: [{ field: '', reason: `the request must be an object (got ${shown(input)})` }],
-    };
+  if (!isRecord(input)) return notAnObject(input);
   const errors: FieldError[] = [];
   const pedido_id = input['pedido_id'];
-  if (!isIntIn(pedido_id, 1, MAX_ID))
-    errors.push({
-      field: 'pedido_id',
-      reason: `pedido_id must be an integer from 1 to ${MAX_ID} (got ${shown(pedido_id)})`,
-    });
+  checkId(pedido_id, 'pedido_id', errors);
   const raw = input['motivo'] ?? '';
   let motivo = '';
   if (typeof raw !== 'string')
-    errors.push({ field: 'motivo', reason: `motivo must be a string (got ${shown(raw)})` });
+    errors.push({ field: 'motivo', reason: `motivo must be a string (got ${describe(raw)})` });
   else if (raw.trim().length > MAX_MOTIVO)
     errors.push({
       field: 'motivo',
       reason: `motivo must have at most ${MAX_MOTIVO} characters (got ${raw.trim().length})`,
     });
   else motivo = raw.trim();
-  if (errors.length > 0 || !isIntIn(pedido_id, 1, MAX_ID)) return { ok: false, errors };
+  if (errors.length > 0 || !isId(pedido_id)) return { ok: false, errors };
   return { ok: true, value: { pedido_id, motivo } };
 }
 
@@ -133,7 +98,7 @@ export const MAX_CONSULTA_IDS = 1000;
  */
 export function validateProdutoIds(input: unknown, field = 'produto_ids'): Validated<number[]> {
   if (!Array.isArray(input))
-    return { ok: false, errors: [{ field, reason: `${field} must be an array (got ${shown(input)})` }] };
+    return { ok: false, errors: [{ field, reason: `${field} must be an array (got ${describe(input)})` }] };
   const list = input as readonly unknown[];
   if (list.length > MAX_CONSULTA_IDS)
     return {
@@ -143,17 +108,9 @@ export function validateProdutoIds(input: unknown, field = 'produto_ids'): Valid
       ],
     };
   const errors: FieldError[] = [];
-  const ids = new Set<number>();
-  list.forEach((id, i) => {
-    if (isIntIn(id, 1, MAX_ID)) ids.add(id);
-    else
-      errors.push({
-        field: `${field}[${i}]`,
-        reason: `${field}[${i}] must be an integer from 1 to ${MAX_ID} (got ${shown(id)})`,
-      });
-  });
+  const ids = collectIds(list, field, errors);
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, value: [...ids].sort((a, b) => a - b) };
+  return { ok: true, value: ids };
 }
 
 const DECIMAL_ID = /^[1-9][0-9]{0,9}$/;
@@ -181,7 +138,7 @@ export function parseProdutoIdsParam(text: string | undefined): Validated<number
     if (!(n <= MAX_ID))
       errors.push({
         field: `produto_ids[${i}]`,
-        reason: `produto_ids[${i}] must be an integer from 1 to ${MAX_ID} (got ${shown(part)})`,
+        reason: `produto_ids[${i}] must be an integer from 1 to ${MAX_ID} (got ${describe(part)})`,
       });
     return n;
   });

@@ -1,6 +1,7 @@
 import { saldoToProto, separacaoToProto } from '@dslab/checkout-clients';
 import type { EstoqueServer } from '@dslab/checkout-contracts';
-import { unaryHandler, type UnaryHandlerOptions } from '@dslab/grpc-kit';
+import { unaryHandlers } from '@dslab/checkout-kit';
+import type { UnaryHandlerOptions } from '@dslab/grpc-kit';
 import type { Logger } from '@dslab/logging';
 import type { EstoqueService } from '../application/estoque-service.js';
 
@@ -14,29 +15,21 @@ export function estoqueGrpcHandlers(
   logger: Logger,
   options: UnaryHandlerOptions = {},
 ): EstoqueServer {
-  return {
-    separarEstoque: unaryHandler(
-      logger,
-      async (request, ctx) =>
+  return unaryHandlers<EstoqueServer>(
+    logger,
+    {
+      separarEstoque: async (request, ctx) =>
         separacaoToProto(
           (await service.reserve({ pedido_id: request.pedido_id, itens: request.itens }, ctx)).value,
         ),
-      options,
-    ),
-    liberarEstoque: unaryHandler(
-      logger,
-      async (request, ctx) =>
+      liberarEstoque: async (request, ctx) =>
         separacaoToProto(
           (await service.release({ pedido_id: request.pedido_id, motivo: request.motivo }, ctx)).value,
         ),
-      options,
-    ),
-    consultarEstoque: unaryHandler(
-      logger,
-      async (request, ctx) => ({
+      consultarEstoque: async (request, ctx) => ({
         saldos: (await service.consultar(request.produto_ids, ctx)).map(saldoToProto),
       }),
-      options,
-    ),
-  };
+    },
+    options,
+  );
 }

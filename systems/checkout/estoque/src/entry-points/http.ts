@@ -1,5 +1,5 @@
 import { callContextFromRequest, problemResponses, type HttpApp } from '@dslab/http-kit';
-import { validationFailed } from '@dslab/checkout-kit';
+import { sendOutcome, validationFailed, type TimeoutSettings } from '@dslab/checkout-kit';
 import { Type } from 'typebox';
 import type { EstoqueService } from '../application/estoque-service.js';
 import {
@@ -63,10 +63,7 @@ const SaldosQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export interface TimeoutSettings {
-  readonly defaultMs: number;
-  readonly maxMs: number;
-}
+export type { TimeoutSettings } from '@dslab/checkout-kit';
 
 /** estoque's REST resources (docs/checkout.md): separar, liberar and the stock query. */
 export function registerEstoqueRoutes(
@@ -94,8 +91,7 @@ export function registerEstoqueRoutes(
     },
     async (request, reply) => {
       const ctx = callContextFromRequest(request, timeouts);
-      const { value, replayed } = await service.reserve(request.body, ctx);
-      return reply.code(replayed ? 200 : 201).send(value);
+      return sendOutcome(reply, await service.reserve(request.body, ctx));
     },
   );
 

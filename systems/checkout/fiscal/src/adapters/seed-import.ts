@@ -1,13 +1,11 @@
 import type { Dataset } from '@dslab/checkout-datagen';
-import { reaisFromSeed, syncIdSequence } from '@dslab/checkout-kit';
+import { insertInChunks, seedOrderTotals, syncIdSequence } from '@dslab/checkout-kit';
 import type { Engine } from '@dslab/db';
 import type { Transaction } from 'kysely';
 import { MAX_NUMERO_NF } from '../domain/chave-acesso.js';
 import { parseNumeroNf } from '../domain/numero.js';
 import type { FiscalTables } from './schema.js';
 import { ensureSerie } from './store.js';
-
-const CHUNK = 500;
 
 /**
  * fiscal's part of the seed's ecommerce.db: its notas_fiscais rows as they are (ids, numbers,
@@ -25,26 +23,19 @@ export async function importFiscalSeed(
   dataset: Dataset,
   serie: number,
 ): Promise<number> {
-  const totals = new Map(dataset.pedidos.map((p) => [p.id, p.valor_total]));
-  const rows = dataset.notas_fiscais.map((n) => {
-    const total = totals.get(n.pedido_id);
-    return {
-      id: n.id,
-      pedido_id: n.pedido_id,
-      numero: n.numero,
-      data_emissao: n.data_emissao,
-      chave_acesso: n.chave_acesso,
-      valor_centavos: total === undefined || total === null ? 0 : reaisFromSeed(total),
-      serie: null,
-      nnf: null,
-      itens: null,
-    };
-  });
-  for (let i = 0; i < rows.length; i += CHUNK)
-    await trx
-      .insertInto('notas_fiscais')
-      .values(rows.slice(i, i + CHUNK))
-      .execute();
+  const totalOf = seedOrderTotals(dataset);
+  const rows = dataset.notas_fiscais.map((n) => ({
+    id: n.id,
+    pedido_id: n.pedido_id,
+    numero: n.numero,
+    data_emissao: n.data_emissao,
+    chave_acesso: n.chave_acesso,
+    valor_centavos: totalOf(n.pedido_id),
+    serie: null,
+    nnf: null,
+    itens: null,
+  }));
+  await insertInChunks(trx, 'notas_fiscais', rows);
   await syncIdSequence(trx, engine, 'notas_fiscais');
 
   let largest = 0;

@@ -100,16 +100,6 @@ export function createFiscalStore(db: Kysely<FiscalTables>, engine: Engine) {
     async complete(ex: Executor<FiscalTables>, id: number, fields: IssuedFields): Promise<void> {
       await ex.updateTable('notas_fiscais').set(fields).where('id', '=', id).execute();
     },
-
-    /**
-     * Bounds every statement of the current transaction (PostgreSQL) so a wait on a lock never
-     * outlives the caller's deadline; SQLite has one writer in this process and no such wait.
-     */
-    async boundTransaction(ex: Executor<FiscalTables>, remainingMs: number): Promise<void> {
-      if (engine !== 'postgres') return;
-      const ms = String(Math.max(1, Math.ceil(remainingMs)));
-      await sql`SELECT set_config('statement_timeout', ${ms}, true)`.execute(ex);
-    },
   };
 }
 

@@ -1,6 +1,11 @@
 import type { CallContext, FiscalPort, NotaFiscalValue } from '@dslab/checkout-contracts';
-import { formatReais, recordOperation, validationFailed } from '@dslab/checkout-kit';
-import { isRetryableTransactionError } from '@dslab/db';
+import {
+  DEFAULT_ATTEMPTS,
+  formatReais,
+  recordOperation,
+  runTransaction,
+  validationFailed,
+} from '@dslab/checkout-kit';
 import { AppError } from '@dslab/errors';
 import type { Logger } from '@dslab/logging';
 import type { NotaFiscalRow, FiscalStore } from '../adapters/store.js';
@@ -45,9 +50,6 @@ export interface FiscalService extends FiscalPort {
   obterNotaFiscal(id: number, ctx: CallContext): Promise<NotaFiscalValue>;
 }
 
-/** PostgreSQL's statement_timeout fired: the transaction ran into the caller's deadline. */
-const QUERY_CANCELED = '57014';
-
 /** A twin's claim vanished between our insert and our read (it rolled back): run again. */
 class ClaimLost extends Error {}
 
@@ -74,7 +76,7 @@ function timeoutError(): AppError {
  */
 export function createFiscalService(deps: FiscalServiceDeps): FiscalService {
   const { store, logger, now, random, emitente } = deps;
-  const maxAttempts = deps.maxAttempts ?? 5;
+  const maxAttempts = deps.maxAttempts ?? DEFAULT_ATTEMPTS;
 
   function checkDeadline(ctx: CallContext): void {
     if (Date.now() >= ctx.deadline) throw timeoutError();
@@ -91,111 +93,109 @@ export function createFiscalService(deps: FiscalServiceDeps): FiscalService {
     );
   }
 
-  async function attempt(
+  /**
+   * One emission in one transaction (runTransaction: bounded by the deadline, run again on a
+   * serialization failure, a deadlock or a lost claim).
+   */
+  async function emit(
     req: EmissaoRequest,
     ctx: CallContext,
   ): Promise<Emissao & { readonly mensagem?: string }> {
-    return store.db.transaction().execute(async (trx) => {
-      await store.boundTransaction(trx, ctx.deadline - Date.now());
-      const existing = await store.findByPedido(trx, req.pedido_id);
-      if (existing !== undefined) return replayOrConflict(existing, req);
+    return runTransaction(
+      store,
+      ctx,
+      async (trx) => {
+        const existing = await store.findByPedido(trx, req.pedido_id);
+        if (existing !== undefined) return replayOrConflict(existing, req);
 
-      const at = now();
-      const data_emissao = new Date(at).toISOString();
-      // Claim the order's row first, then take the number: a racing twin stops at the claim
-      // and never consumes (or leaves a gap in) the série.
-      const id = await store.claim(trx, {
-        pedido_id: req.pedido_id,
-        valor_centavos: req.valor_centavos,
-        itens: JSON.stringify(req.itens),
-        data_emissao,
-      });
-      if (id === undefined) {
-        const twin = await store.findByPedido(trx, req.pedido_id);
-        if (twin === undefined) throw new ClaimLost();
-        return replayOrConflict(twin, req);
-      }
-
-      let last = await store.takeNumber(trx, emitente.serie);
-      if (last === undefined) {
-        await store.ensureSerie(trx, emitente.serie);
-        last = await store.takeNumber(trx, emitente.serie);
-      }
-      const next = nextNumeroNf(last === undefined ? undefined : last - 1);
-      if (last === undefined || !next.ok)
-        // Throwing rolls the increment back: the série stays at its last number.
-        throw new AppError('conflict', 'série de notas fiscais esgotada', {
-          extensions: { serie: emitente.serie },
+        const at = now();
+        const data_emissao = new Date(at).toISOString();
+        // Claim the order's row first, then take the number: a racing twin stops at the claim
+        // and never consumes (or leaves a gap in) the série.
+        const id = await store.claim(trx, {
+          pedido_id: req.pedido_id,
+          valor_centavos: req.valor_centavos,
+          itens: JSON.stringify(req.itens),
+          data_emissao,
         });
+        if (id === undefined) {
+          const twin = await store.findByPedido(trx, req.pedido_id);
+          if (twin === undefined) throw new ClaimLost();
+          return replayOrConflict(twin, req);
+        }
 
-      const emitida = new Date(at);
-      const chave = buildChaveAcesso({
-        cUF: emitente.cUF,
-        ano: emitida.getUTCFullYear(),
-        mes: emitida.getUTCMonth() + 1,
-        cnpj: emitente.cnpj,
-        modelo: MODELO_NFE,
-        serie: emitente.serie,
-        nNF: next.nNF,
-        tpEmis: 1,
-        cNF: generateCodigoNumerico(random),
-      });
-      if (!chave.ok)
-        throw new AppError('internal', 'A chave de acesso não pôde ser montada', {
-          cause: new Error(chave.errors.map((e) => `${e.field}: ${e.reason}`).join('; ')),
+        let last = await store.takeNumber(trx, emitente.serie);
+        if (last === undefined) {
+          await store.ensureSerie(trx, emitente.serie);
+          last = await store.takeNumber(trx, emitente.serie);
+        }
+        const next = nextNumeroNf(last === undefined ? undefined : last - 1);
+        if (last === undefined || !next.ok)
+          // Throwing rolls the increment back: the série stays at its last number.
+          throw new AppError('conflict', 'série de notas fiscais esgotada', {
+            extensions: { serie: emitente.serie },
+          });
+
+        const emitida = new Date(at);
+        const chave = buildChaveAcesso({
+          cUF: emitente.cUF,
+          ano: emitida.getUTCFullYear(),
+          mes: emitida.getUTCMonth() + 1,
+          cnpj: emitente.cnpj,
+          modelo: MODELO_NFE,
+          serie: emitente.serie,
+          nNF: next.nNF,
+          tpEmis: 1,
+          cNF: generateCodigoNumerico(random),
         });
-      const numero = formatNumeroNf(next.nNF, req.pedido_id);
-      await store.complete(trx, id, {
-        numero,
-        chave_acesso: chave.value,
-        serie: emitente.serie,
-        nnf: next.nNF,
-      });
-      const nota: NotaFiscalValue = {
-        nota_fiscal_id: id,
-        pedido_id: req.pedido_id,
-        numero,
-        chave_acesso: chave.value,
-        data_emissao,
-        valor_centavos: req.valor_centavos,
-      };
-      const mensagem = `Nota fiscal ${numero} emitida para o pedido ${req.pedido_id} (${formatReais(req.valor_centavos)})`;
-      await recordOperation(trx, {
-        operacao: 'nota_fiscal_emitida',
-        pedido_id: req.pedido_id,
-        mensagem,
-        detalhes: {
-          nota_fiscal_id: id,
+        if (!chave.ok)
+          throw new AppError('internal', 'A chave de acesso não pôde ser montada', {
+            cause: new Error(chave.errors.map((e) => `${e.field}: ${e.reason}`).join('; ')),
+          });
+        const numero = formatNumeroNf(next.nNF, req.pedido_id);
+        await store.complete(trx, id, {
           numero,
           chave_acesso: chave.value,
           serie: emitente.serie,
           nnf: next.nNF,
+        });
+        const nota: NotaFiscalValue = {
+          nota_fiscal_id: id,
+          pedido_id: req.pedido_id,
+          numero,
+          chave_acesso: chave.value,
+          data_emissao,
           valor_centavos: req.valor_centavos,
-          itens: req.itens,
-        },
-        traceId: ctx.traceId,
-        at: data_emissao,
-      });
-      return { nota, replayed: false, mensagem };
-    });
+        };
+        const mensagem = `Nota fiscal ${numero} emitida para o pedido ${req.pedido_id} (${formatReais(req.valor_centavos)})`;
+        await recordOperation(trx, {
+          operacao: 'nota_fiscal_emitida',
+          pedido_id: req.pedido_id,
+          mensagem,
+          detalhes: {
+            nota_fiscal_id: id,
+            numero,
+            chave_acesso: chave.value,
+            serie: emitente.serie,
+            nnf: next.nNF,
+            valor_centavos: req.valor_centavos,
+            itens: req.itens,
+          },
+          traceId: ctx.traceId,
+          at: data_emissao,
+        });
+        return { nota, replayed: false, mensagem };
+      },
+      { timeout: timeoutError, maxAttempts, retryIf: (error) => error instanceof ClaimLost },
+    );
   }
 
   async function emitirNotaFiscal(input: unknown, ctx: CallContext): Promise<Emissao> {
     const validated = validateEmissaoRequest(input);
     if (!validated.ok) throw validationFailed(validated.errors);
-    const req = validated.value;
-    for (let n = 1; ; n++) {
-      checkDeadline(ctx);
-      try {
-        const { mensagem, ...emissao } = await attempt(req, ctx);
-        if (mensagem !== undefined) logger.withTrace(ctx.traceId).info(mensagem);
-        return emissao;
-      } catch (error) {
-        if ((error as { code?: unknown } | null)?.code === QUERY_CANCELED) throw timeoutError();
-        const again = error instanceof ClaimLost || isRetryableTransactionError(error);
-        if (!again || n >= maxAttempts) throw error;
-      }
-    }
+    const { mensagem, ...emissao } = await emit(validated.value, ctx);
+    if (mensagem !== undefined) logger.withTrace(ctx.traceId).info(mensagem);
+    return emissao;
   }
 
   return {

@@ -6,12 +6,25 @@
  * range, so an invoice never states a total its own lines contradict.
  */
 
-/** Ids are positive int32: the protos declare them `int32`. */
-export const MAX_ID = 2_147_483_647;
-/** Lines per invoice: the same bound pedidos puts on an order. */
-export const MAX_ITENS = 50;
+import {
+  checkId,
+  checkIntIn,
+  describe,
+  isCentavos,
+  isId,
+  isRecord,
+  MAX_INT32,
+  MAX_ITENS,
+  notAnObject,
+  validateLines,
+  type FieldError,
+  type Validated,
+} from '@dslab/checkout-contracts';
+
+export { isId, MAX_ID, MAX_ITENS, type FieldError, type Validated } from '@dslab/checkout-contracts';
+
 /** Units per line: int32, the proto's type of `quantidade`. */
-export const MAX_QUANTIDADE = 2_147_483_647;
+export const MAX_QUANTIDADE = MAX_INT32;
 
 export interface ItemNota {
   readonly produto_id: number;
@@ -23,42 +36,6 @@ export interface EmissaoRequest {
   readonly pedido_id: number;
   readonly valor_centavos: number;
   readonly itens: readonly ItemNota[];
-}
-
-export interface FieldError {
-  readonly field: string;
-  readonly reason: string;
-}
-
-export type Validated<T> =
-  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly FieldError[] };
-
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A short rendering of a received value for error messages (never the whole of a big value). */
-function shown(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return typeof value;
-}
-
-export function isId(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_ID;
-}
-
-function isCentavos(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-function checkId(value: unknown, field: string, errors: FieldError[]): void {
-  if (!isId(value))
-    errors.push({ field, reason: `${field} must be an integer from 1 to ${MAX_ID} (got ${shown(value)})` });
 }
 
 /**
@@ -82,23 +59,19 @@ export function totalCentavos(itens: readonly ItemNota[]): number | undefined {
  * printed on the invoice); a product listed twice is kept as sent (the seed's orders do that).
  */
 export function validateEmissaoRequest(input: unknown): Validated<EmissaoRequest> {
-  if (!isRecord(input))
-    return {
-      ok: false,
-      errors: [{ field: '', reason: `the request must be an object (got ${shown(input)})` }],
-    };
+  if (!isRecord(input)) return notAnObject(input);
   const errors: FieldError[] = [];
   const { pedido_id, valor_centavos, itens } = input;
   checkId(pedido_id, 'pedido_id', errors);
   if (!isCentavos(valor_centavos))
     errors.push({
       field: 'valor_centavos',
-      reason: `valor_centavos must be a whole number of centavos from 0 to ${Number.MAX_SAFE_INTEGER} (got ${shown(valor_centavos)})`,
+      reason: `valor_centavos must be a whole number of centavos from 0 to ${Number.MAX_SAFE_INTEGER} (got ${describe(valor_centavos)})`,
     });
-  const lines: ItemNota[] = [];
+  let lines: ItemNota[] = [];
   let linesOk = false;
   if (!Array.isArray(itens)) {
-    errors.push({ field: 'itens', reason: `itens must be a list of lines (got ${shown(itens)})` });
+    errors.push({ field: 'itens', reason: `itens must be a list of lines (got ${describe(itens)})` });
   } else if (itens.length < 1 || itens.length > MAX_ITENS) {
     errors.push({
       field: 'itens',
@@ -106,31 +79,18 @@ export function validateEmissaoRequest(input: unknown): Validated<EmissaoRequest
     });
   } else {
     const before = errors.length;
-    (itens as readonly unknown[]).forEach((item, i) => {
-      const at = `itens[${i}]`;
-      if (!isRecord(item)) {
-        errors.push({ field: at, reason: `${at} must be an object (got ${shown(item)})` });
-        return;
-      }
+    lines = validateLines(itens as readonly unknown[], 'itens', errors, (item, at) => {
       const { produto_id, quantidade, preco_unitario_centavos } = item;
       checkId(produto_id, `${at}.produto_id`, errors);
-      if (
-        typeof quantidade !== 'number' ||
-        !Number.isInteger(quantidade) ||
-        quantidade < 1 ||
-        quantidade > MAX_QUANTIDADE
-      )
-        errors.push({
-          field: `${at}.quantidade`,
-          reason: `${at}.quantidade must be an integer from 1 to ${MAX_QUANTIDADE} (got ${shown(quantidade)})`,
-        });
+      checkIntIn(quantidade, `${at}.quantidade`, 1, MAX_QUANTIDADE, errors);
       if (!isCentavos(preco_unitario_centavos))
         errors.push({
           field: `${at}.preco_unitario_centavos`,
-          reason: `${at}.preco_unitario_centavos must be a whole number of centavos ≥ 0 (got ${shown(preco_unitario_centavos)})`,
+          reason: `${at}.preco_unitario_centavos must be a whole number of centavos ≥ 0 (got ${describe(preco_unitario_centavos)})`,
         });
-      if (isId(produto_id) && typeof quantidade === 'number' && isCentavos(preco_unitario_centavos))
-        lines.push({ produto_id, quantidade, preco_unitario_centavos });
+      return isId(produto_id) && typeof quantidade === 'number' && isCentavos(preco_unitario_centavos)
+        ? { produto_id, quantidade, preco_unitario_centavos }
+        : undefined;
     });
     linesOk = errors.length === before;
   }

@@ -1,30 +1,26 @@
 import { emitirRequestFromProto, notaFiscalToProto } from '@dslab/checkout-clients';
 import type { FiscalServer } from '@dslab/checkout-contracts';
-import { MAX_REQUEST_TIMEOUT_MS } from '@dslab/checkout-kit';
-import { unaryHandler } from '@dslab/grpc-kit';
+import { requestTimeouts, unaryHandlers, type TimeoutSettings } from '@dslab/checkout-kit';
 import type { Logger } from '@dslab/logging';
 import type { FiscalService } from '../application/fiscal-service.js';
 
 /**
  * The `Fiscal` gRPC service over the same application layer as the REST routes. The request is
  * checked by the same domain validator (a proto3 message arrives with defaults: pedido_id 0 is
- * refused by name, as a missing field would be over REST).
+ * refused by name, as a missing field would be over REST). Deadline settings left out are the
+ * checkout's (requestTimeouts).
  */
 export function fiscalGrpcHandlers(
   service: FiscalService,
   logger: Logger,
-  timeouts: { readonly defaultMs?: number; readonly maxMs?: number } = {},
+  timeouts: Partial<TimeoutSettings> = {},
 ): FiscalServer {
-  const options = {
-    defaultMs: timeouts.defaultMs ?? 10_000,
-    maxMs: timeouts.maxMs ?? MAX_REQUEST_TIMEOUT_MS,
-  };
-  return {
-    emitirNotaFiscal: unaryHandler(
-      logger,
-      async (request, ctx) =>
+  return unaryHandlers<FiscalServer>(
+    logger,
+    {
+      emitirNotaFiscal: async (request, ctx) =>
         notaFiscalToProto((await service.emitirNotaFiscal(emitirRequestFromProto(request), ctx)).nota),
-      options,
-    ),
-  };
+    },
+    { ...requestTimeouts({}), ...timeouts },
+  );
 }

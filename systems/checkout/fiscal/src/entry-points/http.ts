@@ -1,15 +1,17 @@
+import { idParams, idSchema, sendOutcome, type TimeoutSettings } from '@dslab/checkout-kit';
 import { callContextFromRequest, problemResponses, type HttpApp } from '@dslab/http-kit';
 import { Type } from 'typebox';
 import type { FiscalService } from '../application/fiscal-service.js';
-import { MAX_ID, MAX_ITENS, MAX_QUANTIDADE } from '../domain/emissao.js';
+import { MAX_ITENS, MAX_QUANTIDADE } from '../domain/emissao.js';
 
-const Id = (description: string) => Type.Integer({ minimum: 1, maximum: MAX_ID, description });
+export type { TimeoutSettings } from '@dslab/checkout-kit';
+
 const Centavos = (description: string) =>
   Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description });
 
 const ItemBody = Type.Object(
   {
-    produto_id: Id('product id (catalogo)'),
+    produto_id: idSchema('product id (catalogo)'),
     quantidade: Type.Integer({ minimum: 1, maximum: MAX_QUANTIDADE, description: 'units of the line' }),
     preco_unitario_centavos: Centavos('unit price fixed when the order was created, integer centavos'),
   },
@@ -18,7 +20,7 @@ const ItemBody = Type.Object(
 
 const EmitirBody = Type.Object(
   {
-    pedido_id: Id('the order; one invoice per order'),
+    pedido_id: idSchema('the order; one invoice per order'),
     valor_centavos: Centavos(
       'the total, integer centavos: must equal Σ quantidade × preco_unitario_centavos',
     ),
@@ -35,13 +37,6 @@ export const NotaFiscalSchema = Type.Object({
   data_emissao: Type.String({ description: 'UTC ISO-8601' }),
   valor_centavos: Type.Integer({ description: 'integer centavos' }),
 });
-
-const IdParams = Type.Object({ id: Id('nota_fiscal_id') });
-
-export interface TimeoutSettings {
-  readonly defaultMs: number;
-  readonly maxMs: number;
-}
 
 /** The REST resources of fiscal (docs/checkout.md): issue an order's invoice, read one. */
 export function registerFiscalRoutes(app: HttpApp, service: FiscalService, timeouts: TimeoutSettings): void {
@@ -67,8 +62,7 @@ export function registerFiscalRoutes(app: HttpApp, service: FiscalService, timeo
         request.body,
         callContextFromRequest(request, timeouts),
       );
-      void reply.header('location', `/notas-fiscais/${nota.nota_fiscal_id}`);
-      return reply.code(replayed ? 200 : 201).send(nota);
+      return sendOutcome(reply, { value: nota, replayed }, `/notas-fiscais/${nota.nota_fiscal_id}`);
     },
   );
 
@@ -78,7 +72,7 @@ export function registerFiscalRoutes(app: HttpApp, service: FiscalService, timeo
       schema: {
         summary: 'Read a nota fiscal',
         tags: ['notas-fiscais'],
-        params: IdParams,
+        params: idParams('id', 'nota_fiscal_id'),
         response: { 200: NotaFiscalSchema, ...problemResponses(400, 404, 503, 504) },
       },
     },

@@ -1,12 +1,10 @@
 import type { Dataset } from '@dslab/checkout-datagen';
-import { syncIdSequence } from '@dslab/checkout-kit';
+import { insertInChunks, syncIdSequence } from '@dslab/checkout-kit';
 import type { Engine } from '@dslab/db';
 import type { Transaction } from 'kysely';
 import { isEnvioStatus } from '../domain/envio.js';
 import { generateCodigoRastreamento, isCodigoRastreamento } from '../domain/rastreamento.js';
 import type { LogisticaTables } from './schema.js';
-
-const CHUNK = 500;
 
 /**
  * logistica's part of the seed's ecommerce.db: its envios rows as they are (ids, orders,
@@ -44,11 +42,7 @@ export async function importLogisticaSeed(
       numero_nota_fiscal: numeros.get(e.nota_fiscal_id) ?? null,
     };
   });
-  for (let i = 0; i < rows.length; i += CHUNK)
-    await trx
-      .insertInto('envios')
-      .values(rows.slice(i, i + CHUNK))
-      .execute();
+  await insertInChunks(trx, 'envios', rows);
   await syncIdSequence(trx, engine, 'envios');
   return rows.length;
 }

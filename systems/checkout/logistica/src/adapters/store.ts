@@ -1,5 +1,5 @@
 import type { Executor } from '@dslab/checkout-kit';
-import { sql, type Engine } from '@dslab/db';
+import type { Engine } from '@dslab/db';
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { EnviosTable, LogisticaTables } from './schema.js';
 
@@ -41,16 +41,6 @@ export function createLogisticaStore(db: Kysely<LogisticaTables>, engine: Engine
         .returning('id')
         .executeTakeFirst();
       return inserted === undefined ? undefined : inserted.id;
-    },
-
-    /**
-     * Bounds every statement of the current transaction (PostgreSQL) so a wait on a lock never
-     * outlives the caller's deadline; SQLite has one writer in this process and no such wait.
-     */
-    async boundTransaction(ex: Executor<LogisticaTables>, remainingMs: number): Promise<void> {
-      if (engine !== 'postgres') return;
-      const ms = String(Math.max(1, Math.ceil(remainingMs)));
-      await sql`SELECT set_config('statement_timeout', ${ms}, true)`.execute(ex);
     },
   };
 }

@@ -1,6 +1,5 @@
 import type { CallContext, EnvioValue, LogisticaPort } from '@dslab/checkout-contracts';
-import { recordOperation, validationFailed } from '@dslab/checkout-kit';
-import { isRetryableTransactionError } from '@dslab/db';
+import { DEFAULT_ATTEMPTS, recordOperation, runTransaction, validationFailed } from '@dslab/checkout-kit';
 import { AppError } from '@dslab/errors';
 import type { Logger } from '@dslab/logging';
 import type { EnvioRow, LogisticaStore } from '../adapters/store.js';
@@ -36,9 +35,6 @@ export interface LogisticaService extends LogisticaPort {
   obterEnvio(id: number, ctx: CallContext): Promise<EnvioValue>;
 }
 
-/** PostgreSQL's statement_timeout fired: the transaction ran into the caller's deadline. */
-const QUERY_CANCELED = '57014';
-
 export function toEnvioValue(row: EnvioRow): EnvioValue {
   return {
     envio_id: row.id,
@@ -63,7 +59,7 @@ function timeoutError(): AppError {
 export function createLogisticaService(deps: LogisticaServiceDeps): LogisticaService {
   const { store, logger, now, random } = deps;
   const maxCodeTries = deps.maxCodeTries ?? 5;
-  const maxAttempts = deps.maxAttempts ?? 5;
+  const maxAttempts = deps.maxAttempts ?? DEFAULT_ATTEMPTS;
 
   /*
    * A dispatch is created `aguardando_envio` (the domain's initial status) and, in this
@@ -93,83 +89,82 @@ export function createLogisticaService(deps: LogisticaServiceDeps): LogisticaSer
     );
   }
 
-  async function attempt(
+  /**
+   * One dispatch in one transaction (runTransaction: bounded by the deadline, run again on a
+   * serialization failure or a deadlock).
+   */
+  async function dispatch(
     req: AgendamentoRequest,
     ctx: CallContext,
   ): Promise<Agendamento & { readonly mensagem?: string }> {
-    return store.db.transaction().execute(async (trx) => {
-      await store.boundTransaction(trx, ctx.deadline - Date.now());
-      const existing =
-        (await store.findByPedido(trx, req.pedido_id)) ?? (await store.findByNota(trx, req.nota_fiscal_id));
-      if (existing !== undefined) return replayOrConflict(existing, req);
+    return runTransaction(
+      store,
+      ctx,
+      async (trx) => {
+        const existing =
+          (await store.findByPedido(trx, req.pedido_id)) ?? (await store.findByNota(trx, req.nota_fiscal_id));
+        if (existing !== undefined) return replayOrConflict(existing, req);
 
-      const at = new Date(now()).toISOString();
-      for (let tentativa = 1; tentativa <= maxCodeTries; tentativa++) {
-        const codigo = generateCodigoRastreamento(random);
-        const id = await store.insert(trx, {
-          pedido_id: req.pedido_id,
-          nota_fiscal_id: req.nota_fiscal_id,
-          data_despacho: at,
-          codigo_rastreamento: codigo,
-          status: STATUS_DESPACHADO,
-          numero_nota_fiscal: req.numero_nota_fiscal,
-        });
-        if (id === undefined) {
-          // Nothing inserted: a racing twin took the order or the invoice, or the code is taken.
-          const twin =
-            (await store.findByPedido(trx, req.pedido_id)) ??
-            (await store.findByNota(trx, req.nota_fiscal_id));
-          if (twin !== undefined) return replayOrConflict(twin, req);
-          continue;
-        }
-        const envio: EnvioValue = {
-          envio_id: id,
-          pedido_id: req.pedido_id,
-          nota_fiscal_id: req.nota_fiscal_id,
-          codigo_rastreamento: codigo,
-          status: STATUS_DESPACHADO,
-          data_despacho: at,
-        };
-        const mensagem = `Envio agendado para o pedido ${req.pedido_id}: ${codigo} (${req.numero_nota_fiscal})`;
-        await recordOperation(trx, {
-          operacao: 'envio_agendado',
-          pedido_id: req.pedido_id,
-          mensagem,
-          detalhes: {
-            envio_id: id,
+        const at = new Date(now()).toISOString();
+        for (let tentativa = 1; tentativa <= maxCodeTries; tentativa++) {
+          const codigo = generateCodigoRastreamento(random);
+          const id = await store.insert(trx, {
+            pedido_id: req.pedido_id,
             nota_fiscal_id: req.nota_fiscal_id,
-            numero_nota_fiscal: req.numero_nota_fiscal,
+            data_despacho: at,
             codigo_rastreamento: codigo,
             status: STATUS_DESPACHADO,
-            codigos_sorteados: tentativa,
-          },
-          traceId: ctx.traceId,
-          at,
-        });
-        return { envio, replayed: false, mensagem };
-      }
-      throw new AppError(
-        'unavailable',
-        `Nenhum dos ${maxCodeTries} códigos de rastreamento sorteados estava livre; tente novamente`,
-      );
-    });
+            numero_nota_fiscal: req.numero_nota_fiscal,
+          });
+          if (id === undefined) {
+            // Nothing inserted: a racing twin took the order or the invoice, or the code is taken.
+            const twin =
+              (await store.findByPedido(trx, req.pedido_id)) ??
+              (await store.findByNota(trx, req.nota_fiscal_id));
+            if (twin !== undefined) return replayOrConflict(twin, req);
+            continue;
+          }
+          const envio: EnvioValue = {
+            envio_id: id,
+            pedido_id: req.pedido_id,
+            nota_fiscal_id: req.nota_fiscal_id,
+            codigo_rastreamento: codigo,
+            status: STATUS_DESPACHADO,
+            data_despacho: at,
+          };
+          const mensagem = `Envio agendado para o pedido ${req.pedido_id}: ${codigo} (${req.numero_nota_fiscal})`;
+          await recordOperation(trx, {
+            operacao: 'envio_agendado',
+            pedido_id: req.pedido_id,
+            mensagem,
+            detalhes: {
+              envio_id: id,
+              nota_fiscal_id: req.nota_fiscal_id,
+              numero_nota_fiscal: req.numero_nota_fiscal,
+              codigo_rastreamento: codigo,
+              status: STATUS_DESPACHADO,
+              codigos_sorteados: tentativa,
+            },
+            traceId: ctx.traceId,
+            at,
+          });
+          return { envio, replayed: false, mensagem };
+        }
+        throw new AppError(
+          'unavailable',
+          `Nenhum dos ${maxCodeTries} códigos de rastreamento sorteados estava livre; tente novamente`,
+        );
+      },
+      { timeout: timeoutError, maxAttempts },
+    );
   }
 
   async function agendar(input: unknown, ctx: CallContext): Promise<Agendamento> {
     const validated = validateAgendamentoRequest(input);
     if (!validated.ok) throw validationFailed(validated.errors);
-    const req = validated.value;
-    for (let n = 1; ; n++) {
-      if (Date.now() >= ctx.deadline) throw timeoutError();
-      try {
-        const { mensagem, ...agendamento } = await attempt(req, ctx);
-        if (mensagem !== undefined) logger.withTrace(ctx.traceId).info(mensagem);
-        return agendamento;
-      } catch (error) {
-        if ((error as { code?: unknown } | null)?.code === QUERY_CANCELED) throw timeoutError();
-        if (!isRetryableTransactionError(error) || n >= maxAttempts) throw error;
-      }
-    }
+    const { mensagem, ...agendamento } = await dispatch(validated.value, ctx);
+    if (mensagem !== undefined) logger.withTrace(ctx.traceId).info(mensagem);
+    return agendamento;
   }
 
   return {

@@ -8,8 +8,17 @@
  * pedido part must be this order, so a label never carries another order's invoice.
  */
 
-/** Ids are positive int32: the protos declare them `int32`. */
-export const MAX_ID = 2_147_483_647;
+import {
+  checkId,
+  describe,
+  isId,
+  isRecord,
+  notAnObject,
+  type FieldError,
+  type Validated,
+} from '@dslab/checkout-contracts';
+
+export { isId, MAX_ID, type FieldError, type Validated } from '@dslab/checkout-contracts';
 
 export const NUMERO_NOTA_FISCAL_PATTERN = /^NF([1-9][0-9]{0,8})-([1-9][0-9]{0,9})$/;
 
@@ -17,32 +26,6 @@ export interface AgendamentoRequest {
   readonly pedido_id: number;
   readonly nota_fiscal_id: number;
   readonly numero_nota_fiscal: string;
-}
-
-export interface FieldError {
-  readonly field: string;
-  readonly reason: string;
-}
-
-export type Validated<T> =
-  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly FieldError[] };
-
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function shown(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return typeof value;
-}
-
-export function isId(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_ID;
 }
 
 /** The parts of an invoice number, or undefined when it does not have the shape. */
@@ -55,30 +38,22 @@ export function parseNumeroNotaFiscal(
 }
 
 export function validateAgendamentoRequest(input: unknown): Validated<AgendamentoRequest> {
-  if (!isRecord(input))
-    return {
-      ok: false,
-      errors: [{ field: '', reason: `the request must be an object (got ${shown(input)})` }],
-    };
+  if (!isRecord(input)) return notAnObject(input);
   const { pedido_id, nota_fiscal_id, numero_nota_fiscal } = input;
   const errors: FieldError[] = [];
-  for (const [field, value] of [
-    ['pedido_id', pedido_id],
-    ['nota_fiscal_id', nota_fiscal_id],
-  ] as const)
-    if (!isId(value))
-      errors.push({ field, reason: `${field} must be an integer from 1 to ${MAX_ID} (got ${shown(value)})` });
+  checkId(pedido_id, 'pedido_id', errors);
+  checkId(nota_fiscal_id, 'nota_fiscal_id', errors);
   if (typeof numero_nota_fiscal !== 'string') {
     errors.push({
       field: 'numero_nota_fiscal',
-      reason: `numero_nota_fiscal must be a text such as NF12-42 (got ${shown(numero_nota_fiscal)})`,
+      reason: `numero_nota_fiscal must be a text such as NF12-42 (got ${describe(numero_nota_fiscal)})`,
     });
   } else {
     const parsed = parseNumeroNotaFiscal(numero_nota_fiscal);
     if (parsed === undefined)
       errors.push({
         field: 'numero_nota_fiscal',
-        reason: `numero_nota_fiscal must read NF<número>-<pedido_id>, e.g. NF12-42 (got ${shown(numero_nota_fiscal)})`,
+        reason: `numero_nota_fiscal must read NF<número>-<pedido_id>, e.g. NF12-42 (got ${describe(numero_nota_fiscal)})`,
       });
     else if (isId(pedido_id) && parsed.pedido_id !== pedido_id)
       errors.push({

@@ -1,15 +1,15 @@
-import { ENVIO_STATUS_VALUES, type EnvioStatusValue } from '@dslab/checkout-contracts';
+import { ENVIO_STATUS_VALUES } from '@dslab/checkout-contracts';
+import { idParams, idSchema, sendOutcome, stringEnum, type TimeoutSettings } from '@dslab/checkout-kit';
 import { callContextFromRequest, problemResponses, type HttpApp } from '@dslab/http-kit';
 import { Type } from 'typebox';
 import type { LogisticaService } from '../application/logistica-service.js';
-import { MAX_ID } from '../domain/agendamento.js';
 
-const Id = (description: string) => Type.Integer({ minimum: 1, maximum: MAX_ID, description });
+export type { TimeoutSettings } from '@dslab/checkout-kit';
 
 const AgendarBody = Type.Object(
   {
-    pedido_id: Id('the order; one dispatch per order'),
-    nota_fiscal_id: Id("the order's invoice (fiscal); one dispatch per invoice"),
+    pedido_id: idSchema('the order; one dispatch per order'),
+    nota_fiscal_id: idSchema("the order's invoice (fiscal); one dispatch per invoice"),
     numero_nota_fiscal: Type.String({
       minLength: 4,
       maxLength: 32,
@@ -24,16 +24,9 @@ export const EnvioSchema = Type.Object({
   pedido_id: Type.Integer(),
   nota_fiscal_id: Type.Integer(),
   codigo_rastreamento: Type.String({ description: 'BR<9 digits>PY' }),
-  status: Type.Unsafe<EnvioStatusValue>({ type: 'string', enum: [...ENVIO_STATUS_VALUES] }),
+  status: stringEnum(ENVIO_STATUS_VALUES),
   data_despacho: Type.String({ description: 'UTC ISO-8601' }),
 });
-
-const IdParams = Type.Object({ id: Id('envio_id') });
-
-export interface TimeoutSettings {
-  readonly defaultMs: number;
-  readonly maxMs: number;
-}
 
 /** The REST resources of logistica (docs/checkout.md): dispatch an invoiced order, read a dispatch. */
 export function registerLogisticaRoutes(
@@ -64,8 +57,7 @@ export function registerLogisticaRoutes(
         request.body,
         callContextFromRequest(request, timeouts),
       );
-      void reply.header('location', `/envios/${envio.envio_id}`);
-      return reply.code(replayed ? 200 : 201).send(envio);
+      return sendOutcome(reply, { value: envio, replayed }, `/envios/${envio.envio_id}`);
     },
   );
 
@@ -75,7 +67,7 @@ export function registerLogisticaRoutes(
       schema: {
         summary: 'Read a dispatch',
         tags: ['envios'],
-        params: IdParams,
+        params: idParams('id', 'envio_id'),
         response: { 200: EnvioSchema, ...problemResponses(400, 404, 503, 504) },
       },
     },

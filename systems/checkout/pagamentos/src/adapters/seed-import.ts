@@ -1,12 +1,10 @@
 import type { Dataset } from '@dslab/checkout-datagen';
-import { reaisFromSeed, recordOperation, syncIdSequence } from '@dslab/checkout-kit';
+import { insertInChunks, recordOperation, seedOrderTotals, syncIdSequence } from '@dslab/checkout-kit';
 import type { Engine } from '@dslab/db';
 import type { Transaction } from 'kysely';
 import { canonicalJson } from '../domain/idempotency.js';
 import type { PagamentosTables } from './schema.js';
 import type { NewPagamento } from './store.js';
-
-const CHUNK = 500;
 
 /** The stored message of an imported payment. */
 export const MENSAGEM_IMPORTADO = 'importado do ecommerce.db';
@@ -26,12 +24,11 @@ export async function importPagamentosSeed(
   dataset: Dataset,
   at: string,
 ): Promise<number> {
-  const totals = new Map(dataset.pedidos.map((p) => [p.id, p.valor_total]));
+  const totalOf = seedOrderTotals(dataset);
   const rows: NewPagamento[] = dataset.pagamentos
     .filter((p) => p.status === 'aprovado' || p.status === 'rejeitado')
     .map((p) => {
-      const total = totals.get(p.pedido_id);
-      const valor_centavos = total === undefined || total === null ? 0 : reaisFromSeed(total);
+      const valor_centavos = totalOf(p.pedido_id);
       const metodo = p.metodo ?? 'cartao_credito';
       return {
         id: p.id,
@@ -50,11 +47,7 @@ export async function importPagamentosSeed(
         motivo_estorno: null,
       };
     });
-  for (let i = 0; i < rows.length; i += CHUNK)
-    await trx
-      .insertInto('pagamentos')
-      .values(rows.slice(i, i + CHUNK))
-      .execute();
+  await insertInChunks(trx, 'pagamentos', rows);
   await syncIdSequence(trx, engine, 'pagamentos');
   await recordOperation(trx, {
     operacao: 'pagamentos_importados',

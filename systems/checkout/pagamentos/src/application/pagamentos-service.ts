@@ -7,13 +7,8 @@ import type {
   PagamentoStatusValue,
   PagamentoValue,
 } from '@dslab/checkout-contracts';
-import { formatReais, validationFailed, type Operacao } from '@dslab/checkout-kit';
-import {
-  isRetryableTransactionError,
-  isUniqueViolation,
-  translateDatabaseError,
-  type Database,
-} from '@dslab/db';
+import { formatReais, validationFailed, withRetries, type Operacao, type Outcome } from '@dslab/checkout-kit';
+import { isUniqueViolation, type Database } from '@dslab/db';
 import { AppError } from '@dslab/errors';
 import type { Logger } from '@dslab/logging';
 import type { PagamentosTables } from '../adapters/schema.js';
@@ -50,11 +45,8 @@ export interface ProcessarInput {
   readonly idempotency_key?: string | undefined;
 }
 
-/** An answer and whether it was a replay of a stored one (REST: 200 instead of 201). */
-export interface Outcome<T> {
-  readonly value: T;
-  readonly replayed: boolean;
-}
+/** An answer and whether it was a replay of an earlier call (REST answers 200 instead of 201). */
+export type { Outcome } from '@dslab/checkout-kit';
 
 export interface PagamentosService extends PagamentosPort {
   /** processar, telling a replay from a new payment. */
@@ -108,22 +100,18 @@ export function createPagamentosService(deps: PagamentosServiceDeps): Pagamentos
     if (now() >= ctx.deadline) throw new AppError('timeout', `prazo da requisição esgotado antes de ${what}`);
   }
 
-  /** Runs one step again on transient database failures, never past the deadline. */
-  async function withRetries<T>(ctx: CallContext, step: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await step();
-      } catch (error) {
-        if (error instanceof AppError) throw error;
-        const transient = isRetryableTransactionError(error) || isUniqueViolation(error);
-        if (!transient) throw translateDatabaseError(error);
-        if (attempt >= MAX_ATTEMPTS || now() >= ctx.deadline)
-          throw new AppError('unavailable', 'o banco de dados está sobrecarregado; tente de novo', {
-            cause: error,
-          });
-        await sleep(Math.min(5 * attempt + Math.floor(random() * 5), Math.max(0, ctx.deadline - now())));
-      }
-    }
+  /**
+   * Runs one step again on transient database failures (kit's withRetries; here a unique
+   * violation is one too: a racing twin took the key, and a re-read sees its row), never past the
+   * deadline; when they persist, `unavailable`.
+   */
+  async function retrying<T>(ctx: CallContext, step: () => Promise<T>): Promise<T> {
+    return withRetries(ctx, step, {
+      maxAttempts: MAX_ATTEMPTS,
+      retryIf: isUniqueViolation,
+      exhausted: (error) =>
+        new AppError('unavailable', 'o banco de dados está sobrecarregado; tente de novo', { cause: error }),
+    });
   }
 
   function operation(
@@ -151,7 +139,7 @@ export function createPagamentosService(deps: PagamentosServiceDeps): Pagamentos
     fingerprint: string,
     ctx: CallContext,
   ): Promise<{ readonly row: PagamentoRow; readonly created: boolean }> {
-    return withRetries(ctx, async () => {
+    return retrying(ctx, async () => {
       if (key !== undefined) {
         const holder = await store.findByKey(key);
         if (holder !== undefined && holder.pedido_id !== req.pedido_id)
@@ -229,7 +217,7 @@ export function createPagamentosService(deps: PagamentosServiceDeps): Pagamentos
       );
     }
     await sleep(remaining);
-    return (await withRetries(ctx, () => store.findByPedido(row.pedido_id))) ?? row;
+    return (await retrying(ctx, () => store.findByPedido(row.pedido_id))) ?? row;
   }
 
   async function processarPagamento(
@@ -275,7 +263,7 @@ export function createPagamentosService(deps: PagamentosServiceDeps): Pagamentos
     const { pedido_id, motivo } = validated.value;
     requireTime(ctx, `estornar o pagamento do pedido ${pedido_id}`);
     const log = logger.withTrace(ctx.traceId);
-    return withRetries(ctx, async () => {
+    return retrying(ctx, async () => {
       // Each lost conditional write means the payment moved on (none → charged or void →
       // refunded), so this converges in at most three rounds.
       for (let round = 0; round < 4; round++) {
@@ -355,7 +343,7 @@ export function createPagamentosService(deps: PagamentosServiceDeps): Pagamentos
             reason: `pedido_id must be an integer from 1 to ${MAX_ID} (got ${pedidoId})`,
           },
         ]);
-      const row = await withRetries(ctx, () => store.findByPedido(pedidoId));
+      const row = await retrying(ctx, () => store.findByPedido(pedidoId));
       if (row === undefined) throw new AppError('not-found', `o pedido ${pedidoId} não tem pagamento`);
       return toPagamentoValue(row);
     },

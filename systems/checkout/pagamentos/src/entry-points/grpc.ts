@@ -5,7 +5,8 @@ import {
   pagamentoToProto,
 } from '@dslab/checkout-clients';
 import type { PagamentoServer } from '@dslab/checkout-contracts';
-import { unaryHandler, type UnaryHandlerOptions } from '@dslab/grpc-kit';
+import { unaryHandlers } from '@dslab/checkout-kit';
+import type { UnaryHandlerOptions } from '@dslab/grpc-kit';
 import type { Logger } from '@dslab/logging';
 import type { PagamentosService } from '../application/pagamentos-service.js';
 
@@ -25,22 +26,14 @@ export function pagamentosGrpcHandlers(
   logger: Logger,
   options: UnaryHandlerOptions = {},
 ): PagamentoServer {
-  return {
-    processarPagamento: unaryHandler(
-      logger,
-      async (request, ctx) => {
-        const { value } = await service.processarPagamento(pagamentoRequestFromProto(request), ctx);
-        return pagamentoToProto(value);
-      },
-      options,
-    ),
-    estornar: unaryHandler(
-      logger,
-      async (request, ctx) => {
-        const { value } = await service.estornarPagamento(estornarRequestFromProto(request), ctx);
-        return estornoToProto(value);
-      },
-      options,
-    ),
-  };
+  return unaryHandlers<PagamentoServer>(
+    logger,
+    {
+      processarPagamento: async (request, ctx) =>
+        pagamentoToProto((await service.processarPagamento(pagamentoRequestFromProto(request), ctx)).value),
+      estornar: async (request, ctx) =>
+        estornoToProto((await service.estornarPagamento(estornarRequestFromProto(request), ctx)).value),
+    },
+    options,
+  );
 }

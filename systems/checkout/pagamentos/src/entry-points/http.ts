@@ -1,40 +1,24 @@
-import {
-  METODO_PAGAMENTO_VALUES,
-  PAGAMENTO_STATUS_VALUES,
-  type MetodoPagamentoValue,
-  type PagamentoStatusValue,
-} from '@dslab/checkout-contracts';
+import { METODO_PAGAMENTO_VALUES, PAGAMENTO_STATUS_VALUES } from '@dslab/checkout-contracts';
+import { idParams, idSchema, sendOutcome, stringEnum, type TimeoutSettings } from '@dslab/checkout-kit';
 import { callContextFromRequest, problemResponses, type HttpApp } from '@dslab/http-kit';
 import { Type } from 'typebox';
 import type { PagamentosService } from '../application/pagamentos-service.js';
-import { MAX_ID, MAX_MOTIVO_LENGTH } from '../domain/request.js';
+import { MAX_MOTIVO_LENGTH } from '../domain/request.js';
 
-const Metodo = Type.Unsafe<MetodoPagamentoValue>({
-  type: 'string',
-  enum: [...METODO_PAGAMENTO_VALUES],
-  description: 'payment method',
-});
-const Status = Type.Unsafe<PagamentoStatusValue>({
-  type: 'string',
-  enum: [...PAGAMENTO_STATUS_VALUES],
-  description: 'aprovado, rejeitado or estornado',
-});
+export type { TimeoutSettings } from '@dslab/checkout-kit';
+
+const Metodo = stringEnum(METODO_PAGAMENTO_VALUES, 'payment method');
+const Status = stringEnum(PAGAMENTO_STATUS_VALUES, 'aprovado, rejeitado or estornado');
 
 const PagamentoBody = Type.Object(
   {
-    pedido_id: Type.Integer({ minimum: 1, maximum: MAX_ID, description: 'order id' }),
+    pedido_id: idSchema('order id'),
     valor_centavos: Type.Integer({
       minimum: 1,
       maximum: Number.MAX_SAFE_INTEGER,
       description: 'amount to charge in integer centavos (R$ 1.234,56 is 123456)',
     }),
-    metodo: Type.Optional(
-      Type.Unsafe<MetodoPagamentoValue>({
-        type: 'string',
-        enum: [...METODO_PAGAMENTO_VALUES],
-        description: 'payment method; default cartao_credito',
-      }),
-    ),
+    metodo: Type.Optional(stringEnum(METODO_PAGAMENTO_VALUES, 'payment method; default cartao_credito')),
   },
   { additionalProperties: false },
 );
@@ -67,17 +51,12 @@ export const EstornoSchema = Type.Object({
   mensagem: Type.String(),
 });
 
-const PedidoParams = Type.Object({ pedido_id: Type.Integer({ minimum: 1, maximum: MAX_ID }) });
+const PedidoParams = idParams('pedido_id');
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({ description: 'makes a retry return the stored payment (1–255 visible ASCII characters)' }),
   ),
 });
-
-export interface TimeoutSettings {
-  readonly defaultMs: number;
-  readonly maxMs: number;
-}
 
 /** The REST resources of pagamentos (docs/checkout.md), over the same service as gRPC. */
 export function registerPagamentosRoutes(
@@ -109,12 +88,11 @@ export function registerPagamentosRoutes(
     },
     async (request, reply) => {
       const ctx = callContextFromRequest(request, timeouts);
-      const { value, replayed } = await service.processarPagamento(
+      const outcome = await service.processarPagamento(
         { ...request.body, idempotency_key: request.headers['idempotency-key'] },
         ctx,
       );
-      void reply.header('location', `/pagamentos/${value.pedido_id}`);
-      return reply.code(replayed ? 200 : 201).send(value);
+      return sendOutcome(reply, outcome, `/pagamentos/${outcome.value.pedido_id}`);
     },
   );
 

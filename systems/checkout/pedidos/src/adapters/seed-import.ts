@@ -1,15 +1,9 @@
 import type { Dataset } from '@dslab/checkout-datagen';
-import { reaisFromSeed, syncIdSequence } from '@dslab/checkout-kit';
+import { insertInChunks, reaisFromSeed, syncIdSequence } from '@dslab/checkout-kit';
 import type { Engine } from '@dslab/db';
 import type { Transaction } from 'kysely';
 import { isPedidoStatus } from '../domain/status.js';
 import type { PedidosTables } from './schema.js';
-
-const CHUNK = 500;
-
-async function insertChunks<T>(rows: readonly T[], insert: (chunk: T[]) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < rows.length; i += CHUNK) await insert(rows.slice(i, i + CHUNK));
-}
 
 /**
  * pedidos' part of the seed's ecommerce.db: customers, orders and their lines, with the seed's
@@ -24,55 +18,48 @@ export async function importPedidosSeed(
   const metodos = new Map(dataset.pagamentos.map((p) => [p.pedido_id, p.metodo]));
   const notas = new Map(dataset.notas_fiscais.map((n) => [n.pedido_id, n]));
   const envios = new Map(dataset.envios.map((e) => [e.pedido_id, e]));
-  await insertChunks(dataset.clientes, (chunk) =>
-    trx
-      .insertInto('clientes')
-      .values(chunk.map(({ id, nome, email }) => ({ id, nome, email })))
-      .execute(),
+  await insertInChunks(
+    trx,
+    'clientes',
+    dataset.clientes.map(({ id, nome, email }) => ({ id, nome, email })),
   );
-  await insertChunks(dataset.pedidos, (chunk) =>
-    trx
-      .insertInto('pedidos')
-      .values(
-        chunk.map((p) => {
-          const metodo = metodos.get(p.id);
-          const nota = notas.get(p.id);
-          return {
-            id: p.id,
-            cliente_id: p.cliente_id,
-            data_criacao: p.data_criacao,
-            status: isPedidoStatus(p.status) ? p.status : 'pendente',
-            valor_total_centavos: p.valor_total === null ? 0 : reaisFromSeed(p.valor_total),
-            metodo_pagamento: metodo === undefined || metodo === null ? 'cartao_credito' : metodo,
-            motivo: null,
-            nota_fiscal_id: nota?.id ?? null,
-            numero_nota_fiscal: nota?.numero ?? null,
-            codigo_rastreamento: envios.get(p.id)?.codigo_rastreamento ?? null,
-            atualizado_em: p.data_criacao,
-            idempotency_key: null,
-            fingerprint: '',
-            em_execucao_ate: 0,
-            compensacao: null,
-            tentativas: 0,
-            origem: 'importado' as const,
-          };
-        }),
-      )
-      .execute(),
+  await insertInChunks(
+    trx,
+    'pedidos',
+    dataset.pedidos.map((p) => {
+      const metodo = metodos.get(p.id);
+      const nota = notas.get(p.id);
+      return {
+        id: p.id,
+        cliente_id: p.cliente_id,
+        data_criacao: p.data_criacao,
+        status: isPedidoStatus(p.status) ? p.status : 'pendente',
+        valor_total_centavos: p.valor_total === null ? 0 : reaisFromSeed(p.valor_total),
+        metodo_pagamento: metodo === undefined || metodo === null ? 'cartao_credito' : metodo,
+        motivo: null,
+        nota_fiscal_id: nota?.id ?? null,
+        numero_nota_fiscal: nota?.numero ?? null,
+        codigo_rastreamento: envios.get(p.id)?.codigo_rastreamento ?? null,
+        atualizado_em: p.data_criacao,
+        idempotency_key: null,
+        fingerprint: '',
+        em_execucao_ate: 0,
+        compensacao: null,
+        tentativas: 0,
+        origem: 'importado' as const,
+      };
+    }),
   );
-  await insertChunks(dataset.itens_pedido, (chunk) =>
-    trx
-      .insertInto('itens_pedido')
-      .values(
-        chunk.map((i) => ({
-          id: i.id,
-          pedido_id: i.pedido_id,
-          produto_id: i.produto_id,
-          quantidade: i.quantidade,
-          preco_unitario_centavos: reaisFromSeed(i.preco_unitario),
-        })),
-      )
-      .execute(),
+  await insertInChunks(
+    trx,
+    'itens_pedido',
+    dataset.itens_pedido.map((i) => ({
+      id: i.id,
+      pedido_id: i.pedido_id,
+      produto_id: i.produto_id,
+      quantidade: i.quantidade,
+      preco_unitario_centavos: reaisFromSeed(i.preco_unitario),
+    })),
   );
   for (const table of ['clientes', 'pedidos', 'itens_pedido']) await syncIdSequence(trx, engine, table);
   return dataset.clientes.length + dataset.pedidos.length + dataset.itens_pedido.length;

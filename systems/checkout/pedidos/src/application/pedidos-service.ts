@@ -442,10 +442,7 @@ export function createPedidosService(deps: PedidosServiceDeps) {
         field: 'Idempotency-Key',
         reason: 'Idempotency-Key must be 1 to 255 visible ASCII characters',
       });
-    if (!checked.ok || errors.length > 0)
-      throw new AppError('validation-failed', errors.map((e) => e.reason).join('; '), {
-        extensions: { errors },
-      });
+    if (!checked.ok || errors.length > 0) throw validationFailed(errors);
     return { request: checked.value, metodo: metodo as MetodoPagamentoValue, key };
   }
 

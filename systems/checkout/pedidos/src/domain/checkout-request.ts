@@ -11,15 +11,30 @@
  * line with quantidade 5; the error names both lines so the fix is obvious.
  */
 
-/** At most this many lines per order: bounds the work (and the answer) for one request. */
-export const MAX_ITENS = 50;
-/** Per line. With MAX_ITENS this caps one order at 50 000 units. */
-export const MAX_QUANTIDADE = 1000;
-/**
- * Ids are positive and fit in a signed 32-bit integer: the seed's proto messages use `int32`
- * for ids, so an id outside that range could not cross the gRPC wire anyway.
- */
-export const MAX_ID = 2_147_483_647;
+import {
+  checkId,
+  checkIntIn,
+  describe,
+  isId,
+  isRecord,
+  MAX_ITENS,
+  MAX_QUANTIDADE,
+  notAnObject,
+  validateLines,
+  type FieldError,
+  type Validated,
+} from '@dslab/checkout-contracts';
+
+export {
+  describe,
+  isId,
+  isRecord,
+  MAX_ID,
+  MAX_ITENS,
+  MAX_QUANTIDADE,
+  type FieldError,
+  type Validated,
+} from '@dslab/checkout-contracts';
 
 export interface ItemPedido {
   readonly produto_id: number;
@@ -31,45 +46,10 @@ export interface CheckoutRequest {
   readonly itens: readonly ItemPedido[];
 }
 
-/** One problem with one field of the input. `field` is a path such as `itens[0].produto_id`. */
-export interface FieldError {
-  readonly field: string;
-  readonly reason: string;
-}
-
-export type Validated<T> =
-  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly FieldError[] };
-
-/** A positive integer id within MAX_ID. */
-export function isId(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_ID;
-}
-
-export function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A short rendering of a received value for error messages (never the whole of a big value). */
-export function describe(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') {
-    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
-    return JSON.stringify(shown);
-  }
-  return typeof value;
-}
-
-function checkId(value: unknown, field: string, errors: FieldError[]): void {
+/** A required id: absent is `<field> is required`, anything but an id is refused with its range. */
+function checkRequiredId(value: unknown, field: string, errors: FieldError[]): void {
   if (value === undefined) errors.push({ field, reason: `${field} is required` });
-  else if (!isId(value))
-    errors.push({
-      field,
-      reason: `${field} must be an integer from 1 to ${MAX_ID} (got ${describe(value)})`,
-    });
+  else checkId(value, field, errors);
 }
 
 /**
@@ -80,16 +60,12 @@ function checkId(value: unknown, field: string, errors: FieldError[]): void {
  * oversized request cannot produce an oversized error document.
  */
 export function validateCheckoutRequest(input: unknown): Validated<CheckoutRequest> {
-  if (!isRecord(input))
-    return {
-      ok: false,
-      errors: [{ field: '', reason: `the request must be an object (got ${describe(input)})` }],
-    };
+  if (!isRecord(input)) return notAnObject(input);
   const errors: FieldError[] = [];
-  checkId(input['cliente_id'], 'cliente_id', errors);
+  checkRequiredId(input['cliente_id'], 'cliente_id', errors);
 
   const rawItens = input['itens'];
-  const itens: ItemPedido[] = [];
+  let itens: ItemPedido[] = [];
   if (rawItens === undefined) errors.push({ field: 'itens', reason: 'itens is required' });
   else if (!Array.isArray(rawItens))
     errors.push({ field: 'itens', reason: `itens must be an array (got ${describe(rawItens)})` });
@@ -101,28 +77,14 @@ export function validateCheckoutRequest(input: unknown): Validated<CheckoutReque
     });
   else {
     const firstLineOf = new Map<number, number>();
-    (rawItens as readonly unknown[]).forEach((raw, i) => {
-      const at = `itens[${i}]`;
-      if (!isRecord(raw)) {
-        errors.push({ field: at, reason: `${at} must be an object (got ${describe(raw)})` });
-        return;
-      }
+    itens = validateLines(rawItens as readonly unknown[], 'itens', errors, (raw, at, i) => {
       const produto = raw['produto_id'];
       const quantidade = raw['quantidade'];
       const before = errors.length;
-      checkId(produto, `${at}.produto_id`, errors);
+      checkRequiredId(produto, `${at}.produto_id`, errors);
       if (quantidade === undefined)
         errors.push({ field: `${at}.quantidade`, reason: `${at}.quantidade is required` });
-      else if (
-        typeof quantidade !== 'number' ||
-        !Number.isInteger(quantidade) ||
-        quantidade < 1 ||
-        quantidade > MAX_QUANTIDADE
-      )
-        errors.push({
-          field: `${at}.quantidade`,
-          reason: `${at}.quantidade must be an integer from 1 to ${MAX_QUANTIDADE} (got ${describe(quantidade)})`,
-        });
+      else checkIntIn(quantidade, `${at}.quantidade`, 1, MAX_QUANTIDADE, errors);
       if (isId(produto)) {
         const first = firstLineOf.get(produto);
         if (first === undefined) firstLineOf.set(produto, i);
@@ -132,8 +94,9 @@ export function validateCheckoutRequest(input: unknown): Validated<CheckoutReque
             reason: `${at}.produto_id repeats produto_id ${produto} of itens[${first}]: send one line per product with the total quantidade`,
           });
       }
-      if (errors.length === before && isId(produto) && typeof quantidade === 'number')
-        itens.push({ produto_id: produto, quantidade });
+      return errors.length === before && isId(produto) && typeof quantidade === 'number'
+        ? { produto_id: produto, quantidade }
+        : undefined;
     });
   }
   if (errors.length > 0) return { ok: false, errors };

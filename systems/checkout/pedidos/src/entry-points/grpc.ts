@@ -1,13 +1,13 @@
 import { metodoFromProto, pedidoToProto } from '@dslab/checkout-clients';
 import type { PedidosServer } from '@dslab/checkout-contracts';
-import { unaryHandler } from '@dslab/grpc-kit';
+import { unaryHandlers } from '@dslab/checkout-kit';
 import type { Logger } from '@dslab/logging';
 import type { PedidosService } from '../application/pedidos-service.js';
 
 /** The `Pedidos` gRPC service over the same application layer as the REST routes. */
 export function pedidosGrpcHandlers(service: PedidosService, logger: Logger): PedidosServer {
-  return {
-    criarPedido: unaryHandler(logger, async (request, ctx) => {
+  return unaryHandlers<PedidosServer>(logger, {
+    criarPedido: async (request, ctx) => {
       const { pedido } = await service.create(
         {
           cliente_id: request.cliente_id,
@@ -18,9 +18,9 @@ export function pedidosGrpcHandlers(service: PedidosService, logger: Logger): Pe
         ctx,
       );
       return { pedido: pedidoToProto(pedido) };
-    }),
-    obterPedido: unaryHandler(logger, async (request, ctx) => ({
+    },
+    obterPedido: async (request, ctx) => ({
       pedido: pedidoToProto(await service.obterPedido(request.pedido_id, ctx)),
-    })),
-  };
+    }),
+  });
 }

@@ -1,17 +1,20 @@
 import {
+  MAX_ITENS,
+  MAX_QUANTIDADE,
   METODO_PAGAMENTO_VALUES,
   PEDIDO_STATUS_VALUES,
-  type MetodoPagamentoValue,
-  type PedidoStatusValue,
 } from '@dslab/checkout-contracts';
+import { idParams, sendOutcome, stringEnum, type TimeoutSettings } from '@dslab/checkout-kit';
 import { callContextFromRequest, problemResponses, type HttpApp } from '@dslab/http-kit';
 import { Type } from 'typebox';
 import type { PedidosService } from '../application/pedidos-service.js';
 
+export type { TimeoutSettings } from '@dslab/checkout-kit';
+
 const ItemBody = Type.Object(
   {
     produto_id: Type.Integer({ description: 'product id (catalogo)' }),
-    quantidade: Type.Integer({ description: 'units, 1 to 1000' }),
+    quantidade: Type.Integer({ description: `units, 1 to ${MAX_QUANTIDADE}` }),
   },
   { additionalProperties: false },
 );
@@ -19,14 +22,8 @@ const ItemBody = Type.Object(
 const CriarPedidoBody = Type.Object(
   {
     cliente_id: Type.Integer({ description: 'customer id (seed table clientes)' }),
-    itens: Type.Array(ItemBody, { description: 'one line per product, 1 to 50 lines' }),
-    metodo_pagamento: Type.Optional(
-      Type.Unsafe<MetodoPagamentoValue>({
-        type: 'string',
-        enum: [...METODO_PAGAMENTO_VALUES],
-        description: 'default cartao_credito',
-      }),
-    ),
+    itens: Type.Array(ItemBody, { description: `one line per product, 1 to ${MAX_ITENS} lines` }),
+    metodo_pagamento: Type.Optional(stringEnum(METODO_PAGAMENTO_VALUES, 'default cartao_credito')),
   },
   { additionalProperties: false },
 );
@@ -40,10 +37,10 @@ const ItemComPreco = Type.Object({
 export const PedidoSchema = Type.Object({
   id: Type.Integer(),
   cliente_id: Type.Integer(),
-  status: Type.Unsafe<PedidoStatusValue>({ type: 'string', enum: [...PEDIDO_STATUS_VALUES] }),
+  status: stringEnum(PEDIDO_STATUS_VALUES),
   itens: Type.Array(ItemComPreco),
   valor_total_centavos: Type.Integer({ description: 'integer centavos' }),
-  metodo_pagamento: Type.Unsafe<MetodoPagamentoValue>({ type: 'string', enum: [...METODO_PAGAMENTO_VALUES] }),
+  metodo_pagamento: stringEnum(METODO_PAGAMENTO_VALUES),
   data_criacao: Type.String({ description: 'UTC ISO-8601' }),
   atualizado_em: Type.String({ description: 'UTC ISO-8601' }),
   motivo: Type.Optional(Type.String({ description: 'why the order is cancelled or waiting' })),
@@ -51,15 +48,9 @@ export const PedidoSchema = Type.Object({
   codigo_rastreamento: Type.Optional(Type.String()),
 });
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ description: 'makes a retry return the same order' })),
 });
-
-export interface TimeoutSettings {
-  readonly defaultMs: number;
-  readonly maxMs: number;
-}
 
 export function registerPedidosRoutes(
   app: HttpApp,
@@ -92,8 +83,7 @@ export function registerPedidosRoutes(
         { ...request.body, idempotency_key: request.headers['idempotency-key'] },
         ctx,
       );
-      void reply.header('location', `/pedidos/${pedido.id}`);
-      return reply.code(replayed ? 200 : 201).send(pedido);
+      return sendOutcome(reply, { value: pedido, replayed }, `/pedidos/${pedido.id}`);
     },
   );
 
@@ -103,7 +93,7 @@ export function registerPedidosRoutes(
       schema: {
         summary: 'Read an order',
         tags: ['pedidos'],
-        params: IdParams,
+        params: idParams(),
         response: { 200: PedidoSchema, ...problemResponses(400, 404) },
       },
     },

@@ -1,0 +1,1 @@
+export { MAX_SEED, osRandom, randomSource, seededRandom, type RandomSourceOptions } from './random.js';
