@@ -40,12 +40,18 @@ async function operacoes(db: Kysely<unknown>, pedidoId: number): Promise<string[
   return rows.map((r) => r.operacao);
 }
 
-for (const transport of TRANSPORTS) {
-  describe(`checkout end to end over ${transport}`, () => {
+/** Both transports on the embedded default, and the six services on PostgreSQL schemas once. */
+const SETUPS = [
+  ...TRANSPORTS.map((transport) => ({ engine: 'sqlite' as const, transport })),
+  { engine: 'postgres' as const, transport: 'grpc' as const },
+];
+
+for (const { engine, transport } of SETUPS) {
+  describe(`checkout end to end over ${transport} on ${engine}`, () => {
     let checkout: RunningCheckout;
     let initial: Map<number, number>;
     before(async () => {
-      checkout = await startCheckout({ engine: 'sqlite', transport });
+      checkout = await startCheckout({ engine, transport });
       initial = await stockOf(checkout);
     });
     after(async () => {
@@ -180,7 +186,9 @@ for (const transport of TRANSPORTS) {
       assert.equal(await count(checkout.dbs.pedidos, sql`SELECT COUNT(*) AS n FROM pedidos`), before);
     });
   });
+}
 
+for (const transport of TRANSPORTS) {
   describe(`checkout end to end over ${transport}, payments rejected`, () => {
     let checkout: RunningCheckout;
     before(async () => {

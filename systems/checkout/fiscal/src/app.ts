@@ -44,7 +44,10 @@ export async function buildApp(deps: FiscalDeps): Promise<FiscalApp> {
   registerFiscalRoutes(http, service, requestTimeouts(deps));
   return {
     http,
-    grpc: { definition: FiscalGrpcService, handlers: { ...fiscalGrpcHandlers(service, logger) } },
+    grpc: {
+      definition: FiscalGrpcService,
+      handlers: { ...fiscalGrpcHandlers(service, logger, requestTimeouts(deps)) },
+    },
     service,
     async close() {
       // Nothing of its own to release: the database belongs to the caller.

@@ -41,7 +41,10 @@ export async function buildApp(deps: LogisticaDeps): Promise<LogisticaApp> {
   registerLogisticaRoutes(http, service, requestTimeouts(deps));
   return {
     http,
-    grpc: { definition: LogisticaGrpcService, handlers: { ...logisticaGrpcHandlers(service, logger) } },
+    grpc: {
+      definition: LogisticaGrpcService,
+      handlers: { ...logisticaGrpcHandlers(service, logger, requestTimeouts(deps)) },
+    },
     service,
     async close() {
       // Nothing of its own to release: the database belongs to the caller.

@@ -52,7 +52,10 @@ export async function buildApp(deps: PedidosDeps): Promise<PedidosApp> {
 
   return {
     http,
-    grpc: { definition: PedidosGrpcService, handlers: { ...pedidosGrpcHandlers(service, logger) } },
+    grpc: {
+      definition: PedidosGrpcService,
+      handlers: { ...pedidosGrpcHandlers(service, logger, requestTimeouts(deps)) },
+    },
     service,
     async close() {
       if (timer !== undefined) clearInterval(timer);
