@@ -17,6 +17,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { launcherEnvironment } from './config.js';
 import {
   createFaker,
   DEFAULT_NOW,
@@ -57,7 +58,7 @@ interface Running {
   readonly closed: Promise<void>;
 }
 
-const parsed = parseStartOptions(process.argv.slice(2), process.env);
+const parsed = parseStartOptions(process.argv.slice(2), launcherEnvironment);
 if (parsed.kind === 'help') {
   process.stdout.write(`${parsed.text}\n`);
   process.exit(0);
@@ -161,7 +162,7 @@ function start(service: CheckoutService, launch: LaunchPlan): Running {
   const child = spawn(process.execPath, ['--import', 'tsx', entry(service)], {
     // tsx is resolved from the working directory: the repository root, wherever the launcher ran.
     cwd: repoRoot,
-    env: serviceEnvironment(service, launch, process.env),
+    env: serviceEnvironment(service, launch, launcherEnvironment),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lastLines: string[] = [];
