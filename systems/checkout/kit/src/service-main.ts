@@ -71,10 +71,10 @@ export async function runCheckoutMain<DB extends CommonTables>(
     };
     try {
       if (config.SEED_IMPORT) {
-        const dataset = readSeedData(config.ECOMMERCE_DB);
         const at = new Date().toISOString();
+        // The file is read only when this database has not imported it yet (importOnce's guard).
         const linhas = await importOnce(database.db, 'ecommerce.db', at, (trx) =>
-          options.importSeed(trx, database.engine, dataset, at),
+          options.importSeed(trx, database.engine, readSeedData(config.ECOMMERCE_DB), at),
         );
         if (linhas !== undefined)
           logger.info(`Dados iniciais importados de ${config.ECOMMERCE_DB}: ${linhas} linhas`);

@@ -4,7 +4,13 @@
  * proto's type). Repeats are allowed and answered once.
  */
 
-import { collectIds, describe, MAX_ID, type FieldError, type Validated } from '@dslab/checkout-contracts';
+import {
+  collectIds,
+  describe,
+  MAX_ID,
+  type FieldError,
+  type Validated,
+} from '@dslab/checkout-contracts/validation';
 
 export const MAX_IDS = 1000;
 /** int32, as the proto declares ids. */

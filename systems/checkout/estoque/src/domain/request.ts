@@ -17,7 +17,7 @@ import {
   validateLines,
   type FieldError,
   type Validated,
-} from '@dslab/checkout-contracts';
+} from '@dslab/checkout-contracts/validation';
 import type { ItemEstoque } from './reserva.js';
 
 export {
@@ -26,7 +26,7 @@ export {
   MAX_QUANTIDADE,
   type FieldError,
   type Validated,
-} from '@dslab/checkout-contracts';
+} from '@dslab/checkout-contracts/validation';
 
 export interface SepararRequest {
   readonly pedido_id: number;

@@ -19,9 +19,15 @@ import {
   validateLines,
   type FieldError,
   type Validated,
-} from '@dslab/checkout-contracts';
+} from '@dslab/checkout-contracts/validation';
 
-export { isId, MAX_ID, MAX_ITENS, type FieldError, type Validated } from '@dslab/checkout-contracts';
+export {
+  isId,
+  MAX_ID,
+  MAX_ITENS,
+  type FieldError,
+  type Validated,
+} from '@dslab/checkout-contracts/validation';
 
 /** Units per line: int32, the proto's type of `quantidade`. */
 export const MAX_QUANTIDADE = MAX_INT32;

@@ -16,9 +16,9 @@ import {
   notAnObject,
   type FieldError,
   type Validated,
-} from '@dslab/checkout-contracts';
+} from '@dslab/checkout-contracts/validation';
 
-export { isId, MAX_ID, type FieldError, type Validated } from '@dslab/checkout-contracts';
+export { isId, MAX_ID, type FieldError, type Validated } from '@dslab/checkout-contracts/validation';
 
 export const NUMERO_NOTA_FISCAL_PATTERN = /^NF([1-9][0-9]{0,8})-([1-9][0-9]{0,9})$/;
 

@@ -10,10 +10,10 @@ import {
   notAnObject,
   type FieldError,
   type Validated,
-} from '@dslab/checkout-contracts';
+} from '@dslab/checkout-contracts/validation';
 import { isMetodoPagamento, METODOS_PAGAMENTO, type MetodoPagamento } from './status.js';
 
-export { MAX_ID, type FieldError, type Validated } from '@dslab/checkout-contracts';
+export { MAX_ID, type FieldError, type Validated } from '@dslab/checkout-contracts/validation';
 
 export interface PagamentoRequest {
   readonly pedido_id: number;

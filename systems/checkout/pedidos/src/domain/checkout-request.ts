@@ -23,7 +23,7 @@ import {
   validateLines,
   type FieldError,
   type Validated,
-} from '@dslab/checkout-contracts';
+} from '@dslab/checkout-contracts/validation';
 
 export {
   describe,
@@ -34,7 +34,7 @@ export {
   MAX_QUANTIDADE,
   type FieldError,
   type Validated,
-} from '@dslab/checkout-contracts';
+} from '@dslab/checkout-contracts/validation';
 
 export interface ItemPedido {
   readonly produto_id: number;

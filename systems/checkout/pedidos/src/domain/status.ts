@@ -15,7 +15,7 @@
  * Every step moves one place forward; nothing skips a step and nothing moves back.
  */
 
-import { PEDIDO_STATUS_VALUES, type PedidoStatusValue } from '@dslab/checkout-contracts';
+import { PEDIDO_STATUS_VALUES, type PedidoStatusValue } from '@dslab/checkout-contracts/ports';
 
 // The list is part of the wire contract (contracts/src/ports.ts); the domain gives it its rules.
 export const PEDIDO_STATUSES = PEDIDO_STATUS_VALUES;
