@@ -142,3 +142,10 @@ export function collectIds(list: readonly unknown[], field: string, errors: Fiel
   });
   return [...ids].sort((a, b) => a - b);
 }
+
+/** Idempotency keys are client-chosen: bounded and printable so they are safe in logs and indexes. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export function isIdempotencyKey(value: unknown): value is string {
+  return typeof value === 'string' && IDEMPOTENCY_KEY_PATTERN.test(value);
+}

@@ -8,12 +8,8 @@
  * (the domain does no crypto); comparing the canonical text itself is equally correct.
  */
 
-/** Keys are client-chosen: bounded and printable so they are safe in logs and indexes. */
-export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-
-export function isIdempotencyKey(value: unknown): value is string {
-  return typeof value === 'string' && IDEMPOTENCY_KEY_PATTERN.test(value);
-}
+/** The key's shape is shared by every checkout service that takes one (pedidos too). */
+export { IDEMPOTENCY_KEY_PATTERN, isIdempotencyKey } from '@dslab/checkout-contracts/validation';
 
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  isIdempotencyKey,
   METODO_PAGAMENTO_VALUES,
   type CallContext,
   type CatalogoPort,
@@ -67,7 +68,6 @@ interface Compensacao {
   readonly pendentes: readonly CompensationAction[];
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const FINAL: readonly PedidoStatus[] = ['enviado', 'entregue', 'cancelado'];
 /** Statuses the client gets as a normal answer: the order is settled, or sold with the dispatch pending. */
 const SETTLED: readonly PedidoStatus[] = [...FINAL, 'nf_emitida'];
@@ -437,7 +437,7 @@ export function createPedidosService(deps: PedidosServiceDeps) {
         reason: `metodo_pagamento must be one of ${METODO_PAGAMENTO_VALUES.join(', ')}`,
       });
     const key = input.idempotency_key;
-    if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
+    if (key !== undefined && !isIdempotencyKey(key))
       errors.push({
         field: 'Idempotency-Key',
         reason: 'Idempotency-Key must be 1 to 255 visible ASCII characters',
