@@ -1,5 +1,6 @@
 import { recordOperation, type Operacao } from '@dslab/checkout-kit';
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { CHAIN_DONE } from '../domain/status.js';
 import type { PedidosTable, PedidosTables } from './schema.js';
 
 export type PedidoRow = Selectable<PedidosTable>;
@@ -8,9 +9,6 @@ export interface ItemRow {
   readonly quantidade: number;
   readonly preco_unitario_centavos: number;
 }
-
-/** Statuses the orchestrator never drives again. */
-const FINAL = ['enviado', 'entregue', 'cancelado'];
 
 export interface NewPedido {
   readonly cliente_id: number;
@@ -98,7 +96,7 @@ export function createPedidosStore(db: Kysely<PedidosTables>) {
         .where('id', '=', id)
         .where('em_execucao_ate', '<=', nowMs)
         .where('origem', '=', 'checkout')
-        .where('status', 'not in', FINAL)
+        .where('status', 'not in', CHAIN_DONE)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
@@ -155,7 +153,7 @@ export function createPedidosStore(db: Kysely<PedidosTables>) {
         .selectFrom('pedidos')
         .select('id')
         .where('origem', '=', 'checkout')
-        .where('status', 'not in', FINAL)
+        .where('status', 'not in', CHAIN_DONE)
         .where('em_execucao_ate', '<=', nowMs)
         .orderBy('id')
         .limit(limit)

@@ -19,7 +19,7 @@ import { newTraceId, type Logger } from '@dslab/logging';
 import type { PedidosStore, PedidoRow } from '../adapters/store.js';
 import { validateCheckoutRequest, type FieldError } from '../domain/checkout-request.js';
 import { planCompensationAt, type CompensationAction, type Falha } from '../domain/compensation.js';
-import { isPedidoStatus, transitionPedido, type PedidoStatus } from '../domain/status.js';
+import { CHAIN_DONE, isPedidoStatus, transitionPedido, type PedidoStatus } from '../domain/status.js';
 import { computeTotal } from '../domain/total.js';
 
 /** The services pedidos calls, whatever the transport (ports of contracts/src/ports.ts). */
@@ -68,9 +68,8 @@ interface Compensacao {
   readonly pendentes: readonly CompensationAction[];
 }
 
-const FINAL: readonly PedidoStatus[] = ['enviado', 'entregue', 'cancelado'];
 /** Statuses the client gets as a normal answer: the order is settled, or sold with the dispatch pending. */
-const SETTLED: readonly PedidoStatus[] = [...FINAL, 'nf_emitida'];
+const SETTLED: readonly PedidoStatus[] = [...CHAIN_DONE, 'nf_emitida'];
 
 function isoAt(ms: number): string {
   return new Date(ms).toISOString();
@@ -276,7 +275,7 @@ export function createPedidosService(deps: PedidosServiceDeps) {
       const row = await load(id);
       if (row.compensacao !== null) return compensate(row, ctx);
       const status = row.status as PedidoStatus;
-      if (FINAL.includes(status)) return undefined;
+      if (CHAIN_DONE.includes(status)) return undefined;
       try {
         if (status === 'pendente') {
           const pagamento = await neighbours.pagamentos.processar(
@@ -418,7 +417,7 @@ export function createPedidosService(deps: PedidosServiceDeps) {
       failure = await drive(id, ctx);
     } finally {
       const row = await store.findById(id);
-      const settledOrFinal = row === undefined || FINAL.includes(row.status as PedidoStatus);
+      const settledOrFinal = row === undefined || CHAIN_DONE.includes(row.status as PedidoStatus);
       await store.release(id, settledOrFinal ? 0 : now() + backoff(row.tentativas));
     }
     return failure;
@@ -455,7 +454,7 @@ export function createPedidosService(deps: PedidosServiceDeps) {
       );
     for (;;) {
       const row = await load(existing.id);
-      if (FINAL.includes(row.status as PedidoStatus) || now() >= ctx.deadline) return row;
+      if (CHAIN_DONE.includes(row.status as PedidoStatus) || now() >= ctx.deadline) return row;
       if (await store.claim(row.id, now(), ctx.deadline + leaseMarginMs)) {
         await runClaimed(row.id, ctx);
         return load(row.id);

@@ -75,3 +75,10 @@ export function transitionPedido(from: PedidoStatus, to: PedidoStatus): PedidoTr
     };
   return { ok: true, from, to };
 }
+
+/**
+ * Where the checkout chain ends: the order is shipped (or later delivered) or cancelled, and the
+ * orchestrator never drives it again. `enviado` is not terminal for the state machine (it may
+ * still become `entregue`), but nothing in the chain moves it.
+ */
+export const CHAIN_DONE: readonly PedidoStatus[] = ['enviado', 'entregue', 'cancelado'];
