@@ -78,6 +78,11 @@ export const errorCatalog = {
   'unknown-customer': { title: 'The customer does not exist', status: 422, grpc: 'NOT_FOUND' },
   'payload-too-large': { title: 'The request body is too large', status: 413, grpc: 'RESOURCE_EXHAUSTED' },
   'unsupported-media-type': { title: 'The request body must be JSON', status: 415, grpc: 'INVALID_ARGUMENT' },
+  'version-not-visible': {
+    title: 'The requested version is not visible yet',
+    status: 425,
+    grpc: 'UNAVAILABLE',
+  },
   'rate-limited': { title: 'Too many requests', status: 429, grpc: 'RESOURCE_EXHAUSTED' },
   internal: { title: 'Internal error', status: 500, grpc: 'INTERNAL' },
   unavailable: { title: 'A service this request needs is unavailable', status: 503, grpc: 'UNAVAILABLE' },
