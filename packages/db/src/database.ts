@@ -24,6 +24,8 @@ export type OpenDatabaseOptions =
       /** Schema to create (if missing) and put first on search_path: per-test isolation. */
       schema?: string;
       poolSize?: number;
+      /** Told when an idle pooled connection fails (it is discarded; nothing else to do). */
+      onIdleError?: (error: Error) => void;
     };
 
 // PostgreSQL returns int8 (bigint) as text by default; our ids and counters fit in a JS number.
@@ -65,6 +67,10 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
     max: options.poolSize ?? 10,
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
   });
+  // An idle pooled connection that dies (server restart, network cut) is reported as an 'error'
+  // event on the pool; unheard, Node would crash the whole process. The pool already discards
+  // that client and the next query opens a new one (or fails as 'unavailable'), so note it only.
+  pool.on('error', (error) => options.onIdleError?.(error));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const location = `postgres://${url.host}${url.pathname}${schema === undefined ? '' : `#${schema}`}`;
   return { db, engine: 'postgres', location, schema, close: () => db.destroy() };
