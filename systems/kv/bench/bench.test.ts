@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { compile } from 'vega-lite';
+import { syntheticLoadResult, syntheticMachineInfo } from '@dslab/bench-kit';
 import type { MeasuredRun } from './results.js';
-import { ratesSpec } from './charts.js';
+import { kvCharts, ratesSpec } from './charts.js';
 import { parseOptions } from './options.js';
 import { parseRedisBenchmarkCsv, redisTarget } from './redis-benchmark.js';
 import { headline, renderMarkdown, renderTextReport, summaryRows, toJson } from './report.js';
@@ -80,14 +81,12 @@ describe('redis-benchmark output', () => {
 
 function run(connections: number, rps: number): MeasuredRun {
   return {
-    concurrency: connections,
-    durationS: 5,
-    ok: rps * 5,
-    non2xx: 0,
-    errors: 0,
-    rps,
-    statusCodes: { '200': rps * 5 },
-    latency: { count: rps * 5, mean: 1, p50: 1, p90: 2, p99: 3, max: 4 },
+    ...syntheticLoadResult({
+      concurrency: connections,
+      rps,
+      durationS: 5,
+      latency: { mean: 1, p50: 1, p90: 2, p99: 3, max: 4 },
+    }),
     cpuPercent: { 'kv-api': 95 },
     benchCpuPercent: 50,
   };
@@ -101,15 +100,7 @@ function synthetic(): KvBenchResults {
     latencyMs: { avg: 1, p50: 1, p95: 1, p99: 1, max: 1 },
   });
   return {
-    machine: {
-      node: 'v20',
-      cpuModel: 'cpu',
-      cores: 2,
-      totalMemoryGiB: 8,
-      platform: 'linux x64',
-      loadAverageAtStart: [0, 0, 0],
-      date: '2027-01-01T00:00:00.000Z',
-    },
+    machine: syntheticMachineInfo(),
     settings: {
       quick: false,
       connections: [10, 50],
@@ -159,7 +150,13 @@ describe('KV benchmark report', () => {
     assert.equal(h.putVsHello, 0.08);
     assert.equal(h.applyVsPut, 0.25);
     assert.match(renderTextReport(synthetic()), /0\.25× of redis-benchmark's raw GET/);
-    assert.match(renderMarkdown(synthetic(), []), /^# KV benchmarks/);
+    const markdown = renderMarkdown(synthetic(), []);
+    assert.match(markdown, /^# KV benchmarks/);
+    assert.match(
+      markdown,
+      /hello-world Fastify server \(`tools\/bench-kit\/src\/hello-server\.ts`, same Node/,
+    );
+    assert.match(markdown, /\*\*Machine:\*\* cpu, 2 cores, 8\.0 GiB, linux x64, Node v20; load average/);
     assert.deepEqual((toJson(synthetic()) as { ratios: unknown }).ratios, {
       getHitVsRedisGet: 0.25,
       getHitVsRedisHmget: 0.5,
@@ -171,8 +168,12 @@ describe('KV benchmark report', () => {
     });
   });
 
-  test('the chart spec compiles with Vega-Lite', () => {
+  test('the chart spec compiles with Vega-Lite and is written as kv-rates', () => {
     assert.ok(compile(ratesSpec(synthetic())).spec.marks !== undefined);
+    assert.deepEqual(
+      kvCharts(synthetic()).map((chart) => chart.file),
+      ['kv-rates'],
+    );
   });
 });
 

@@ -1,10 +1,8 @@
-/** The KV chart: every measured rate as a bar (Vega-Lite spec, rendered like the SCTEC charts). */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+/** The KV chart: every measured rate as a bar (a Vega-Lite spec; @dslab/bench-kit renders it). */
+import type { Chart } from '@dslab/bench-kit';
 import type { TopLevelSpec } from 'vega-lite';
-import { renderSvg, svgToPng } from '../../sctec/bench/charts.js';
 import { summaryRows } from './report.js';
-import type { ChartFile, KvBenchResults } from './results.js';
+import type { KvBenchResults } from './results.js';
 
 export function ratesSpec(results: KvBenchResults): TopLevelSpec {
   const rows = summaryRows(results).filter((row) => Number.isFinite(row.rps) && row.rps > 0);
@@ -61,15 +59,13 @@ export function ratesSpec(results: KvBenchResults): TopLevelSpec {
   };
 }
 
-/** Writes kv-rates.svg and kv-rates.png into `outDir`. */
-export async function renderCharts(results: KvBenchResults, outDir: string): Promise<ChartFile[]> {
-  const svg = await renderSvg(ratesSpec(results));
-  const file = {
-    name: 'KV operations per second: raw Redis, hello-world, kv-api, consumer',
-    svg: 'kv-rates.svg',
-    png: 'kv-rates.png',
-  };
-  writeFileSync(join(outDir, file.svg), svg);
-  writeFileSync(join(outDir, file.png), svgToPng(svg));
-  return [file];
+/** The chart of kv.md, written as kv-rates.svg and kv-rates.png (its name is the image's alt text). */
+export function kvCharts(results: KvBenchResults): Chart[] {
+  return [
+    {
+      name: 'KV operations per second: raw Redis, hello-world, kv-api, consumer',
+      file: 'kv-rates',
+      spec: ratesSpec(results),
+    },
+  ];
 }

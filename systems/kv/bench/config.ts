@@ -3,6 +3,8 @@
  * them, with the same development defaults), and the environment its child processes inherit,
  * minus the settings the benchmark decides itself.
  */
+import { environmentWithout } from '@dslab/bench-kit';
+
 export interface BenchEngines {
   databaseUrl: string;
   redisUrl: string;
@@ -48,7 +50,5 @@ const DECIDED_BY_THE_BENCHMARK = new Set([
 
 /** The children's environment: ours minus the settings the benchmark decides itself. */
 export function childEnvironment(): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !DECIDED_BY_THE_BENCHMARK.has(key)),
-  );
+  return environmentWithout(process.env, DECIDED_BY_THE_BENCHMARK);
 }

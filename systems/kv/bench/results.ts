@@ -1,5 +1,6 @@
 /** The shape of docs/benchmarks/kv.json: everything one run of `npm run bench:kv` measured. */
-import type { LoadResult } from '../../sctec/bench/load.js';
+import type { LoadResult, MachineInfo } from '@dslab/bench-kit';
+import type { KvBenchOptions } from './options.js';
 import type { RedisBenchmarkResult } from './redis-benchmark.js';
 
 export const PROCESSES = ['baseline', 'kit-baseline', 'kv-api', 'kv-consumer'] as const;
@@ -30,25 +31,9 @@ export interface ApplyResult {
 }
 
 export interface KvBenchResults {
-  machine: {
-    node: string;
-    cpuModel: string;
-    cores: number;
-    totalMemoryGiB: number;
-    platform: string;
-    loadAverageAtStart: number[];
-    date: string;
-  };
-  settings: {
-    quick: boolean;
-    connections: number[];
-    durationS: number;
-    warmupS: number;
-    redisRequests: number;
-    redisClients: number;
-    messages: number;
-    valueBytes: number;
-    logLevel: string;
+  machine: MachineInfo;
+  /** The options of the run (but where its files went), then what it ran against. */
+  settings: Omit<KvBenchOptions, 'outDir'> & {
     /** Engine URLs without credentials. */
     engines: { postgres: string; redis: string; amqp: string };
     /** Which engine URLs were development defaults. */
@@ -66,10 +51,4 @@ export interface KvBenchResults {
   /** What the benchmark verified along the way (a run that fails one of these throws instead). */
   checks: { getHitSource: string; putStatuses: Record<string, number> };
   totalSeconds: number;
-}
-
-export interface ChartFile {
-  name: string;
-  svg: string;
-  png: string;
 }

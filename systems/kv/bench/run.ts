@@ -5,34 +5,36 @@
  * (the answer says source "redis"), and the apply rate counts rows the consumer really wrote.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AutocannonRequestParams } from 'autocannon';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Pool } from 'undici';
-import { freePort } from '@dslab/testing';
-import { runAutocannon, type LoadResult } from '../../sctec/bench/load.js';
 import {
+  machineInfo,
   readCpuSeconds,
+  runAutocannon,
+  sampleWhile,
+  saveReport,
+  startHelloWorld,
   startNodeService,
-  startSampler,
+  type AutocannonRequestParams,
   type BenchProcess,
-} from '../../sctec/bench/processes.js';
-import { renderCharts } from './charts.js';
+  type HelloWorldServer,
+  type LoadResult,
+} from '@dslab/bench-kit';
+import { freePort } from '@dslab/testing';
+import { kvCharts } from './charts.js';
 import { benchEngines, childEnvironment, type BenchEngines } from './config.js';
 import type { KvBenchOptions } from './options.js';
 import { runRedisBenchmark } from './redis-benchmark.js';
 import { renderMarkdown, renderTextReport, toJson } from './report.js';
-import type { ApplyResult, ChartFile, KvBenchResults, MeasuredRun, ProcessName } from './results.js';
+import type { ApplyResult, KvBenchResults, MeasuredRun, ProcessName } from './results.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const entries = {
-  baseline: fileURLToPath(new URL('../../sctec/bench/hello-server.ts', import.meta.url)),
-  kitBaseline: fileURLToPath(new URL('./kit-hello-server.ts', import.meta.url)),
   api: fileURLToPath(new URL('../kv-api/src/main.ts', import.meta.url)),
   consumer: fileURLToPath(new URL('../kv-consumer/src/main.ts', import.meta.url)),
 };
@@ -91,9 +93,7 @@ interface Running {
 /** Runs `work` while sampling the CPU of every running process. */
 async function measured(running: Running, work: () => Promise<LoadResult>): Promise<MeasuredRun> {
   const list = Object.entries(running.processes).map(([name, p]) => ({ name, pid: p.pid }));
-  const sampler = startSampler(list);
-  const result = await work();
-  const { usage, benchCpuPercent } = sampler.stop();
+  const { result, usage, benchCpuPercent } = await sampleWhile(list, work);
   const cpuPercent: Partial<Record<ProcessName, number>> = {};
   for (const [name, u] of Object.entries(usage))
     if (u.cpuPercent !== undefined) cpuPercent[name as ProcessName] = u.cpuPercent;
@@ -146,7 +146,7 @@ export async function runKvBench(options: KvBenchOptions, log: Log): Promise<KvB
     for (const p of Object.values(running.processes)) await p.stop();
     running.processes = {};
   };
-  const loadAverageAtStart = loadavg();
+  const machine = machineInfo();
   try {
     await redis.connect();
     await database.connect();
@@ -174,15 +174,8 @@ export async function runKvBench(options: KvBenchOptions, log: Log): Promise<KvB
     log(`  GET ${redisGet.rps.toFixed(0)}/s, HMGET ${redisHmget.rps.toFixed(0)}/s`);
 
     // 2. The hello-world baselines: bare Fastify, then the platform's http-kit.
-    const baselineRuns = await measureHello(options, running, work, log, 'baseline', entries.baseline);
-    const kitBaselineRuns = await measureHello(
-      options,
-      running,
-      work,
-      log,
-      'kit-baseline',
-      entries.kitBaseline,
-    );
+    const baselineRuns = await measureHello(options, running, work, log, 'baseline', 'fastify');
+    const kitBaselineRuns = await measureHello(options, running, work, log, 'kit-baseline', 'http-kit');
 
     // 3. kv-api and one kv-consumer, as deployed (their main.ts), in a namespace of their own.
     const env = kvEnvironment(engines, ns, options, work);
@@ -295,26 +288,12 @@ export async function runKvBench(options: KvBenchOptions, log: Log): Promise<KvB
         for (const [code, count] of Object.entries(run.statusCodes))
           putStatuses[code] = (putStatuses[code] ?? 0) + count;
 
+      // Every option but where the files go, in the options' order.
+      const { outDir: _outDir, ...chosen } = options;
       const results: KvBenchResults = {
-        machine: {
-          node: process.version,
-          cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-          cores: cpus().length,
-          totalMemoryGiB: totalmem() / 2 ** 30,
-          platform: `${process.platform} ${process.arch}`,
-          loadAverageAtStart,
-          date: new Date().toISOString(),
-        },
+        machine,
         settings: {
-          quick: options.quick,
-          connections: options.connections,
-          durationS: options.durationS,
-          warmupS: options.warmupS,
-          redisRequests: options.redisRequests,
-          redisClients: options.redisClients,
-          messages: options.messages,
-          valueBytes: options.valueBytes,
-          logLevel: options.logLevel,
+          ...chosen,
           engines: {
             postgres: withoutCredentials(engines.databaseUrl),
             redis: withoutCredentials(engines.redisUrl),
@@ -353,19 +332,17 @@ async function measureHello(
   work: string,
   log: Log,
   name: 'baseline' | 'kit-baseline',
-  entry: string,
+  server: HelloWorldServer,
 ): Promise<MeasuredRun[]> {
-  const port = await freePort();
-  const server = await startNodeService({
+  const baseline = await startHelloWorld({
     name,
-    entry,
-    port,
+    server,
     logFile: join(work, `${name}.log`),
-    env: { ...childEnvironment(), PORT: String(port), HOST: '127.0.0.1' },
+    env: childEnvironment(),
   });
-  running.processes[name] = server;
+  running.processes[name] = baseline;
   try {
-    const url = `${server.url}/`;
+    const url = `${baseline.url}/`;
     log(`warm-up ${name} (${String(options.warmupS)} s)`);
     await runAutocannon({ url, connections: 10, durationS: options.warmupS });
     const runs: MeasuredRun[] = [];
@@ -377,7 +354,7 @@ async function measureHello(
     }
     return runs;
   } finally {
-    await server.stop();
+    await baseline.stop();
     // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- one of two known names
     delete running.processes[name];
   }
@@ -492,21 +469,13 @@ export async function runAndSave(
   log: Log,
 ): Promise<{ results: KvBenchResults; files: string[]; text: string }> {
   const results = await runKvBench(options, log);
-  const outDir = resolve(repoRoot, options.outDir);
-  mkdirSync(outDir, { recursive: true });
-  let charts: ChartFile[] = [];
-  try {
-    charts = await renderCharts(results, outDir);
-  } catch (error) {
-    log(`chart not rendered: ${String(error)}`);
-  }
-  const json = join(outDir, 'kv.json');
-  const md = join(outDir, 'kv.md');
-  writeFileSync(json, `${JSON.stringify(toJson(results), null, 2)}\n`);
-  writeFileSync(md, renderMarkdown(results, charts));
-  return {
-    results,
-    files: [json, md, ...charts.flatMap((c) => [join(outDir, c.svg), join(outDir, c.png)])],
-    text: renderTextReport(results),
-  };
+  const { files } = await saveReport({
+    outDir: options.outDir,
+    name: 'kv',
+    json: toJson(results),
+    charts: kvCharts(results),
+    markdown: (charts) => renderMarkdown(results, charts),
+    onChartError: (error) => log(`chart not rendered: ${String(error)}`),
+  });
+  return { results, files, text: renderTextReport(results) };
 }

@@ -1,61 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compile } from 'vega-lite';
-import { hotSlotSpec, latencySpec, memorySpec, throughputSpec } from './charts.js';
+import { summarize, syntheticLoadResult, syntheticMachineInfo } from '@dslab/bench-kit';
+import { hotSlotSpec, latencySpec, memorySpec, sctecCharts, throughputSpec } from './charts.js';
 import { areaOf, summarizeProfile, type CpuProfile } from './cpuprofile.js';
-import type { LoadResult } from './load.js';
 import { createSlotAllocator, parseOptions } from './options.js';
-import { countWarnings, parseProcNetTcp, parseProcStatCpu, parseVmRss } from './processes.js';
 import {
-  formatRatio,
-  hotSlotRatios,
-  markdownTable,
-  median,
-  memoryRows,
   cpuCostRows,
+  hotSlotRatios,
+  memoryRows,
   ratioRows,
-  textTable,
+  renderMarkdown,
+  renderTextReport,
 } from './report.js';
 import type { BenchResults, MeasuredRun } from './results.js';
 import { countsDelta, requestCountsByRoute } from './scenarios.js';
-import { percentile, ratio, round, Samples, summarize } from './stats.js';
-
-describe('benchmark statistics', () => {
-  test('the nearest-rank percentile is a value of the sample', () => {
-    const values = Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    assert.equal(percentile(values, 50), 5);
-    assert.equal(percentile(values, 90), 9);
-    assert.equal(percentile(values, 99), 10);
-    assert.equal(percentile(values, 0), 1);
-    assert.equal(percentile(values, 100), 10);
-    assert.ok(Number.isNaN(percentile([], 50)));
-  });
-
-  test('a summary sorts its input and reports mean, percentiles and max', () => {
-    const s = summarize([3, 1, 2, 100]);
-    assert.deepEqual(s, { count: 4, mean: 26.5, p50: 2, p90: 100, p99: 100, max: 100 });
-  });
-
-  test('the sample buffer grows past its initial size and sorts numerically', () => {
-    const samples = new Samples();
-    for (let i = 3000; i > 0; i--) samples.add(i / 10);
-    assert.equal(samples.count, 3000);
-    const sorted = samples.sorted();
-    assert.equal(sorted[0], 0.1);
-    assert.equal(sorted[2999], 300);
-  });
-
-  test('a ratio needs two finite numbers and a non-zero reference', () => {
-    assert.equal(ratio(50, 200), 0.25);
-    assert.equal(ratio(1, 0), null);
-    assert.equal(ratio(undefined, 3), null);
-    assert.equal(ratio(Number.NaN, 3), null);
-    assert.equal(round(0.000123456, 3), 0.000123);
-    assert.equal(round(Number.POSITIVE_INFINITY), null);
-    assert.equal(median([5, 1, 3]), 3);
-    assert.equal(median([4, 1, 3, 2]), 2.5);
-  });
-});
 
 describe('benchmark options', () => {
   test('a quick run is short, has no profile and registers fewer scientists', () => {
@@ -114,42 +73,7 @@ describe('benchmark options', () => {
   });
 });
 
-describe('reading /proc', () => {
-  test('VmRSS is read in bytes', () => {
-    assert.equal(parseVmRss('Name:\tnode\nVmRSS:\t  123456 kB\nVmSwap:\t0 kB\n'), 123456 * 1024);
-    assert.equal(parseVmRss('Name:\tnode\n'), undefined);
-  });
-
-  test('CPU seconds are utime + stime, even with spaces in the command name', () => {
-    const stat = '4242 (node my app) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 11 0 1000 0 0';
-    assert.equal(parseProcStatCpu(stat), 3);
-  });
-
-  test('/proc/net/tcp rows give ports, state and inode', () => {
-    const text = [
-      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
-      '   0: 0100007F:0BB8 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 11111 1 0000000000000000 100 0 0 10 0',
-      '   1: 0100007F:D431 0100007F:0BB8 01 00000000:00000000 00:00000000 00000000  1000        0 22222 1 0000000000000000 20 4 30 10 -1',
-    ].join('\n');
-    assert.deepEqual(parseProcNetTcp(text), [
-      { localPort: 3000, remotePort: 0, state: '0A', inode: 11111 },
-      { localPort: 54321, remotePort: 3000, state: '01', inode: 22222 },
-    ]);
-  });
-
-  test('warnings are counted by message, with numbers and trace ids left out', () => {
-    const log = [
-      'INFO:2027-01-01T00:00:00.000Z:servico-agendamento:ouvindo',
-      'WARNING:2027-01-01T00:00:01.000Z:servico-agendamento:Falha ao publicar o evento X do agendamento 12: no answer within 500 ms [trace=0af7651916cd43dd8448eb211c80319c]',
-      'WARNING:2027-01-01T00:00:02.000Z:servico-agendamento:Falha ao publicar o evento X do agendamento 13: no answer within 500 ms [trace=1af7651916cd43dd8448eb211c80319c]',
-      'ERROR:2027-01-01T00:00:03.000Z:servico-agendamento:boom',
-    ].join('\n');
-    assert.deepEqual(countWarnings(log), {
-      'WARNING Falha ao publicar o evento X do agendamento N: no answer within N ms': 2,
-      'ERROR boom': 1,
-    });
-  });
-
+describe('coordinator traffic', () => {
   test('request counts by route come from the Prometheus histogram, and deltas drop what did not move', () => {
     const text = [
       '# TYPE http_request_duration_seconds histogram',
@@ -242,18 +166,13 @@ describe('cpuprofile summary', () => {
 });
 
 function run(concurrency: number, rps: number, p50: number, p99: number, rss: number): MeasuredRun {
-  const result: LoadResult = {
-    concurrency,
-    durationS: 10,
-    ok: rps * 10,
-    non2xx: 0,
-    errors: 0,
-    rps,
-    statusCodes: { '200': rps * 10 },
-    latency: { count: rps * 10, mean: p50, p50, p90: p99, p99, max: p99 },
-  };
   return {
-    ...result,
+    ...syntheticLoadResult({
+      concurrency,
+      rps,
+      durationS: 10,
+      latency: { mean: p50, p50, p90: p99, p99, max: p99 },
+    }),
     usage: {
       baseline: { idleRssBytes: 50 * 2 ** 20, maxRssBytes: 60 * 2 ** 20, cpuPercent: 90 },
       'servico-agendamento': { idleRssBytes: 100 * 2 ** 20, maxRssBytes: rss, cpuPercent: 100 },
@@ -264,15 +183,7 @@ function run(concurrency: number, rps: number, p50: number, p99: number, rss: nu
 
 function syntheticResults(): BenchResults {
   return {
-    machine: {
-      node: 'v20',
-      cpuModel: 'cpu',
-      cores: 2,
-      totalMemoryGiB: 8,
-      platform: 'linux x64',
-      loadAverageAtStart: [0, 0, 0],
-      date: '2027-01-01T00:00:00.000Z',
-    },
+    machine: syntheticMachineInfo(),
     settings: {
       quick: true,
       engine: 'sqlite',
@@ -353,12 +264,24 @@ describe('benchmark report', () => {
     assert.equal(scheduler.scenario, 'bookings c=10');
   });
 
-  test('tables are rendered as Markdown and as aligned text', () => {
-    assert.equal(markdownTable(['a', 'b|c'], [['1', '2']]), '| a | b\\|c |\n| --- | ---: |\n| 1 | 2 |\n');
-    assert.equal(textTable(['name', 'n'], [['x', '10']]), 'name   n\n----  --\nx     10\n');
-    assert.equal(formatRatio(0.0123), '0.012×');
-    assert.equal(formatRatio(12.34), '12.3×');
-    assert.equal(formatRatio(null), '—');
+  test("the reports name the machine and the baseline's source, and embed every chart", () => {
+    const results = syntheticResults();
+    const charts = sctecCharts(results).map((c) => ({
+      name: c.name,
+      svg: `${c.file}.svg`,
+      png: `${c.file}.png`,
+    }));
+    const markdown = renderMarkdown(results, charts, '# Finding\n\nwhat bounds it');
+    assert.match(markdown, /^# SCTEC benchmarks/);
+    assert.match(markdown, /`tools\/bench-kit\/src\/hello-server\.ts`/);
+    assert.match(
+      markdown,
+      /cpu, 2 cores, 8\.0 GiB, linux x64, Node v20; load average at start 0\.00 \/ 0\.00 \/ 0\.00/,
+    );
+    for (const name of ['throughput', 'latency', 'hot-slot', 'lock-pairs', 'memory'])
+      assert.ok(markdown.includes(`](sctec-${name}.png)`), name);
+    assert.match(markdown, /what bounds it\s*$/);
+    assert.match(renderTextReport(results), /^\nSCTEC benchmark — cpu, 2 cores/);
   });
 
   test('the chart specs compile with Vega-Lite', () => {

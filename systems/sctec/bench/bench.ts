@@ -5,35 +5,32 @@
  * optionally profiles the scheduler, and writes docs/benchmarks/sctec.{json,md} plus charts.
  * Options: `--help`.
  */
-import { benchEnvironment, childEnvironment } from './config.js';
 import { randomBytes } from 'node:crypto';
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  countWarnings,
+  machineInfo,
+  readRssBytes,
+  REPOSITORY_ROOT,
+  runAutocannon,
+  sampleWhile,
+  saveReport,
+  startHelloWorld,
+  startNodeService,
+  startSampler,
+  type BenchProcess,
+  type LoadResult,
+} from '@dslab/bench-kit';
 import { dropSchema } from '@dslab/db';
 import { freePort } from '@dslab/testing';
 import { MAX_BOOKING_HORIZON_MS, SLOT_MS } from '../servico-agendamento/src/domain/slots.js';
-import { renderCharts } from './charts.js';
+import { sctecCharts } from './charts.js';
+import { benchEnvironment, childEnvironment } from './config.js';
 import { summarizeProfile, type CpuProfile } from './cpuprofile.js';
-import { runAutocannon, type LoadResult } from './load.js';
 import { createSlotAllocator, HELP, parseOptions, type BenchOptions, type SlotAllocator } from './options.js';
-import {
-  countWarnings,
-  startNodeService,
-  startSampler,
-  readRssBytes,
-  type BenchProcess,
-} from './processes.js';
 import { renderMarkdown, renderTextReport, toJson } from './report.js';
 import type { BenchResults, ConnectionEvidence, MeasuredRun, ProfileResult, ServiceName } from './results.js';
 import {
@@ -47,9 +44,7 @@ import {
   TELESCOPE,
 } from './scenarios.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const entries = {
-  baseline: fileURLToPath(new URL('./hello-server.ts', import.meta.url)),
   coordinator: fileURLToPath(new URL('../servico-coordenador/src/main.ts', import.meta.url)),
   scheduler: fileURLToPath(new URL('../servico-agendamento/src/main.ts', import.meta.url)),
 };
@@ -105,14 +100,12 @@ async function startScheduler(
 }
 
 async function startServices(options: BenchOptions, work: string) {
-  const [baselinePort, coordinatorPort] = [await freePort(), await freePort()];
-  const baseline = await startNodeService({
+  const baseline = await startHelloWorld({
     name: 'baseline',
-    entry: entries.baseline,
-    port: baselinePort,
     logFile: join(work, 'baseline.log'),
-    env: { ...childEnvironment(), PORT: String(baselinePort), HOST: '127.0.0.1' },
+    env: childEnvironment(),
   });
+  const coordinatorPort = await freePort();
   const coordinatorDir = join(work, 'coordenador');
   mkdirSync(coordinatorDir, { recursive: true });
   const coordinator = await startNodeService({
@@ -147,15 +140,13 @@ async function measured(
   work: () => Promise<LoadResult>,
   watchCoordinatorConnections = false,
 ): Promise<{ run: MeasuredRun; connections: { max: number; clientPorts: Set<number> } | undefined }> {
-  const sampler = startSampler(processList(services), {
+  const sampled = await sampleWhile(processList(services), work, {
     ...(watchCoordinatorConnections
       ? { watch: { pid: services.scheduler.pid, remotePort: services.coordinator.port } }
       : {}),
   });
-  const result = await work();
-  const sampled = sampler.stop();
   return {
-    run: { ...result, usage: sampled.usage, benchCpuPercent: sampled.benchCpuPercent },
+    run: { ...sampled.result, usage: sampled.usage, benchCpuPercent: sampled.benchCpuPercent },
     connections: sampled.connections,
   };
 }
@@ -236,7 +227,9 @@ async function main(): Promise<void> {
   );
   if (process.argv.includes('--report-only')) {
     await writeReport(
-      JSON.parse(readFileSync(resolve(repoRoot, options.outDir, 'sctec.json'), 'utf8')) as BenchResults,
+      JSON.parse(
+        readFileSync(resolve(REPOSITORY_ROOT, options.outDir, 'sctec.json'), 'utf8'),
+      ) as BenchResults,
       options.outDir,
     );
     return;
@@ -244,15 +237,7 @@ async function main(): Promise<void> {
   const began = performance.now();
   const work = mkdtempSync(join(tmpdir(), 'sctec-bench-'));
   const schemas: string[] = [];
-  const machine: BenchResults['machine'] = {
-    node: process.version,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    totalMemoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    platform: `${process.platform} ${process.arch}`,
-    loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
-    date: new Date().toISOString(),
-  };
+  const machine = machineInfo();
   log(`${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}; work dir ${work}`);
   let services: (Services & { schema: string | undefined }) | undefined;
   try {
@@ -423,12 +408,14 @@ async function main(): Promise<void> {
 }
 
 /** Writes sctec.json, the charts and sctec.md into `outDir` and prints the text report. */
-async function writeReport(results: BenchResults, outDirOption: string): Promise<void> {
-  const outDir = resolve(repoRoot, outDirOption);
-  mkdirSync(outDir, { recursive: true });
-  const charts = await renderCharts(results, outDir);
-  writeFileSync(join(outDir, 'sctec.json'), `${JSON.stringify(toJson(results), null, 2)}\n`);
-  writeFileSync(join(outDir, 'sctec.md'), renderMarkdown(results, charts, readFinding()));
+async function writeReport(results: BenchResults, outDir: string): Promise<void> {
+  await saveReport({
+    outDir,
+    name: 'sctec',
+    json: toJson(results),
+    charts: sctecCharts(results),
+    markdown: (charts) => renderMarkdown(results, charts, readFinding()),
+  });
   process.stdout.write(renderTextReport(results));
 }
 

@@ -1,11 +1,8 @@
-/** Charts of one run: Vega-Lite specs (pure), rendered to SVG by Vega and to PNG by resvg. */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+/** Charts of one run: Vega-Lite specs (pure); @dslab/bench-kit renders them to SVG and PNG. */
+import type { Chart } from '@dslab/bench-kit';
+import type { TopLevelSpec } from 'vega-lite';
 import { memoryRowsByScenario } from './report.js';
-import type { BenchResults, ChartFile } from './results.js';
+import type { BenchResults } from './results.js';
 
 const base = {
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -160,26 +157,8 @@ export function memorySpec(results: BenchResults): TopLevelSpec {
   };
 }
 
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
-export function svgToPng(svg: string): Buffer {
-  const resvg = new Resvg(svg, {
-    fitTo: { mode: 'zoom', value: 2 },
-    background: 'white',
-    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
-  });
-  return resvg.render().asPng();
-}
-
-/** Writes sctec-<name>.svg and .png for every chart into `outDir`. */
-export async function renderCharts(results: BenchResults, outDir: string): Promise<ChartFile[]> {
+/** Every chart of sctec.md, written as sctec-<name>.svg and .png (the name is how sctec.md finds it). */
+export function sctecCharts(results: BenchResults): Chart[] {
   const specs: [string, TopLevelSpec][] = [
     ['throughput', throughputSpec(results)],
     ['latency', latencySpec(results)],
@@ -187,13 +166,5 @@ export async function renderCharts(results: BenchResults, outDir: string): Promi
     ['lock-pairs', lockPairsSpec(results)],
     ['memory', memorySpec(results)],
   ];
-  const files: ChartFile[] = [];
-  for (const [name, spec] of specs) {
-    const svg = await renderSvg(spec);
-    const file = { name, svg: `sctec-${name}.svg`, png: `sctec-${name}.png` };
-    writeFileSync(join(outDir, file.svg), svg);
-    writeFileSync(join(outDir, file.png), svgToPng(svg));
-    files.push(file);
-  }
-  return files;
+  return specs.map(([name, spec]) => ({ name, file: `sctec-${name}`, spec }));
 }

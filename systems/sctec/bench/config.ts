@@ -2,6 +2,8 @@
  * The only place the benchmark reads the environment: DATABASE_URL for `--postgres`, and the
  * environment its child processes inherit, minus the settings the benchmark decides itself.
  */
+import { environmentWithout } from '@dslab/bench-kit';
+
 export function benchEnvironment(): Record<string, string | undefined> {
   return { DATABASE_URL: process.env.DATABASE_URL };
 }
@@ -17,7 +19,5 @@ const DECIDED_BY_THE_BENCHMARK = new Set([
 
 /** The children's environment: ours minus the settings the benchmark decides itself. */
 export function childEnvironment(): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !DECIDED_BY_THE_BENCHMARK.has(key)),
-  );
+  return environmentWithout(process.env, DECIDED_BY_THE_BENCHMARK);
 }

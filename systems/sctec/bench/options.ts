@@ -1,18 +1,23 @@
 /** Command-line options of `npm run bench:sctec` (pure parsing, no I/O). */
+import {
+  COMMON_OPTIONS,
+  LOG_LEVELS,
+  parseCommandLine,
+  positiveInteger,
+  positiveIntegerList,
+  positiveNumber,
+  switchOption,
+  valueOption,
+  type CommandLineOptions,
+  type CommonBenchOptions,
+} from '@dslab/bench-kit';
 
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
-export type BenchLogLevel = (typeof LOG_LEVELS)[number];
-
-export interface BenchOptions {
-  quick: boolean;
+/** durationS: seconds per measured autocannon run; logLevel: of both services. */
+export interface BenchOptions extends CommonBenchOptions {
   /** Concurrencies (keep-alive connections) of the booking, GET /time and baseline runs. */
   concurrencies: number[];
-  /** Seconds per measured autocannon run. */
-  durationS: number;
   /** Seconds per measured closed-loop run (coordinator lock+unlock pairs and its baseline). */
   loopDurationS: number;
-  /** Seconds of unmeasured load on each target before its first measured run. */
-  warmupS: number;
   /** Hot-slot rounds, each on a new slot. */
   rounds: number;
   /** Simultaneous contenders per hot-slot round. */
@@ -23,13 +28,9 @@ export interface BenchOptions {
   profile: boolean;
   /** Seconds of the profiled distinct-slot run. */
   profileDurationS: number;
-  /** LOG_LEVEL of both services. */
-  logLevel: BenchLogLevel;
   /** Use PostgreSQL (DATABASE_URL, a fresh schema) instead of the embedded SQLite. */
   postgres: boolean;
   databaseUrl: string;
-  /** Where results and charts are written (relative to the repository root). */
-  outDir: string;
 }
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -52,18 +53,17 @@ export const HELP = `npm run bench:sctec -- [options]
   --report-only         re-render sctec.md and the charts from DIR/sctec.json (no measuring)
   --help`;
 
-function positiveNumber(name: string, text: string | undefined): number {
-  const value = Number(text);
-  if (text === undefined || !Number.isFinite(value) || value <= 0)
-    throw new Error(`${name} needs a positive number (got ${String(text)})`);
-  return value;
-}
-
-function positiveInt(name: string, text: string | undefined): number {
-  const value = positiveNumber(name, text);
-  if (!Number.isInteger(value)) throw new Error(`${name} needs a whole number (got ${String(text)})`);
-  return value;
-}
+const OPTIONS: CommandLineOptions<BenchOptions> = {
+  ...COMMON_OPTIONS,
+  '--profile': switchOption('profile', true),
+  '--no-profile': switchOption('profile', false),
+  '--postgres': switchOption('postgres', true),
+  '--concurrency': valueOption('concurrencies', positiveIntegerList),
+  '--loop-duration': valueOption('loopDurationS', positiveNumber),
+  '--rounds': valueOption('rounds', positiveInteger),
+  '--contenders': valueOption('contenders', positiveInteger),
+  '--scientists': valueOption('scientists', positiveInteger),
+};
 
 /** Parses argv (without node and the script); `env` supplies DATABASE_URL. Throws on a bad option. */
 export function parseOptions(
@@ -71,80 +71,27 @@ export function parseOptions(
   env: Record<string, string | undefined> = {},
 ): BenchOptions {
   const quick = argv.includes('--quick');
-  const options: BenchOptions = {
-    quick,
-    concurrencies: [1, 10, 50],
-    durationS: quick ? 2 : 8,
-    loopDurationS: quick ? 1.5 : 4,
-    warmupS: quick ? 0.5 : 2,
-    rounds: quick ? 2 : 5,
-    contenders: 100,
-    scientists: quick ? 10 : 100,
-    profile: !quick,
-    profileDurationS: quick ? 3 : 8,
-    logLevel: 'warn',
-    postgres: false,
-    databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
-    outDir: 'docs/benchmarks',
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const value = () => {
-      i += 1;
-      return argv[i];
-    };
-    switch (arg) {
-      case '--quick':
-        break;
-      case '--profile':
-        options.profile = true;
-        break;
-      case '--no-profile':
-        options.profile = false;
-        break;
-      case '--postgres':
-        options.postgres = true;
-        break;
-      case '--concurrency': {
-        const text = value() ?? '';
-        options.concurrencies = text.split(',').map((part) => positiveInt('--concurrency', part.trim()));
-        break;
-      }
-      case '--duration':
-        options.durationS = positiveNumber(arg, value());
-        break;
-      case '--loop-duration':
-        options.loopDurationS = positiveNumber(arg, value());
-        break;
-      case '--warmup':
-        options.warmupS = positiveNumber(arg, value());
-        break;
-      case '--rounds':
-        options.rounds = positiveInt(arg, value());
-        break;
-      case '--contenders':
-        options.contenders = positiveInt(arg, value());
-        break;
-      case '--scientists':
-        options.scientists = positiveInt(arg, value());
-        break;
-      case '--log-level': {
-        const level = value();
-        const known = LOG_LEVELS.find((l) => l === level);
-        if (known === undefined) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
-        options.logLevel = known;
-        break;
-      }
-      case '--out': {
-        const dir = value();
-        if (dir === undefined || dir === '') throw new Error('--out needs a folder');
-        options.outDir = dir;
-        break;
-      }
-      default:
-        throw new Error(`unknown option ${arg}\n\n${HELP}`);
-    }
-  }
+  const options = parseCommandLine(
+    argv,
+    {
+      quick,
+      concurrencies: [1, 10, 50],
+      durationS: quick ? 2 : 8,
+      loopDurationS: quick ? 1.5 : 4,
+      warmupS: quick ? 0.5 : 2,
+      rounds: quick ? 2 : 5,
+      contenders: 100,
+      scientists: quick ? 10 : 100,
+      profile: !quick,
+      profileDurationS: quick ? 3 : 8,
+      logLevel: 'warn',
+      postgres: false,
+      databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+      outDir: 'docs/benchmarks',
+    },
+    OPTIONS,
+    `\n\n${HELP}`,
+  );
   options.profileDurationS = Math.max(options.profileDurationS, options.durationS);
   return options;
 }

@@ -1,56 +1,21 @@
 /** Turns one run's results into the stdout table, sctec.md and sctec.json (pure functions). */
-import type { BenchResults, ChartFile, MeasuredRun, ServiceName } from './results.js';
+import {
+  describeMachine,
+  formatMiB,
+  formatMs,
+  formatNumber,
+  formatRatio,
+  helloWorldSource,
+  markdownTable,
+  median,
+  ratio,
+  round,
+  runAtConcurrency,
+  textTable,
+  type ChartFile,
+} from '@dslab/bench-kit';
+import type { BenchResults, MeasuredRun, ServiceName } from './results.js';
 import { SERVICES } from './results.js';
-import { ratio, round } from './stats.js';
-
-export function formatNumber(value: number | null | undefined, digits = 0): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-export function formatMs(value: number | null | undefined): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-  return value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0);
-}
-
-export function formatRatio(value: number | null | undefined): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-  return value >= 10
-    ? `${value.toFixed(1)}×`
-    : value >= 0.1
-      ? `${value.toFixed(2)}×`
-      : `${value.toFixed(3)}×`;
-}
-
-export function formatMiB(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—';
-  return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-}
-
-/** A Markdown table. */
-export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const escape = (cell: string) => cell.replace(/\|/g, '\\|');
-  const lines = [
-    `| ${headers.map(escape).join(' | ')} |`,
-    `| ${headers.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-    ...rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
-/** A plain-text table with aligned columns (first column left, the others right). */
-export function textTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-      .join('  ');
-  return `${[line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')}\n`;
-}
-
-function at(runs: readonly MeasuredRun[], concurrency: number): MeasuredRun | undefined {
-  return runs.find((run) => run.concurrency === concurrency);
-}
 
 export interface RatioRow {
   target: string;
@@ -70,7 +35,7 @@ export function ratioRows(results: BenchResults): RatioRow[] {
   const rows: RatioRow[] = [];
   const add = (target: string, runs: readonly MeasuredRun[], baseline: readonly MeasuredRun[]) => {
     for (const run of runs) {
-      const base = at(baseline, run.concurrency);
+      const base = runAtConcurrency(baseline, run.concurrency);
       rows.push({
         target,
         concurrency: run.concurrency,
@@ -121,7 +86,7 @@ export function cpuCostRows(results: BenchResults): CpuCostRow[] {
     for (const run of runs) {
       const schedulerUs = cpuMicrosPerRequest(run, 'servico-agendamento');
       const coordinatorUs = cpuMicrosPerRequest(run, 'servico-coordenador');
-      const base = at(baseline, run.concurrency);
+      const base = runAtConcurrency(baseline, run.concurrency);
       const baselineUs = base === undefined ? undefined : cpuMicrosPerRequest(base, 'baseline');
       const totalUs =
         schedulerUs === undefined && coordinatorUs === undefined
@@ -156,7 +121,7 @@ export function cpuCostRows(results: BenchResults): CpuCostRow[] {
 /** The hot slot next to the baseline at the highest measured concurrency. */
 export function hotSlotRatios(results: BenchResults) {
   const top = Math.max(...results.http.baseline.map((r) => r.concurrency));
-  const base = at(results.http.baseline, top);
+  const base = runAtConcurrency(results.http.baseline, top);
   const hot = results.hotSlot;
   const burstRate =
     hot.rounds.length === 0
@@ -170,15 +135,6 @@ export function hotSlotRatios(results: BenchResults) {
     p50Ratio: ratio(hot.decision.p50, base?.latency.p50),
     p99Ratio: ratio(hot.decision.p99, base?.latency.p99),
   };
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? Number.NaN)
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 interface MemoryRow {
@@ -264,11 +220,6 @@ function cpuCell(run: MeasuredRun, service: ServiceName): string {
   return cpu === undefined ? '—' : `${cpu.toFixed(0)} %`;
 }
 
-function machineLine(results: BenchResults): string {
-  const m = results.machine;
-  return `${m.cpuModel}, ${m.cores} cores, ${m.totalMemoryGiB} GiB, ${m.platform}, Node ${m.node}; load average at start ${m.loadAverageAtStart.join(' / ')}; ${m.date}`;
-}
-
 function settingsLine(results: BenchResults): string {
   const s = results.settings;
   return `engine ${s.engine}, LOG_LEVEL=${s.logLevel}, ${s.durationS} s per autocannon run, ${s.loopDurationS} s per closed loop, ${s.warmupS} s warm-up per target${s.quick ? ' (--quick)' : ''}`;
@@ -276,7 +227,7 @@ function settingsLine(results: BenchResults): string {
 
 export function renderTextReport(results: BenchResults): string {
   const out: string[] = [];
-  out.push(`\nSCTEC benchmark — ${machineLine(results)}\n${settingsLine(results)}\n`);
+  out.push(`\nSCTEC benchmark — ${describeMachine(results.machine)}\n${settingsLine(results)}\n`);
   out.push(
     textTable(
       ['target', 'conc', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'req/s ÷ base', 'p50 ÷ base', 'p99 ÷ base'],
@@ -355,9 +306,9 @@ export function renderMarkdown(results: BenchResults, charts: readonly ChartFile
   const md: string[] = [];
   md.push('# SCTEC benchmarks\n');
   md.push(
-    `Generated by \`npm run bench:sctec${s.quick ? ' -- --quick' : ''}\` (systems/sctec/bench/). Every figure was measured in the same run as a hello-world Fastify server (\`systems/sctec/bench/hello-server.ts\`, same Node, same \`--import tsx\` loader, its own process) on the same machine, and is given as a ratio to it. Raw numbers: [sctec.json](sctec.json).\n`,
+    `Generated by \`npm run bench:sctec${s.quick ? ' -- --quick' : ''}\` (systems/sctec/bench/). Every figure was measured in the same run as a hello-world Fastify server (\`${helloWorldSource()}\`, same Node, same \`--import tsx\` loader, its own process) on the same machine, and is given as a ratio to it. Raw numbers: [sctec.json](sctec.json).\n`,
   );
-  md.push(`- **Machine:** ${machineLine(results)}`);
+  md.push(`- **Machine:** ${describeMachine(results.machine)}`);
   md.push(
     `- **Run:** ${settingsLine(results)}; ${s.contenders} hot-slot contenders × ${s.rounds} rounds; total ${results.totalSeconds.toFixed(0)} s`,
   );
@@ -488,7 +439,7 @@ export function renderMarkdown(results: BenchResults, charts: readonly ChartFile
         'coordinator CPU',
       ],
       results.loops.lockPairs.map((r) => {
-        const base = at(results.loops.baseline, r.concurrency);
+        const base = runAtConcurrency(results.loops.baseline, r.concurrency);
         return [
           String(r.concurrency),
           formatNumber(r.rps),
@@ -515,7 +466,7 @@ export function renderMarkdown(results: BenchResults, charts: readonly ChartFile
         formatMs(r.latency.p50),
         formatMs(r.latency.p99),
         String(r.non2xx + r.errors),
-        formatRatio(ratio(r.rps, at(results.http.baseline, r.concurrency)?.rps)),
+        formatRatio(ratio(r.rps, runAtConcurrency(results.http.baseline, r.concurrency)?.rps)),
         cpuCell(r, 'servico-agendamento'),
       ]),
     ),

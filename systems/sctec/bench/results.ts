@@ -1,7 +1,6 @@
 /** The shape of docs/benchmarks/sctec.json: everything one run measured. */
+import type { LoadResult, MachineInfo, ProcessUsage } from '@dslab/bench-kit';
 import type { ProfileSummary } from './cpuprofile.js';
-import type { LoadResult } from './load.js';
-import type { ProcessUsage } from './processes.js';
 import type { HotSlotResult } from './scenarios.js';
 
 export const SERVICES = ['baseline', 'servico-coordenador', 'servico-agendamento'] as const;
@@ -33,15 +32,7 @@ export interface ProfileResult {
 }
 
 export interface BenchResults {
-  machine: {
-    node: string;
-    cpuModel: string;
-    cores: number;
-    totalMemoryGiB: number;
-    platform: string;
-    loadAverageAtStart: number[];
-    date: string;
-  };
+  machine: MachineInfo;
   settings: {
     quick: boolean;
     engine: 'sqlite' | 'postgres';
@@ -67,11 +58,4 @@ export interface BenchResults {
   /** WARNING/ERROR lines each service logged during the whole run, by message. */
   warnings: Partial<Record<ServiceName, Record<string, number>>>;
   totalSeconds: number;
-}
-
-export interface ChartFile {
-  name: string;
-  /** File names relative to the output folder. */
-  svg: string;
-  png: string;
 }

@@ -1,8 +1,12 @@
 import { Client, Pool, request } from 'undici';
-import type { AutocannonRequest } from 'autocannon';
+import {
+  runClosedLoop,
+  summarize,
+  type AutocannonRequest,
+  type LatencySummary,
+  type LoadResult,
+} from '@dslab/bench-kit';
 import type { SlotAllocator } from './options.js';
-import { runClosedLoop, type LoadResult } from './load.js';
-import { summarize, type LatencySummary } from './stats.js';
 
 export const TELESCOPE = 'Hubble-Acad';
 

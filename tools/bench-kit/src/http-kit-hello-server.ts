@@ -1,7 +1,7 @@
 /**
  * A second baseline: hello-world on the platform's HTTP kit (`createHttpApp`: trace ids, security
- * headers, Prometheus metrics, problem+json, OpenAPI), so the report can split a cache hit's cost
- * into what bare Fastify costs, what the kit adds to every dslab service, and what the KV adds.
+ * headers, Prometheus metrics, problem+json, OpenAPI), so a report can split a request's cost
+ * into what bare Fastify costs, what the kit adds to every dslab service, and what the service adds.
  * PORT (required) and HOST (default 127.0.0.1) come from the environment.
  */
 import { env, loadConfigOrExit } from '@dslab/config';

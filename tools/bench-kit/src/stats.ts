@@ -1,4 +1,4 @@
-/** Pure statistics used by the benchmark: latency samples, percentiles and ratios. */
+/** Pure statistics of a benchmark: latency samples, percentiles, ratios and rounding. */
 
 /** A growable buffer of latency samples in milliseconds (fractional). */
 export class Samples {
@@ -58,6 +58,16 @@ export function summarize(values: ArrayLike<number>, alreadySorted = false): Lat
     p99: percentile(sorted, 99),
     max: sorted.length === 0 ? Number.NaN : (sorted[sorted.length - 1] ?? Number.NaN),
   };
+}
+
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? Number.NaN)
+    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 /** value / reference, or null when either is missing, not finite, or the reference is 0. */

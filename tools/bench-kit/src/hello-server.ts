@@ -1,6 +1,6 @@
 /**
- * The benchmark's baseline: a hello-world Fastify server, started by bench.ts as a child
- * process with the same Node and the same `--import tsx` loader as the services.
+ * The benchmarks' baseline: a hello-world Fastify server, started by `startHelloWorld` as a
+ * child process with the same Node and the same `--import tsx` loader as the services.
  * PORT (required) and HOST (default 127.0.0.1) come from the environment.
  */
 import { env, loadConfigOrExit } from '@dslab/config';

@@ -1,8 +1,21 @@
+/** Child processes of a benchmark: starting them, and reading their memory, CPU and connections from /proc. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { waitUntilHealthy } from '@dslab/testing';
 
-/** A service started by the benchmark as its own Node process. */
+/**
+ * The environment a benchmark's child processes inherit: `environment` (the caller's, read in its
+ * config module) minus the settings the benchmark decides itself, so a stray DATABASE_URL or
+ * NODE_OPTIONS in the shell cannot change what is measured.
+ */
+export function environmentWithout(
+  environment: NodeJS.ProcessEnv,
+  decidedByTheBenchmark: ReadonlySet<string>,
+): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(environment).filter(([key]) => !decidedByTheBenchmark.has(key)));
+}
+
+/** A service started by a benchmark as its own Node process (`startNodeService`). */
 export interface BenchProcess {
   readonly name: string;
   readonly child: ChildProcess;
@@ -248,6 +261,26 @@ export function startSampler(
       };
     },
   };
+}
+
+export type SamplerReport = ReturnType<ReturnType<typeof startSampler>['stop']>;
+
+/** Runs `work` while `startSampler` watches `processes`; returns its result with what was sampled. */
+export async function sampleWhile<T>(
+  processes: readonly { name: string; pid: number }[],
+  work: () => Promise<T>,
+  options: Parameters<typeof startSampler>[1] = {},
+): Promise<SamplerReport & { result: T }> {
+  const sampler = startSampler(processes, options);
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    // A sampler left running would keep the process alive after the failure is reported.
+    sampler.stop();
+    throw error;
+  }
+  return { ...sampler.stop(), result };
 }
 
 /**

@@ -1,3 +1,4 @@
+/** Load drivers: autocannon against an HTTP target, and a closed loop of any async operation. */
 import autocannon, { type AutocannonRequest } from 'autocannon';
 import { Samples, summarize, type LatencySummary } from './stats.js';
 
@@ -16,6 +17,14 @@ export interface LoadResult {
   statusCodes: Record<string, number>;
   /** Latency of every completed request, in ms (client-side, including the wire). */
   latency: LatencySummary;
+}
+
+/** The run of a series measured at `concurrency`, if there is one (to pair a figure with its baseline). */
+export function runAtConcurrency<Run extends { concurrency: number }>(
+  runs: readonly Run[],
+  concurrency: number,
+): Run | undefined {
+  return runs.find((run) => run.concurrency === concurrency);
 }
 
 /**

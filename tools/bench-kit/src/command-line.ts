@@ -1,0 +1,122 @@
+/**
+ * Command-line options of a benchmark (pure parsing, no I/O): a table maps each flag to what it
+ * sets, the options every benchmark shares come ready-made, and a bad value throws an Error
+ * that names the flag.
+ */
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type BenchLogLevel = (typeof LOG_LEVELS)[number];
+
+/** The options every benchmark has (each picks its own defaults, and shorter ones for --quick). */
+export interface CommonBenchOptions {
+  /** A short smoke run. */
+  quick: boolean;
+  /** Seconds per measured run. */
+  durationS: number;
+  /** Unmeasured seconds of load on each target before its first measured run. */
+  warmupS: number;
+  /** LOG_LEVEL of the services under test. */
+  logLevel: BenchLogLevel;
+  /** Where results and charts are written (relative to the repository root, or absolute). */
+  outDir: string;
+}
+
+export function positiveNumber(flag: string, text: string | undefined): number {
+  const value = Number(text);
+  if (text === undefined || text.trim() === '' || !Number.isFinite(value) || value <= 0)
+    throw new Error(`${flag} needs a positive number (got ${String(text)})`);
+  return value;
+}
+
+export function positiveInteger(flag: string, text: string | undefined): number {
+  const value = positiveNumber(flag, text);
+  if (!Number.isInteger(value)) throw new Error(`${flag} needs a whole number (got ${String(text)})`);
+  return value;
+}
+
+/** "1,10,50" → [1, 10, 50]. */
+export function positiveIntegerList(flag: string, text: string | undefined): number[] {
+  return (text ?? '').split(',').map((part) => positiveInteger(flag, part.trim()));
+}
+
+export function logLevel(flag: string, text: string | undefined): BenchLogLevel {
+  const known = LOG_LEVELS.find((level) => level === text);
+  if (known === undefined)
+    throw new Error(`${flag} needs one of ${LOG_LEVELS.join(', ')} (got ${String(text)})`);
+  return known;
+}
+
+export function folder(flag: string, text: string | undefined): string {
+  if (text === undefined || text === '') throw new Error(`${flag} needs a folder`);
+  return text;
+}
+
+/** What one flag does to the options being built: a switch, or a flag followed by a value. */
+export type CommandLineOption<Options> =
+  | { readonly takesValue: false; apply(options: Options): void }
+  | { readonly takesValue: true; apply(options: Options, text: string | undefined, flag: string): void };
+
+export type CommandLineOptions<Options> = Readonly<Record<string, CommandLineOption<Options>>>;
+
+/** The keys of `Options` whose values are of type `Value`. */
+type KeysWithValue<Options, Value> = {
+  [Key in keyof Options]-?: Options[Key] extends Value ? Key : never;
+}[keyof Options];
+
+/** A flag without a value that sets `key` to `value` (e.g. --postgres, --no-profile). */
+export function switchOption<Options>(
+  key: KeysWithValue<Options, boolean>,
+  value: boolean,
+): CommandLineOption<Options> {
+  return {
+    takesValue: false,
+    apply: (options) => {
+      (options as Record<KeysWithValue<Options, boolean>, boolean>)[key] = value;
+    },
+  };
+}
+
+/** A flag followed by a value that `parse` checks and `key` receives (e.g. --duration 5). */
+export function valueOption<Options, Value>(
+  key: KeysWithValue<Options, Value>,
+  parse: (flag: string, text: string | undefined) => Value,
+): CommandLineOption<Options> {
+  return {
+    takesValue: true,
+    apply: (options, text, flag) => {
+      (options as Record<KeysWithValue<Options, Value>, Value>)[key] = parse(flag, text);
+    },
+  };
+}
+
+/** --quick, --duration S, --warmup S, --log-level L and --out DIR. */
+export const COMMON_OPTIONS: CommandLineOptions<CommonBenchOptions> = {
+  '--quick': switchOption('quick', true),
+  '--duration': valueOption('durationS', positiveNumber),
+  '--warmup': valueOption('warmupS', positiveNumber),
+  '--log-level': valueOption('logLevel', logLevel),
+  '--out': valueOption('outDir', folder),
+};
+
+/**
+ * Applies `argv` (without node and the script) to `defaults` through `table`, and returns them.
+ * An unknown flag throws "unknown option <flag>" followed by `unknownOptionHint`.
+ */
+export function parseCommandLine<Options>(
+  argv: readonly string[],
+  defaults: NoInfer<Options>,
+  table: CommandLineOptions<Options>,
+  unknownOptionHint = ' (see --help)',
+): Options {
+  const options = defaults;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] ?? '';
+    const option = Object.hasOwn(table, flag) ? table[flag] : undefined;
+    if (option === undefined) throw new Error(`unknown option ${flag}${unknownOptionHint}`);
+    if (option.takesValue) {
+      i += 1;
+      option.apply(options, argv[i], flag);
+    } else option.apply(options);
+  }
+  return options;
+}

@@ -1,0 +1,52 @@
+/**
+ * @dslab/bench-kit: the machinery of the dslab benchmarks (`npm run bench:*`) and of
+ * tools/loadgen. See README.md.
+ */
+export type { AutocannonRequest, AutocannonRequestParams } from 'autocannon';
+export { helloWorldSource, startHelloWorld, type HelloWorldServer } from './baselines.js';
+export { renderSvg, svgToPng, writeCharts, type Chart, type ChartFile } from './charts.js';
+export {
+  COMMON_OPTIONS,
+  folder,
+  LOG_LEVELS,
+  logLevel,
+  parseCommandLine,
+  positiveInteger,
+  positiveIntegerList,
+  positiveNumber,
+  switchOption,
+  valueOption,
+  type BenchLogLevel,
+  type CommandLineOption,
+  type CommandLineOptions,
+  type CommonBenchOptions,
+} from './command-line.js';
+export { syntheticLoadResult, syntheticMachineInfo } from './fixtures.js';
+export { formatMiB, formatMs, formatNumber, formatRatio, markdownTable, textTable } from './format.js';
+export { runAtConcurrency, runAutocannon, runClosedLoop, type LoadResult } from './load.js';
+export {
+  describeMachine,
+  machineInfo,
+  outputDirectory,
+  REPOSITORY_ROOT,
+  saveReport,
+  type MachineInfo,
+} from './output.js';
+export {
+  clientConnectionPorts,
+  countWarnings,
+  environmentWithout,
+  parseProcNetTcp,
+  parseProcStatCpu,
+  parseVmRss,
+  readCpuSeconds,
+  readRssBytes,
+  sampleWhile,
+  startNodeService,
+  startSampler,
+  type BenchProcess,
+  type ProcessUsage,
+  type SamplerReport,
+  type TcpRow,
+} from './processes.js';
+export { median, percentile, ratio, round, Samples, summarize, type LatencySummary } from './stats.js';
