@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DEFAULT_SEED, MAX_SEED } from '@dslab/checkout-datagen';
 import { CHECKOUT_SERVICES, DEFAULT_PORTS } from '@dslab/checkout-kit';
+import { prefixLine } from '@dslab/launcher';
 import {
   exampleCommand,
   launchPlan,
+  NAME_WIDTH,
   NEIGHBOURS,
   parseStartOptions,
-  prefixLine,
   readyReport,
-  redactPassword,
   serviceEnvironment,
   USAGE,
   type StartOptions,
@@ -202,8 +202,8 @@ describe('npm run checkout: what it prints', () => {
   const key = '2f1c7a58-9a43-4df3-9c1e-0d8a0c6f7b11';
 
   test('every line a service prints is prefixed with its name, in one column', () => {
-    assert.equal(prefixLine('pedidos', 'INFO:x'), 'pedidos    | INFO:x');
-    assert.equal(prefixLine('pagamentos', ''), 'pagamentos | ');
+    assert.equal(prefixLine('pedidos', 'INFO:x', NAME_WIDTH), 'pedidos    | INFO:x');
+    assert.equal(prefixLine('pagamentos', '', NAME_WIDTH), 'pagamentos | ');
   });
 
   test('the REST example is a curl POST to pedidos with an Idempotency-Key and a JSON order', () => {
@@ -245,7 +245,5 @@ describe('npm run checkout: what it prints', () => {
     const report = readyReport(plan, key, 'contracts/proto');
     assert.ok(!report.includes('s3cret'));
     assert.ok(report.includes('postgres://checkout:***@127.0.0.1:5432/checkout'));
-    assert.equal(redactPassword('postgres://127.0.0.1/db'), 'postgres://127.0.0.1/db');
-    assert.equal(redactPassword('postgresql://u@h/db'), 'postgresql://u@h/db');
   });
 });

@@ -14,6 +14,7 @@ import {
   type CheckoutService,
   type Transport,
 } from '@dslab/checkout-kit';
+import { passThroughEnvironment, redactPassword } from '@dslab/launcher';
 
 export const STORAGE_ENGINES = ['sqlite', 'postgres'] as const;
 export type StorageEngine = (typeof STORAGE_ENGINES)[number];
@@ -214,10 +215,7 @@ export function serviceEnvironment(
   plan: LaunchPlan,
   inherited: Readonly<Record<string, string | undefined>>,
 ): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(inherited)) {
-    if (value !== undefined && !CONTROLLED_KEYS.has(key)) env[key] = value;
-  }
+  const env = passThroughEnvironment(inherited, CONTROLLED_KEYS);
   Object.assign(env, {
     HOST: plan.host,
     HTTP_PORT: String(DEFAULT_PORTS[service].http),
@@ -245,12 +243,7 @@ export function serviceAddress(service: CheckoutService, host: string): { http: 
 }
 
 /** Width of the service-name column that prefixes every line a service prints. */
-const NAME_WIDTH = Math.max(...CHECKOUT_SERVICES.map((service) => service.length));
-
-/** One line of a service's output as the launcher prints it: `pedidos    | <line>`. */
-export function prefixLine(service: string, line: string): string {
-  return `${service.padEnd(NAME_WIDTH)} | ${line}`;
-}
+export const NAME_WIDTH = Math.max(...CHECKOUT_SERVICES.map((service) => service.length));
 
 /** A shell word: kept as is when it is plain, single-quoted otherwise. */
 function shellWord(text: string): string {
@@ -320,9 +313,4 @@ export function readyReport(plan: LaunchPlan, idempotencyKey: string, protoDir: 
     'Every service serves both transports; its REST API is documented at <REST>/docs. Ctrl-C stops all six.',
     '',
   ].join('\n');
-}
-
-/** postgres://user:secret@host/db → postgres://user:***@host/db (the report is printed on the console). */
-export function redactPassword(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
 }

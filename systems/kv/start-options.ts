@@ -14,6 +14,7 @@ import {
 } from '@dslab/config';
 import { kvApiConfigOptions, kvApiConfigSchema } from '@dslab/kv-api';
 import { kvConsumerConfigOptions, kvConsumerConfigSchema } from '@dslab/kv-consumer';
+import { passThroughEnvironment, redactPassword } from '@dslab/launcher';
 import type { DeadLetter } from '@dslab/messaging';
 
 export const MAX_CONSUMERS = 16;
@@ -58,10 +59,19 @@ export type ParsedCommandLine =
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'usage-error'; readonly message: string };
 
-function positiveInteger(text: string, max: number): number | undefined {
-  if (!/^\d+$/.test(text)) return undefined;
+/** The value of `--<flag>`, an integer from 1 to `max`: `fallback` when absent; else a problem. */
+function countOption(
+  flag: string,
+  text: string | undefined,
+  fallback: number,
+  max: number,
+  problems: string[],
+): number {
+  if (text === undefined) return fallback;
   const value = Number(text);
-  return value >= 1 && value <= max ? value : undefined;
+  if (/^\d+$/.test(text) && value >= 1 && value <= max) return value;
+  problems.push(`--${flag} must be an integer from 1 to ${max}, got "${text}"`);
+  return fallback;
 }
 
 /** Parses argv (without node and the script). A bad command line says what is wrong. */
@@ -92,26 +102,14 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const problems: string[] = [];
   if (command === 'dlq') {
     if (values.consumers !== undefined) problems.push('--consumers is for starting, not for dlq');
-    let limit = DEFAULT_DLQ_LIMIT;
-    if (values.limit !== undefined) {
-      const parsed = positiveInteger(values.limit, MAX_DLQ_LIMIT);
-      if (parsed === undefined)
-        problems.push(`--limit must be an integer from 1 to ${MAX_DLQ_LIMIT}, got "${values.limit}"`);
-      else limit = parsed;
-    }
+    const limit = countOption('limit', values.limit, DEFAULT_DLQ_LIMIT, MAX_DLQ_LIMIT, problems);
     if (problems.length > 0) return { kind: 'usage-error', message: problems.join('\n') };
     return { kind: 'dlq', options: { replay: values.replay, limit } };
   }
   if (values.replay) problems.push('--replay goes with the dlq command: npm run kv -- dlq --replay');
   if (values.limit !== undefined)
     problems.push('--limit goes with the dlq command: npm run kv -- dlq --limit N');
-  let consumers = 1;
-  if (values.consumers !== undefined) {
-    const parsed = positiveInteger(values.consumers, MAX_CONSUMERS);
-    if (parsed === undefined)
-      problems.push(`--consumers must be an integer from 1 to ${MAX_CONSUMERS}, got "${values.consumers}"`);
-    else consumers = parsed;
-  }
+  const consumers = countOption('consumers', values.consumers, 1, MAX_CONSUMERS, problems);
   if (problems.length > 0) return { kind: 'usage-error', message: problems.join('\n') };
   return { kind: 'start', options: { consumers } };
 }
@@ -263,10 +261,7 @@ export function processEnvironment(
   plan: LaunchPlan,
   inherited: Readonly<Record<string, string | undefined>>,
 ): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(inherited)) {
-    if (value !== undefined && !CONTROLLED_KEYS.has(key)) env[key] = value;
-  }
+  const env = passThroughEnvironment(inherited, CONTROLLED_KEYS);
   env.HOST = plan.host;
   env[spec.deployable === 'kv-api' ? 'KV_PORT' : 'KV_CONSUMER_PORT'] = String(spec.port);
   env.DATA_DIR = plan.dataDir;
@@ -274,15 +269,11 @@ export function processEnvironment(
   return env;
 }
 
-/** One line of a process's output as the launcher prints it: `kv-api        | <line>`. */
-export function prefixLine(name: string, line: string, width = 'kv-consumer-16'.length): string {
-  return `${name.padEnd(width)} | ${line}`;
-}
-
-/** postgres://user:secret@host/db → postgres://user:***@host/db (the report is printed on the console). */
-export function redactPassword(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
-}
+/**
+ * Width of the name column in front of every line a process prints: the longest name there can
+ * be, so the column does not move with --consumers.
+ */
+export const NAME_WIDTH = `kv-consumer-${MAX_CONSUMERS}`.length;
 
 /** The example key of the curl lines. */
 export const EXAMPLE_KEY = 'hello';

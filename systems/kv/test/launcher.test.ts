@@ -53,32 +53,43 @@ async function freePorts(count: number): Promise<number> {
   }
 }
 
-/** The launcher as a child process, like `npm run kv -- <args>`; resolves once the API answers /health. */
-async function startLauncher(args: string[], env: Record<string, string>): Promise<Launched> {
+/** The launcher as a child process, like `npm run kv -- <args>`: what it printed so far, and its end. */
+function spawnLauncher(args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', launcher, ...args], {
     cwd: repoRoot,
     env: { ...inheritedEnvironment(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
-  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const append = (chunk: Buffer) => (text += chunk.toString('utf8'));
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
+  /** Its exit code once it exited and its output was read to the end. */
+  const closed = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code));
+  });
+  return { child, output: () => text, closed };
+}
+
+/** Starts the launcher; resolves once the API answers /health. */
+async function startLauncher(args: string[], env: Record<string, string>): Promise<Launched> {
+  const { child, output, closed } = spawnLauncher(args, env);
   // A failed test must not leave the launcher (and its children) behind.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   child.once('exit', () => process.removeListener('exit', killOnExit));
   const end = async (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
+    await closed;
   };
-  const launched = { child, output: () => text, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+  const launched = { child, output, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
   try {
     await waitUntilHealthy({
       child,
       url: `http://127.0.0.1:${env.KV_PORT ?? ''}`,
       name: 'npm run kv',
-      output: () => text,
+      output,
       timeoutMs: 120_000,
     });
   } catch (error) {
@@ -97,22 +108,13 @@ interface Launched {
 }
 
 /** Runs the launcher with a sub-command to its end; its exit code and everything it printed. */
-function runLauncher(
+async function runLauncher(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', launcher, ...args], {
-      cwd: repoRoot,
-      env: { ...inheritedEnvironment(), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, output }));
-  });
+  const { output, closed } = spawnLauncher(args, env);
+  const code = await closed;
+  return { code, output: output() };
 }
 
 async function until(condition: () => Promise<boolean> | boolean): Promise<void> {
