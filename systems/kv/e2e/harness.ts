@@ -16,11 +16,10 @@ import {
   createKvApplier,
   createKvReader,
   createKvWriter,
-  createPostgresKvStore,
-  createRedisKvCache,
-  kvQueues,
-  openKvDatabase,
+  kvEngineEnvironment,
+  openKvEngines,
   type KvCache,
+  type KvEngineSettings,
   type KvQueues,
   type KvStore,
   type KvTables,
@@ -39,8 +38,10 @@ import {
   uniqueName,
   type ServiceProcess,
 } from '@dslab/testing';
-import { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
+import type { Redis } from 'ioredis';
+import { sql, type Kysely } from 'kysely';
+import { createKvClient, type KvClient } from './client.js';
+import { checkConvergence, type AcceptedWrite } from './invariants.js';
 
 const CONSUMER_ENTRY = fileURLToPath(new URL('../kv-consumer/src/main.ts', import.meta.url));
 
@@ -96,7 +97,26 @@ export interface KvHarness {
   drain(timeoutMs?: number): Promise<void>;
   /** Dead letters of both queues. */
   deadLetterCount(): Promise<number>;
+  /** Rows in kv_store (tombstones included): what the consumers applied so far. */
+  rowCount(): Promise<number>;
+  /** The convergence oracle (invariants.ts) over this namespace's PostgreSQL rows and cache entries. */
+  convergenceProblems(keys: Iterable<string>, writes: readonly AcceptedWrite[]): Promise<string[]>;
+  /**
+   * Waits for both queues to drain (up to 90 s), then polls the oracle until it finds no problem:
+   * the broker's counts leave out messages being handled, so a drained queue does not yet mean
+   * converged. On timeout it throws with the first problems and `context()` (default: the log tail).
+   */
+  drainAndConverge(writes: readonly AcceptedWrite[], options?: ConvergeOptions): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface ConvergeOptions {
+  /** Every key the test touched (default: the written ones); the others must have no row. */
+  readonly keys?: Iterable<string>;
+  /** How long the oracle is polled once the queues drained (default 60 s). */
+  readonly timeoutMs?: number;
+  /** What else a failure message shows. */
+  readonly context?: () => string;
 }
 
 /** Clean-up steps, run last-registered first; each runs even if an earlier one failed. */
@@ -131,7 +151,6 @@ export async function startKvHarness(options: KvHarnessOptions = {}): Promise<Kv
 
 async function assemble(options: KvHarnessOptions, cleanup: Cleanup): Promise<KvHarness> {
   const namespace = newNamespace();
-  const queues = kvQueues(namespace.queuePrefix);
   const tail: string[] = [];
   const logger = createLogger({
     service: 'kv-e2e',
@@ -147,16 +166,38 @@ async function assemble(options: KvHarnessOptions, cleanup: Cleanup): Promise<Kv
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  // One set of engine settings for the in-process API and the child consumers, as the launcher
+  // and compose give both deployables the same.
+  const settings: KvEngineSettings = {
+    DATABASE_URL: TEST_POSTGRES_URL,
+    KV_SCHEMA: namespace.schema,
+    DATABASE_POOL_SIZE: 10,
+    REDIS_URL: TEST_REDIS_URL,
+    // The production default (500 ms) is tight for a shared test machine; a timeout only means
+    // a fallback or a retry, but the tests' waits would stretch.
+    REDIS_COMMAND_TIMEOUT_MS: 5000,
+    AMQP_URL: TEST_AMQP_URL,
+    KV_QUEUE_PREFIX: namespace.queuePrefix,
+    KV_CACHE_PREFIX: namespace.cachePrefix,
+    KV_CACHE_TTL_MS: CACHE_TTL_MS,
+  };
   cleanup.push(() => dropSchema(TEST_POSTGRES_URL, namespace.schema));
-  const database = await openKvDatabase({ url: TEST_POSTGRES_URL, schema: namespace.schema, poolSize: 10 });
-  cleanup.push(() => database.close());
-  const store = createPostgresKvStore(database.db);
-
-  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true });
-  await redis.connect();
-  cleanup.push(() => redis.disconnect());
+  // The API's engines, opened as kv-api's main.ts opens them.
+  const engines = await openKvEngines(
+    { ...settings, AMQP_URL: options.apiAmqpUrl ?? TEST_AMQP_URL },
+    {
+      connectionName: `${namespace.schema}-api`,
+      logger,
+      whileRedisIsDown: 'as leituras seguem pelo PostgreSQL',
+      bus: {
+        publishTimeoutMs: options.publishTimeoutMs ?? 5000,
+        reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+      },
+    },
+  );
+  cleanup.push(() => engines.close());
+  const { queues, store, cache, redis, db } = engines;
   cleanup.push(() => deleteRedisKeys(redis, namespace.cachePrefix));
-  const cache = createRedisKvCache(redis, { prefix: namespace.cachePrefix, ttlMs: CACHE_TTL_MS });
 
   const admin = await createAmqpBus({
     url: TEST_AMQP_URL,
@@ -170,18 +211,10 @@ async function assemble(options: KvHarnessOptions, cleanup: Cleanup): Promise<Kv
     await admin.declareQueue(queue);
   }
 
-  const apiBus = await createAmqpBus({
-    url: options.apiAmqpUrl ?? TEST_AMQP_URL,
-    connectionName: `${namespace.schema}-api`,
-    logger,
-    publishTimeoutMs: options.publishTimeoutMs ?? 5000,
-    reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
-  });
-  cleanup.push(() => apiBus.close());
   const app = await buildKvApi({
     logger,
     reader: createKvReader({ store, cache, logger, minVersionWaitMs: options.minVersionWaitMs ?? 10_000 }),
-    writer: createKvWriter({ store, bus: apiBus, queues, now: () => new Date(), logger }),
+    writer: createKvWriter({ store, bus: engines.bus, queues, now: () => new Date(), logger }),
   });
   const server = await startOnFreePort(app);
   cleanup.push(() => server.close());
@@ -194,12 +227,21 @@ async function assemble(options: KvHarnessOptions, cleanup: Cleanup): Promise<Kv
     await Promise.allSettled([...consumers].map((consumer) => consumer.stop()));
   });
 
+  const rowCount = async () => {
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM kv_store`.execute(db);
+    return rows[0]?.n ?? 0;
+  };
+  const convergenceProblems = (keys: Iterable<string>, writes: readonly AcceptedWrite[]) =>
+    checkConvergence({ db, redis, cachePrefix: namespace.cachePrefix, keys, writes });
+
+  const drain = (timeoutMs = 60_000) => waitForDrain(admin, [queues.put, queues.delete], { timeoutMs });
+
   let consumerCount = 0;
   return {
     url: server.url,
     namespace,
     queues,
-    db: database.db,
+    db,
     store,
     cache,
     redis,
@@ -252,18 +294,9 @@ async function assemble(options: KvHarnessOptions, cleanup: Cleanup): Promise<Kv
         // Start-up under tsx on a busy 2-core machine can take several seconds.
         timeoutMs: 60_000,
         env: {
+          ...kvEngineEnvironment(settings),
           HOST: '127.0.0.1',
           KV_CONSUMER_PORT: String(port),
-          DATABASE_URL: TEST_POSTGRES_URL,
-          KV_SCHEMA: namespace.schema,
-          REDIS_URL: TEST_REDIS_URL,
-          // The production default (500 ms) is tight for a shared test machine; a timeout only
-          // means a retry, but the tests' waits would stretch.
-          REDIS_COMMAND_TIMEOUT_MS: '5000',
-          AMQP_URL: TEST_AMQP_URL,
-          KV_QUEUE_PREFIX: namespace.queuePrefix,
-          KV_CACHE_PREFIX: namespace.cachePrefix,
-          KV_CACHE_TTL_MS: String(CACHE_TTL_MS),
           DATA_DIR: dataDir,
           LOG_DIR: dataDir,
           LOG_LEVEL: 'info',
@@ -278,13 +311,51 @@ async function assemble(options: KvHarnessOptions, cleanup: Cleanup): Promise<Kv
       );
       return child;
     },
-    drain: (timeoutMs = 60_000) => waitForDrain(admin, [queues.put, queues.delete], { timeoutMs }),
+    drain,
     async deadLetterCount() {
       const depths = await Promise.all([admin.depth(queues.put), admin.depth(queues.delete)]);
       return depths.reduce((sum, depth) => sum + depth.dead, 0);
     },
+    rowCount,
+    convergenceProblems,
+    async drainAndConverge(writes, convergeOptions = {}) {
+      await drain(90_000);
+      const keys = [...(convergeOptions.keys ?? writes.map((write) => write.key))];
+      let problems: string[] = [];
+      await eventually(
+        async () => {
+          problems = await convergenceProblems(keys, writes);
+          return problems.length === 0 ? true : undefined;
+        },
+        {
+          timeoutMs: convergeOptions.timeoutMs ?? 60_000,
+          intervalMs: 100,
+          describe: () =>
+            `${String(problems.length)} problems, e.g.\n${problems.slice(0, 10).join('\n')}\n` +
+            (convergeOptions.context ?? (() => tail.slice(-60).join('\n')))(),
+        },
+      );
+    },
     close: () => runCleanup(cleanup),
   };
+}
+
+/**
+ * A harness and a client of its API for the length of `run`, both closed after it whatever
+ * happens (`connections`: the client's keep-alive pool).
+ */
+export async function withKvHarness(
+  run: (kv: KvHarness, client: KvClient) => Promise<void>,
+  options: KvHarnessOptions & { readonly connections?: number } = {},
+): Promise<void> {
+  const kv = await startKvHarness(options);
+  const client = createKvClient(kv.url, options.connections);
+  try {
+    await run(kv, client);
+  } finally {
+    await client.close();
+    await kv.close();
+  }
 }
 
 /** Polls `probe` until it returns a value (not undefined) or `timeoutMs` passes; then throws `describe()`. */

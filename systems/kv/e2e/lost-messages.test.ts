@@ -8,42 +8,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLectureKv, openTestLectureKv, type TestLectureKv } from '@dslab/kv-core/testing';
+import type { ConsumeOptions } from '@dslab/messaging';
 import { uniqueQueue } from '@dslab/messaging/testing';
 import { TEST_AMQP_URL } from '@dslab/testing';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
-import { sql } from 'kysely';
-import { createKvClient, versionOf } from './client.js';
+import { versionOf } from './client.js';
 import { countingStore, flakyLecturePg, flakyStore, INJECTED_OUTAGE } from './faults.js';
-import { eventually, startKvHarness, type KvHarness } from './harness.js';
-import { checkConvergence, type AcceptedWrite } from './invariants.js';
+import { eventually, withKvHarness, type KvHarness } from './harness.js';
+import type { AcceptedWrite } from './invariants.js';
 
 const WRITES = 20;
-
-async function rowCount(kv: KvHarness): Promise<number> {
-  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM kv_store`.execute(kv.db);
-  return rows[0]?.n ?? 0;
-}
-
-async function converged(kv: KvHarness, writes: AcceptedWrite[]): Promise<void> {
-  let problems: string[] = [];
-  await eventually(
-    async () => {
-      problems = await checkConvergence({
-        db: kv.db,
-        redis: kv.redis,
-        cachePrefix: kv.namespace.cachePrefix,
-        keys: writes.map((w) => w.key),
-        writes,
-      });
-      return problems.length === 0 ? true : undefined;
-    },
-    {
-      timeoutMs: 60_000,
-      intervalMs: 100,
-      describe: () => `${problems.slice(0, 10).join('\n')}\n${kv.logTail()}`,
-    },
-  );
-}
 
 describe("the lecture's consumer", () => {
   let lecture: TestLectureKv;
@@ -105,16 +79,17 @@ describe("the lecture's consumer", () => {
 });
 
 describe('our consumer', () => {
+  /** Our consumer over a store that refuses every apply (PostgreSQL down) until `outage.down` is cleared. */
+  async function consumerInOutage(kv: KvHarness, consume: ConsumeOptions) {
+    const { store, outage } = flakyStore(kv.store);
+    outage.down = true;
+    const consumer = await kv.startConsumer({ store, consume: { prefetch: 8, ...consume } });
+    return { consumer, outage };
+  }
+
   test('when PostgreSQL fails for a while, then the writes are retried and all applied once it is back, with nothing dead-lettered', async () => {
-    const kv = await startKvHarness();
-    const client = createKvClient(kv.url);
-    try {
-      const { store, outage } = flakyStore(kv.store);
-      outage.down = true;
-      const consumer = await kv.startConsumer({
-        store,
-        consume: { prefetch: 8, maxAttempts: 1000, retryDelayMs: () => 100 },
-      });
+    await withKvHarness(async (kv, client) => {
+      const { consumer, outage } = await consumerInOutage(kv, { maxAttempts: 1000, retryDelayMs: () => 100 });
       const writes: AcceptedWrite[] = [];
       for (let i = 0; i < WRITES; i++) {
         const key = `retry-${String(i % 15)}`;
@@ -131,28 +106,17 @@ describe('our consumer', () => {
         timeoutMs: 30_000,
         describe: () => `only ${String(outage.refused)} refused applies`,
       });
-      assert.equal(await rowCount(kv), 0, 'nothing was applied during the outage');
+      assert.equal(await kv.rowCount(), 0, 'nothing was applied during the outage');
       outage.down = false;
-      await kv.drain();
-      await converged(kv, writes);
+      await kv.drainAndConverge(writes);
       assert.equal(await kv.deadLetterCount(), 0);
       await consumer.stop();
-    } finally {
-      await client.close();
-      await kv.close();
-    }
+    });
   });
 
   test('when the attempts run out, then the writes go to the dead-letter queue with the reason, and a replay applies them', async () => {
-    const kv = await startKvHarness();
-    const client = createKvClient(kv.url);
-    try {
-      const { store, outage } = flakyStore(kv.store);
-      outage.down = true;
-      const consumer = await kv.startConsumer({
-        store,
-        consume: { prefetch: 8, maxAttempts: 3, retryDelayMs: () => 50 },
-      });
+    await withKvHarness(async (kv, client) => {
+      const { consumer, outage } = await consumerInOutage(kv, { maxAttempts: 3, retryDelayMs: () => 50 });
       const writes: AcceptedWrite[] = [];
       for (let i = 0; i < 5; i++)
         writes.push({
@@ -181,25 +145,19 @@ describe('our consumer', () => {
         assert.equal(letter.queue, kv.queues.put);
       }
       assert.equal(outage.refused, 18, 'three attempts of each of the six writes');
-      assert.equal(await rowCount(kv), 0);
+      assert.equal(await kv.rowCount(), 0);
 
       outage.down = false;
       assert.equal(await kv.admin.replayDeadLetters(kv.queues.put), 5);
       assert.equal(await kv.admin.replayDeadLetters(kv.queues.delete), 1);
-      await kv.drain();
-      await converged(kv, writes);
+      await kv.drainAndConverge(writes);
       assert.equal(await kv.deadLetterCount(), 0);
       await consumer.stop();
-    } finally {
-      await client.close();
-      await kv.close();
-    }
+    });
   });
 
   test('when a malformed message arrives, then it is dead-lettered at once with the reason and the writes around it are applied', async () => {
-    const kv = await startKvHarness();
-    const client = createKvClient(kv.url);
-    try {
+    await withKvHarness(async (kv, client) => {
       const { store, applied } = countingStore(kv.store);
       const consumer = await kv.startConsumer({
         store,
@@ -216,8 +174,7 @@ describe('our consumer', () => {
         timeoutMs: 30_000,
         describe: () => kv.logTail(),
       });
-      await kv.drain();
-      await converged(kv, writes);
+      await kv.drainAndConverge(writes);
       const [letter] = await kv.admin.peekDeadLetters(kv.queues.put);
       assert.equal(letter?.messageId, 'kv-malformed');
       assert.equal(letter.attempts, 1, 'dead-lettered at once, never retried');
@@ -225,9 +182,6 @@ describe('our consumer', () => {
       assert.equal(applied(), 2, 'the malformed message never reached the store');
       assert.match(kv.logTail(), /⚠ Invalid add_key message: /);
       await consumer.stop();
-    } finally {
-      await client.close();
-      await kv.close();
-    }
+    });
   });
 });

@@ -10,10 +10,8 @@ import { createLectureKv, openTestLectureKv } from '@dslab/kv-core/testing';
 import { uniqueQueue } from '@dslab/messaging/testing';
 import { startTcpProxy, TEST_AMQP_URL } from '@dslab/testing';
 import amqp from 'amqplib';
-import { sql } from 'kysely';
-import { createKvClient, versionOf } from './client.js';
-import { eventually, startKvHarness } from './harness.js';
-import { checkConvergence } from './invariants.js';
+import { versionOf } from './client.js';
+import { eventually, withKvHarness } from './harness.js';
 
 const broker = new URL(TEST_AMQP_URL);
 
@@ -81,65 +79,54 @@ test("when the path to RabbitMQ is blackholed, then the lecture's PUT answers 20
 
 test('when the path to RabbitMQ is blackholed, then our PUT waits for the confirm, answers 503 problem+json and nothing is half-written', async () => {
   const proxy = await startTcpProxy({ targetHost: broker.hostname, targetPort: Number(broker.port || 5672) });
-  const kv = await startKvHarness({ apiAmqpUrl: throughProxy(proxy.port), publishTimeoutMs: 1500 });
-  const client = createKvClient(kv.url);
   try {
-    const before = versionOf(await client.put('warm-up', 'through the proxy'));
+    await withKvHarness(
+      async (kv, client) => {
+        const before = versionOf(await client.put('warm-up', 'through the proxy'));
 
-    proxy.pause();
-    const refused = await client.put('never-arrives', 'value');
-    assert.equal(refused.status, 503);
-    assert.match(String(refused.headers['content-type']), /^application\/problem\+json/);
-    assert.equal(refused.body.status, 503);
-    const refusedDelete = await client.delete('warm-up');
-    assert.equal(refusedDelete.status, 503, 'a DELETE is refused the same way');
-    proxy.cutAll();
-    proxy.resume();
+        proxy.pause();
+        const refused = await client.put('never-arrives', 'value');
+        assert.equal(refused.status, 503);
+        assert.match(String(refused.headers['content-type']), /^application\/problem\+json/);
+        assert.equal(refused.body.status, 503);
+        const refusedDelete = await client.delete('warm-up');
+        assert.equal(refusedDelete.status, 503, 'a DELETE is refused the same way');
+        proxy.cutAll();
+        proxy.resume();
 
-    // The API's bus reconnects through the proxy; a later write is accepted again.
-    const after = await eventually(
-      async () => {
-        const answer = await client.put('after-the-outage', 'accepted');
-        return answer.status === 202 ? versionOf(answer) : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 200, describe: () => kv.logTail() },
-    );
-    assert.ok(after > before);
+        // The API's bus reconnects through the proxy; a later write is accepted again.
+        const after = await eventually(
+          async () => {
+            const answer = await client.put('after-the-outage', 'accepted');
+            return answer.status === 202 ? versionOf(answer) : undefined;
+          },
+          { timeoutMs: 30_000, intervalMs: 200, describe: () => kv.logTail() },
+        );
+        assert.ok(after > before);
 
-    const consumer = await kv.startConsumer();
-    await kv.drain();
-    const writes = [
-      { key: 'warm-up', version: before, value: 'through the proxy' },
-      { key: 'after-the-outage', version: after, value: 'accepted' },
-    ];
-    let problems: string[] = [];
-    await eventually(
-      async () => {
-        problems = await checkConvergence({
-          db: kv.db,
-          redis: kv.redis,
-          cachePrefix: kv.namespace.cachePrefix,
+        const consumer = await kv.startConsumer();
+        const writes = [
+          { key: 'warm-up', version: before, value: 'through the proxy' },
+          { key: 'after-the-outage', version: after, value: 'accepted' },
+        ];
+        await kv.drainAndConverge(writes, {
           // 'never-arrives' is among the keys: it must have no row and no cache entry.
           keys: ['warm-up', 'after-the-outage', 'never-arrives'],
-          writes,
+          timeoutMs: 30_000,
         });
-        return problems.length === 0 ? true : undefined;
+        assert.equal(await kv.rowCount(), 2, 'only the two accepted writes were applied');
+        assert.equal((await client.get('never-arrives')).status, 404);
+        assert.equal(
+          (await client.get('warm-up')).body.value,
+          'through the proxy',
+          'the refused DELETE did not happen',
+        );
+        assert.equal(await kv.deadLetterCount(), 0);
+        await consumer.stop();
       },
-      { timeoutMs: 30_000, describe: () => problems.join('\n') },
+      { apiAmqpUrl: throughProxy(proxy.port), publishTimeoutMs: 1500 },
     );
-    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM kv_store`.execute(kv.db);
-    assert.equal(rows[0]?.n, 2, 'only the two accepted writes were applied');
-    assert.equal((await client.get('never-arrives')).status, 404);
-    assert.equal(
-      (await client.get('warm-up')).body.value,
-      'through the proxy',
-      'the refused DELETE did not happen',
-    );
-    assert.equal(await kv.deadLetterCount(), 0);
-    await consumer.stop();
   } finally {
-    await client.close();
-    await kv.close();
     await proxy.close();
   }
 });

@@ -1,6 +1,7 @@
 /**
- * @dslab/kv-core: the KV system's domain, adapters (PostgreSQL store, Redis cache) and use
- * cases (reader, writer, applier, consumer wiring), shared by kv-api and kv-consumer.
+ * @dslab/kv-core: the KV system's domain, adapters (PostgreSQL store, Redis cache), use cases
+ * (reader, writer, applier, consumer wiring) and engine wiring (settings, clients, health checks),
+ * shared by kv-api and kv-consumer.
  */
 export * from './domain/index.js';
 export type { ApplyResult, KvCache, KvStore } from './app/ports.js';
@@ -26,3 +27,26 @@ export {
 } from './adapters/schema.js';
 export { createPostgresKvStore } from './adapters/postgres-kv-store.js';
 export { createRedisKvCache, type RedisKvCacheOptions } from './adapters/redis-kv-cache.js';
+export {
+  checkKvEngineSettings,
+  kvEngineEnvironment,
+  kvEngineSettings,
+  type KvEngineSettings,
+} from './wiring/settings.js';
+export {
+  boundedProbe,
+  combineProbes,
+  engineHealth,
+  engineProbes,
+  HEALTH_TIMEOUT_MS,
+  type EngineClients,
+  type KvHealthCheck,
+  type Probe,
+} from './wiring/health.js';
+export {
+  openKvEngines,
+  openKvEnginesOrExit,
+  openKvRedis,
+  type KvEngines,
+  type OpenKvEnginesOptions,
+} from './wiring/engines.js';

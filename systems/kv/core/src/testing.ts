@@ -2,6 +2,7 @@
  * Helpers for tests of the KV system (this package's and the deployables', e2e, bench): a fresh
  * PostgreSQL schema and Redis prefix per test, invariant checks, and the lecture's version.
  */
+import { after, before } from 'node:test';
 import type { Database } from '@dslab/db';
 import { migrate } from '@dslab/db';
 import { createTestDatabase, TEST_REDIS_URL, uniqueName, type TestDatabase } from '@dslab/testing';
@@ -56,12 +57,18 @@ export async function deleteRedisKeys(redis: Redis, prefix: string): Promise<voi
   } while (cursor !== '0');
 }
 
-/** A migrated KV schema, a Redis client and a cache with a fresh prefix. */
-export async function openTestKv(options: { ttlMs?: number } = {}): Promise<TestKv> {
-  const database = await createTestDatabase<KvTables>('postgres', 'kv');
+/**
+ * A Redis client and a fresh key prefix beside a test database that `prepare` readies (migrates,
+ * creates tables), and the disposal of all of it. A failure on the way undoes what was opened.
+ */
+async function besideTestDatabase(
+  database: { dispose(): Promise<void> },
+  prepare: () => Promise<unknown>,
+  prefixBase: string,
+): Promise<{ redis: Redis; prefix: string; dispose: () => Promise<void> }> {
   let redis: Redis | undefined;
   try {
-    await migrate(database, kvMigrations);
+    await prepare();
     redis = new Redis(TEST_REDIS_URL, { lazyConnect: true });
     await redis.connect();
   } catch (error) {
@@ -69,23 +76,73 @@ export async function openTestKv(options: { ttlMs?: number } = {}): Promise<Test
     await database.dispose();
     throw error;
   }
-  const cachePrefix = `${uniqueName('kvt')}:`;
-  const cache = createRedisKvCache(redis, { prefix: cachePrefix, ttlMs: options.ttlMs ?? TEST_CACHE_TTL_MS });
   const client = redis;
+  const prefix = `${uniqueName(prefixBase)}:`;
   return {
-    database,
-    store: createPostgresKvStore(database.db),
     redis: client,
-    cache,
-    cachePrefix,
-    async dispose() {
+    prefix,
+    dispose: async () => {
       try {
-        await deleteRedisKeys(client, cachePrefix);
+        await deleteRedisKeys(client, prefix);
       } finally {
         client.disconnect();
         await database.dispose();
       }
     },
+  };
+}
+
+/** A migrated KV schema, a Redis client and a cache with a fresh prefix. */
+export async function openTestKv(options: { ttlMs?: number } = {}): Promise<TestKv> {
+  const database = await createTestDatabase<KvTables>('postgres', 'kv');
+  const { redis, prefix, dispose } = await besideTestDatabase(
+    database,
+    () => migrate(database, kvMigrations),
+    'kvt',
+  );
+  return {
+    database,
+    store: createPostgresKvStore(database.db),
+    redis,
+    cache: createRedisKvCache(redis, { prefix, ttlMs: options.ttlMs ?? TEST_CACHE_TTL_MS }),
+    cachePrefix: prefix,
+    dispose,
+  };
+}
+
+/**
+ * For a describe block: a TestKv opened before its tests and disposed after them. The returned
+ * object reads through to it, so the tests use it as they would the TestKv itself.
+ */
+export function useTestKv(options: { ttlMs?: number } = {}): TestKv {
+  let opened: TestKv | undefined;
+  before(async () => {
+    opened = await openTestKv(options);
+  });
+  after(async () => {
+    await opened?.dispose();
+  });
+  const current = (): TestKv => {
+    if (opened === undefined) throw new Error('useTestKv: used outside the tests of its describe block');
+    return opened;
+  };
+  return {
+    get database() {
+      return current().database;
+    },
+    get store() {
+      return current().store;
+    },
+    get redis() {
+      return current().redis;
+    },
+    get cache() {
+      return current().cache;
+    },
+    get cachePrefix() {
+      return current().cachePrefix;
+    },
+    dispose: () => current().dispose(),
   };
 }
 
@@ -196,32 +253,18 @@ export interface TestLectureKv {
 export async function openTestLectureKv(): Promise<TestLectureKv> {
   const database = await createTestDatabase<unknown>('postgres', 'kvlecture');
   const pgClient = lecturePgClient(database.db);
-  let redis: Redis | undefined;
-  try {
-    await pgClient.query(LECTURE_TABLE_DDL);
-    redis = new Redis(TEST_REDIS_URL, { lazyConnect: true });
-    await redis.connect();
-  } catch (error) {
-    redis?.disconnect();
-    await database.dispose();
-    throw error;
-  }
-  const client = redis;
-  const redisPrefix = `${uniqueName('kvlt')}:`;
+  const { redis, prefix, dispose } = await besideTestDatabase(
+    database,
+    () => pgClient.query(LECTURE_TABLE_DDL),
+    'kvlt',
+  );
   return {
     database,
     pgClient,
-    redis: client,
-    redisPrefix,
-    replica: (deps = {}) => createLectureKv({ ...deps, pgClient, redis: client, redisPrefix }),
-    async dispose() {
-      try {
-        await deleteRedisKeys(client, redisPrefix);
-      } finally {
-        client.disconnect();
-        await database.dispose();
-      }
-    },
+    redis,
+    redisPrefix: prefix,
+    replica: (deps = {}) => createLectureKv({ ...deps, pgClient, redis, redisPrefix: prefix }),
+    dispose,
   };
 }
 

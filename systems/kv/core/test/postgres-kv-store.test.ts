@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { openDatabase, sql } from '@dslab/db';
 import type { KvWrite } from '../src/index.js';
 import { createPostgresKvStore, type KvTables } from '../src/index.js';
-import { openTestKv, type TestKv } from '../src/testing.js';
+import { useTestKv } from '../src/testing.js';
 
 const T0 = '2025-11-01T10:00:00.000Z';
 const put = (key: string, version: number, value: string): KvWrite => ({
@@ -16,13 +16,7 @@ const put = (key: string, version: number, value: string): KvWrite => ({
 const del = (key: string, version: number): KvWrite => ({ op: 'delete', key, version, timestamp: T0 });
 
 describe('PostgreSQL KV store', () => {
-  let kv: TestKv;
-  before(async () => {
-    kv = await openTestKv();
-  });
-  after(async () => {
-    await kv.dispose();
-  });
+  const kv = useTestKv();
 
   test('when no version was issued yet, then the highest issued version is 0; afterwards it is the last one', async () => {
     assert.equal(await kv.store.highestIssuedVersion(), 0);

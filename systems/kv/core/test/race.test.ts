@@ -7,13 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { seededRandom, TEST_REDIS_URL } from '@dslab/testing';
 import { Redis } from 'ioredis';
 import { createKvApplier, createKvReader, createRedisKvCache, type KvWrite } from '../src/index.js';
-import {
-  checkConvergence,
-  expectedStates,
-  openTestKv,
-  recordingLogger,
-  type TestKv,
-} from '../src/testing.js';
+import { checkConvergence, expectedStates, recordingLogger, useTestKv } from '../src/testing.js';
 
 function shuffle<T>(items: T[], random: () => number): T[] {
   const out = [...items];
@@ -25,25 +19,48 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 }
 
 describe('racing applies', () => {
-  let kv: TestKv;
+  const kv = useTestKv();
   let readerRedis: Redis;
   let consumerRedis: Redis[];
-  before(async () => {
-    kv = await openTestKv();
+  before(() => {
     // GETs fill the cache over their own connection, as a separate API process would; each of
     // the competing consumers has its own connection too, so their cache writes can overtake
     // each other after their PostgreSQL writes.
     readerRedis = new Redis(TEST_REDIS_URL);
     consumerRedis = Array.from({ length: 4 }, () => new Redis(TEST_REDIS_URL));
   });
-  after(async () => {
+  after(() => {
     readerRedis.disconnect();
     for (const redis of consumerRedis) redis.disconnect();
-    await kv.dispose();
   });
 
-  /** Four competing consumers (own Redis connection each) sharing the store's pool. */
-  function consumers() {
+  /** Writes with real versions, `deleteShare` of them DELETEs; `keyOf` picks each one's key. */
+  async function issueWrites(
+    count: number,
+    random: () => number,
+    options: { readonly keyOf: () => string; readonly deleteShare: number },
+  ): Promise<KvWrite[]> {
+    const writes: KvWrite[] = [];
+    for (let i = 0; i < count; i++) {
+      const key = options.keyOf();
+      const version = await kv.store.nextVersion();
+      const timestamp = new Date(Date.UTC(2025, 10, 1, 10, 0, 0, i)).toISOString();
+      writes.push(
+        random() < options.deleteShare
+          ? { op: 'delete', key, version, timestamp }
+          : { op: 'put', key, value: `value ${version}`, version, timestamp },
+      );
+    }
+    return writes;
+  }
+
+  /**
+   * Starts every apply of `writes` (spread over four competing consumers, each on its own Redis
+   * connection, sharing the store's pool) and every GET of `gets` (filling the cache over the
+   * reader's connection) at once, in random order; the pool and Redis interleave them. Resolves
+   * once all settled, none of them rejected.
+   */
+  async function race(writes: readonly KvWrite[], gets: readonly string[], random: () => number) {
     const logger = recordingLogger();
     const appliers = consumerRedis.map((redis) =>
       createKvApplier({
@@ -52,46 +69,33 @@ describe('racing applies', () => {
         logger,
       }),
     );
-    let next = 0;
-    return (write: KvWrite) => {
-      const applier = appliers[next++ % appliers.length];
-      assert.ok(applier !== undefined);
-      return applier.apply(write);
-    };
+    const reader = createKvReader({
+      store: kv.store,
+      cache: createRedisKvCache(readerRedis, { prefix: kv.cachePrefix, ttlMs: 3_600_000 }),
+      logger,
+      minVersionWaitMs: 0,
+    });
+    const operations: (() => Promise<unknown>)[] = [
+      ...writes.map((write, index) => () => {
+        const applier = appliers[index % appliers.length];
+        assert.ok(applier !== undefined);
+        return applier.apply(write);
+      }),
+      ...gets.map((key) => () => reader.get(key).catch(() => undefined)),
+    ];
+    const results = await Promise.allSettled(shuffle(operations, random).map((operation) => operation()));
+    assert.deepEqual(
+      results.filter((r) => r.status === 'rejected'),
+      [],
+    );
   }
 
   for (const seed of [1, 2, 3]) {
     test(`when 150 writes of one key are applied concurrently in random order while GETs fill the cache (seed ${seed}), then the highest version wins in PostgreSQL and in Redis`, async () => {
       const random = seededRandom(seed);
       const key = `contended-${seed}`;
-      const writes: KvWrite[] = [];
-      for (let i = 0; i < 150; i++) {
-        const version = await kv.store.nextVersion();
-        const timestamp = new Date(Date.UTC(2025, 10, 1, 10, 0, 0, i)).toISOString();
-        writes.push(
-          random() < 0.3
-            ? { op: 'delete', key, version, timestamp }
-            : { op: 'put', key, value: `value ${version}`, version, timestamp },
-        );
-      }
-      const logger = recordingLogger();
-      const apply = consumers();
-      const reader = createKvReader({
-        store: kv.store,
-        cache: createRedisKvCache(readerRedis, { prefix: kv.cachePrefix, ttlMs: 3_600_000 }),
-        logger,
-        minVersionWaitMs: 0,
-      });
-      const operations: (() => Promise<unknown>)[] = [
-        ...shuffle(writes, random).map((w) => () => apply(w)),
-        ...Array.from({ length: 40 }, () => () => reader.get(key).catch(() => undefined)),
-      ];
-      // Everything starts at once; the pool (10 connections) and Redis interleave them.
-      const results = await Promise.allSettled(shuffle(operations, random).map((operation) => operation()));
-      assert.deepEqual(
-        results.filter((r) => r.status === 'rejected'),
-        [],
-      );
+      const writes = await issueWrites(150, random, { keyOf: () => key, deleteShare: 0.3 });
+      await race(shuffle(writes, random), Array<string>(40).fill(key), random);
 
       const highest = writes.reduce((a, b) => (b.version > a.version ? b : a));
       const stored = await kv.store.read(key);
@@ -108,34 +112,15 @@ describe('racing applies', () => {
 
   test('when 30 keys each get 20 racing writes and cold GETs, then every key converges to its highest version in both copies', async () => {
     const random = seededRandom(30);
-    const writes: KvWrite[] = [];
-    for (let i = 0; i < 600; i++) {
-      const key = `many-${Math.floor(random() * 30)}`;
-      const version = await kv.store.nextVersion();
-      const timestamp = '2025-11-01T10:00:00.000Z';
-      writes.push(
-        random() < 0.25
-          ? { op: 'delete', key, version, timestamp }
-          : { op: 'put', key, value: `v${version}`, version, timestamp },
-      );
-    }
-    const logger = recordingLogger();
-    const apply = consumers();
-    const reader = createKvReader({
-      store: kv.store,
-      cache: createRedisKvCache(readerRedis, { prefix: kv.cachePrefix, ttlMs: 3_600_000 }),
-      logger,
-      minVersionWaitMs: 0,
+    const writes = await issueWrites(600, random, {
+      keyOf: () => `many-${Math.floor(random() * 30)}`,
+      deleteShare: 0.25,
     });
     const keys = [...new Set(writes.map((w) => w.key))];
-    const operations: (() => Promise<unknown>)[] = [
-      ...writes.map((w) => () => apply(w)),
-      ...keys.flatMap((key) => Array.from({ length: 4 }, () => () => reader.get(key).catch(() => undefined))),
-    ];
-    const results = await Promise.allSettled(shuffle(operations, random).map((operation) => operation()));
-    assert.deepEqual(
-      results.filter((r) => r.status === 'rejected'),
-      [],
+    await race(
+      writes,
+      keys.flatMap((key) => Array<string>(4).fill(key)),
+      random,
     );
     const expected = expectedStates(writes);
     assert.deepEqual(await checkConvergence({ store: kv.store, cache: kv.cache, expected }), []);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { expectAppError } from '@dslab/testing';
 import {
   createKvApplier,
@@ -9,24 +9,12 @@ import {
   type KvStore,
   type KvWrite,
 } from '../src/index.js';
-import {
-  openTestKv,
-  readCacheEntry,
-  recordingLogger,
-  unreachableRedis,
-  type TestKv,
-} from '../src/testing.js';
+import { readCacheEntry, recordingLogger, unreachableRedis, useTestKv } from '../src/testing.js';
 
 const T0 = '2025-11-01T10:00:00.000Z';
 
 describe('KV reader (GET)', () => {
-  let kv: TestKv;
-  before(async () => {
-    kv = await openTestKv();
-  });
-  after(async () => {
-    await kv.dispose();
-  });
+  const kv = useTestKv();
 
   /** Issues a real version and applies the write, like the API + consumer would. */
   async function write(key: string, value: string | null): Promise<KvWrite> {

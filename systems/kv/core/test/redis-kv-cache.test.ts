@@ -1,21 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { expectAppError, uniqueName } from '@dslab/testing';
 import { createRedisKvCache, type KvCache } from '../src/index.js';
-import { openTestKv, readCacheEntry, unreachableRedis, type TestKv } from '../src/testing.js';
+import { readCacheEntry, unreachableRedis, useTestKv } from '../src/testing.js';
 
 const T0 = '2025-11-01T10:00:00.000Z';
 
 describe('Redis KV cache', () => {
-  let kv: TestKv;
+  const kv = useTestKv();
   let cache: KvCache;
   const ttlMs = 60_000;
-  before(async () => {
-    kv = await openTestKv();
+  before(() => {
     cache = createRedisKvCache(kv.redis, { prefix: kv.cachePrefix, ttlMs });
-  });
-  after(async () => {
-    await kv.dispose();
   });
 
   test('when a key is not cached, then get is a miss (undefined)', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { AppError } from '@dslab/errors';
 import { createInProcessBus, type MessageBus, type ReceivedMessage } from '@dslab/messaging';
 import { waitForDrain } from '@dslab/messaging/testing';
@@ -9,16 +9,11 @@ import {
   createKvWriter,
   kvQueues,
   subscribeKvConsumers,
+  type KvQueues,
   type KvStore,
   type KvWrite,
 } from '../src/index.js';
-import {
-  checkConvergence,
-  expectedStates,
-  openTestKv,
-  recordingLogger,
-  type TestKv,
-} from '../src/testing.js';
+import { checkConvergence, expectedStates, recordingLogger, useTestKv } from '../src/testing.js';
 
 /** Collects what reaches a queue (a consumer that acknowledges everything). */
 async function collect(bus: MessageBus, queue: string) {
@@ -32,27 +27,25 @@ async function collect(bus: MessageBus, queue: string) {
 const fixedNow = (iso: string) => () => new Date(iso);
 
 describe('KV writer (PUT / DELETE)', () => {
-  let kv: TestKv;
-  let bus: MessageBus;
+  const kv = useTestKv();
+  const bus = createInProcessBus();
   const queues = kvQueues('w.');
-  before(async () => {
-    kv = await openTestKv();
-    bus = createInProcessBus();
-  });
-  after(async () => {
-    await bus.close();
-    await kv.dispose();
-  });
+  after(() => bus.close());
+
+  /** A writer on this block's bus (and `own` queues) whose clock always reads `iso`. */
+  function writerAt(iso: string, own: KvQueues = queues) {
+    return createKvWriter({
+      store: kv.store,
+      bus,
+      queues: own,
+      now: fixedNow(iso),
+      logger: recordingLogger(),
+    });
+  }
 
   test("when a PUT is accepted, then add_key gets the seed's body stamped with a new version and the server's time, confirmed before it resolves", async () => {
     const { received, subscription } = await collect(bus, queues.put);
-    const writer = createKvWriter({
-      store: kv.store,
-      bus,
-      queues,
-      now: fixedNow('2025-11-01T10:00:00.123Z'),
-      logger: recordingLogger(),
-    });
+    const writer = writerAt('2025-11-01T10:00:00.123Z');
     const queued = await writer.put('user:1', 'Ana');
     await waitForDrain(bus, [queues.put]);
     await subscription.cancel();
@@ -75,13 +68,7 @@ describe('KV writer (PUT / DELETE)', () => {
 
   test('when a DELETE is accepted, then del_key gets {key_name, version, timestamp}', async () => {
     const { received, subscription } = await collect(bus, queues.delete);
-    const writer = createKvWriter({
-      store: kv.store,
-      bus,
-      queues,
-      now: fixedNow('2025-11-01T10:00:01.000Z'),
-      logger: recordingLogger(),
-    });
+    const writer = writerAt('2025-11-01T10:00:01.000Z');
     const queued = await writer.delete('user:1');
     await waitForDrain(bus, [queues.delete]);
     await subscription.cancel();
@@ -94,20 +81,8 @@ describe('KV writer (PUT / DELETE)', () => {
   });
 
   test('when two replicas with skewed clocks accept writes in turn, then the versions follow the acceptance order, not the clocks', async () => {
-    const fast = createKvWriter({
-      store: kv.store,
-      bus,
-      queues,
-      now: fixedNow('2030-01-01T00:00:00.000Z'),
-      logger: recordingLogger(),
-    });
-    const slow = createKvWriter({
-      store: kv.store,
-      bus,
-      queues,
-      now: fixedNow('2020-01-01T00:00:00.000Z'),
-      logger: recordingLogger(),
-    });
+    const fast = writerAt('2030-01-01T00:00:00.000Z');
+    const slow = writerAt('2020-01-01T00:00:00.000Z');
     const first = await fast.put('skew', 'first');
     const second = await slow.put('skew', 'second');
     const third = await fast.delete('skew');
@@ -117,13 +92,7 @@ describe('KV writer (PUT / DELETE)', () => {
   test('when the key or value is invalid, then the writer refuses it before taking a version or publishing', async () => {
     const highest = await kv.store.highestIssuedVersion();
     const own = kvQueues('w-invalid.');
-    const writer = createKvWriter({
-      store: kv.store,
-      bus,
-      queues: own,
-      now: () => new Date(),
-      logger: recordingLogger(),
-    });
+    const writer = writerAt('2025-11-01T10:00:02.000Z', own);
     const badKey = await expectAppError(writer.put('', 'x'));
     assert.equal(badKey.code, 'validation-failed');
     assert.equal((await expectAppError(writer.delete('a\nb'))).code, 'validation-failed');
@@ -145,16 +114,9 @@ describe('KV writer (PUT / DELETE)', () => {
 });
 
 describe('KV consumers (applier on the queues)', () => {
-  let kv: TestKv;
-  let bus: MessageBus;
-  before(async () => {
-    kv = await openTestKv();
-    bus = createInProcessBus();
-  });
-  after(async () => {
-    await bus.close();
-    await kv.dispose();
-  });
+  const kv = useTestKv();
+  const bus = createInProcessBus();
+  after(() => bus.close());
 
   const fastRetries = { maxAttempts: 3, retryDelayMs: () => 5 };
 
@@ -295,13 +257,7 @@ describe('KV consumers (applier on the queues)', () => {
 });
 
 describe('KV applier log lines', () => {
-  let kv: TestKv;
-  before(async () => {
-    kv = await openTestKv();
-  });
-  after(async () => {
-    await kv.dispose();
-  });
+  const kv = useTestKv();
 
   test("when writes are applied or skipped, then the consumer logs the seed's lines (long values cut at 120 characters)", async () => {
     const logger = recordingLogger();

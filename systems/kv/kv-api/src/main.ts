@@ -5,29 +5,20 @@
  */
 import { loadConfigOrExit } from '@dslab/config';
 import { serve } from '@dslab/http-kit';
-import { createKvReader, createKvWriter } from '@dslab/kv-core';
+import { createKvReader, createKvWriter, openKvEnginesOrExit } from '@dslab/kv-core';
 import { createServiceLogger } from '@dslab/logging';
 import { buildKvApi, SERVICE } from './app.js';
 import { kvApiConfigOptions, kvApiConfigSchema } from './config.js';
-import { openKvEngines, type KvEngines } from './engines.js';
 
 const { config, notes } = loadConfigOrExit(kvApiConfigSchema, SERVICE, kvApiConfigOptions);
 const logger = createServiceLogger(SERVICE, config, notes);
 
-let engines: KvEngines;
-try {
-  engines = await openKvEngines(config, {
-    connectionName: SERVICE,
-    logger,
-    publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
-  });
-} catch (error) {
-  logger.error(
-    `Não foi possível conectar aos serviços do KV: ${error instanceof Error ? error.message : String(error)}`,
-  );
-  logger.close();
-  process.exit(1);
-}
+const engines = await openKvEnginesOrExit(config, {
+  connectionName: SERVICE,
+  logger,
+  whileRedisIsDown: 'as leituras seguem pelo PostgreSQL',
+  bus: { publishTimeoutMs: config.PUBLISH_TIMEOUT_MS },
+});
 
 const { store, cache, bus, queues } = engines;
 const app = await buildKvApi({

@@ -8,14 +8,14 @@ import { after, before, describe, test } from 'node:test';
 import {
   createPostgresKvStore,
   createRedisKvCache,
+  engineHealth,
   openKvDatabase,
+  openKvRedis,
   type KvCache,
   type KvStore,
 } from '@dslab/kv-core';
 import { call, startTcpProxy, TEST_POSTGRES_URL, TEST_REDIS_URL, type TcpProxy } from '@dslab/testing';
 import type { Redis } from 'ioredis';
-import { openRedis } from '../src/engines.js';
-import { boundedProbe, engineHealth } from '../src/health.js';
 import { startApi, testLogger, type ApiHarness } from './support.js';
 
 interface Health {
@@ -47,40 +47,6 @@ async function healthUntil(
   }
 }
 
-describe('bounded health probes', () => {
-  test('when a check never settles, then the probe answers "no answer in N ms" instead of waiting', async () => {
-    const probe = boundedProbe(() => new Promise<never>(() => undefined), 20);
-    assert.equal(await probe(), 'no answer in 20 ms');
-  });
-
-  test('when a check is still running, then the next poll joins it instead of starting another', async () => {
-    let started = 0;
-    let hang = true;
-    let finish: () => void = () => undefined;
-    const probe = boundedProbe(() => {
-      started += 1;
-      if (!hang) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        finish = resolve;
-      });
-    }, 10);
-    assert.equal(await probe(), 'no answer in 10 ms');
-    assert.equal(await probe(), 'no answer in 10 ms');
-    assert.equal(started, 1, 'a hung engine must cost one pending check, not one per poll');
-    hang = false;
-    finish();
-    assert.equal(await probe(), 'ok', 'the poll that joins the check sees it finish');
-    assert.equal(started, 1);
-    assert.equal(await probe(), 'ok', 'once it finished, the next poll checks again');
-    assert.equal(started, 2);
-  });
-
-  test('when a check fails, then the probe answers its reason', async () => {
-    const probe = boundedProbe(() => Promise.reject(new Error('ECONNREFUSED 127.0.0.1:1')), 1000);
-    assert.equal(await probe(), 'ECONNREFUSED 127.0.0.1:1');
-  });
-});
-
 describe('kv-api when Redis stops answering', () => {
   let proxy: TcpProxy;
   let redis: Redis;
@@ -88,10 +54,13 @@ describe('kv-api when Redis stops answering', () => {
   const lines: string[] = [];
   before(async () => {
     proxy = await startTcpProxy(targetOf(TEST_REDIS_URL, 6379));
-    redis = await openRedis(
+    redis = await openKvRedis(
       { REDIS_URL: proxied(TEST_REDIS_URL, proxy.port), REDIS_COMMAND_TIMEOUT_MS: 200 },
-      'kv-api-test',
-      testLogger(lines),
+      {
+        connectionName: 'kv-api-test',
+        logger: testLogger(lines),
+        whileRedisIsDown: 'as leituras seguem pelo PostgreSQL',
+      },
     );
     api = await startApi({
       // The API's cache goes through the proxy; the harness's consumer writes the same keys directly.

@@ -5,28 +5,21 @@
  */
 import { loadConfigOrExit } from '@dslab/config';
 import { serve } from '@dslab/http-kit';
-import { createKvApplier } from '@dslab/kv-core';
+import { combineProbes, createKvApplier, openKvEnginesOrExit } from '@dslab/kv-core';
 import { createServiceLogger } from '@dslab/logging';
 import { buildKvConsumerApp, SERVICE } from './app.js';
 import { kvConsumerConfigOptions, kvConsumerConfigSchema, retryDelay } from './config.js';
 import { startKvConsumer, type RunningKvConsumer } from './consumer.js';
-import { openKvEngines, type KvEngines } from './engines.js';
-import { combineProbes, engineProbes } from './health.js';
 import { createKvConsumerMetrics } from './metrics.js';
 
 const { config, notes } = loadConfigOrExit(kvConsumerConfigSchema, SERVICE, kvConsumerConfigOptions);
 const logger = createServiceLogger(SERVICE, config, notes);
 
-let engines: KvEngines;
-try {
-  engines = await openKvEngines(config, { connectionName: SERVICE, logger });
-} catch (error) {
-  logger.error(
-    `Não foi possível conectar aos serviços do KV: ${error instanceof Error ? error.message : String(error)}`,
-  );
-  logger.close();
-  process.exit(1);
-}
+const engines = await openKvEnginesOrExit(config, {
+  connectionName: SERVICE,
+  logger,
+  whileRedisIsDown: 'as escritas serão reprocessadas quando voltar',
+});
 
 const { store, cache, bus, queues } = engines;
 let consumer: RunningKvConsumer | undefined;
@@ -34,7 +27,7 @@ const app = await buildKvConsumerApp({
   logger,
   health: combineProbes({
     consumer: async () => (consumer?.consuming === true ? 'ok' : 'not consuming'),
-    ...engineProbes({ queryPostgres: () => store.highestIssuedVersion(), redis: engines.redis, bus }),
+    ...engines.probes,
   }),
 });
 try {

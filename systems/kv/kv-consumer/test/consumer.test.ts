@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import {
+  combineProbes,
   createKvApplier,
   encodeWrite,
+  engineProbes,
   kvQueues,
   type KvApplier,
   type KvQueues,
@@ -22,7 +24,6 @@ import { uniqueQueue, waitForDrain } from '@dslab/messaging/testing';
 import { call, startOnFreePort } from '@dslab/testing';
 import { buildKvConsumerApp } from '../src/app.js';
 import { startKvConsumer, type RunningKvConsumer } from '../src/consumer.js';
-import { combineProbes, engineProbes } from '../src/health.js';
 import { createKvConsumerMetrics, type KvConsumerMetrics } from '../src/metrics.js';
 
 const T0 = '2025-11-01T10:00:00.000Z';

@@ -1,14 +1,20 @@
 /**
- * GET /health's checks of the three engines. Each answers within `timeoutMs` whatever the engine
- * does: a blackholed PostgreSQL or Redis would otherwise hold the health request (and the
- * orchestrator polling it) until TCP gives up. A check still running from a previous poll is
- * joined, not started again, so a hung engine costs one pending query, not one per poll.
+ * GET /health's checks of the three engines, for kv-api and kv-consumer. Each answers within
+ * `timeoutMs` whatever the engine does: a blackholed PostgreSQL or Redis would otherwise hold the
+ * health request (and the orchestrator polling it) until TCP gives up. A check still running from
+ * a previous poll is joined, not started again, so a hung engine costs one pending query, not one
+ * per poll.
  */
-import type { HealthCheck } from '@dslab/http-kit';
 import type { MessageBus } from '@dslab/messaging';
 import type { Redis } from 'ioredis';
 
 export type Probe = () => Promise<string>;
+
+/**
+ * What GET /health answers with ('ok' or a reason per engine). The same shape as
+ * @dslab/http-kit's HealthCheck, declared here so kv-core needs no HTTP dependency.
+ */
+export type KvHealthCheck = () => Promise<Record<string, string>>;
 
 /** A probe that answers 'ok', the failure's message, or "no answer in N ms" — never later than that. */
 export function boundedProbe(check: () => Promise<unknown>, timeoutMs: number): Probe {
@@ -30,8 +36,8 @@ export function boundedProbe(check: () => Promise<unknown>, timeoutMs: number): 
   };
 }
 
-/** Runs every probe at once; the record GET /health answers with ('ok' or a reason per engine). */
-export function combineProbes(probes: Readonly<Record<string, Probe>>): HealthCheck {
+/** Runs every probe at once; the record names each probe with its answer. */
+export function combineProbes(probes: Readonly<Record<string, Probe>>): KvHealthCheck {
   const entries = Object.entries(probes);
   return async () => {
     const results = await Promise.all(entries.map(([, probe]) => probe()));
@@ -40,7 +46,7 @@ export function combineProbes(probes: Readonly<Record<string, Probe>>): HealthCh
 }
 
 export interface EngineClients {
-  /** One cheap PostgreSQL query (main.ts: the store's highestIssuedVersion). */
+  /** One cheap PostgreSQL query (the store's highestIssuedVersion). */
   readonly queryPostgres: () => Promise<unknown>;
   readonly redis: Pick<Redis, 'ping'>;
   readonly bus: Pick<MessageBus, 'connected'>;
@@ -58,6 +64,6 @@ export function engineProbes(clients: EngineClients, timeoutMs = HEALTH_TIMEOUT_
   };
 }
 
-export function engineHealth(clients: EngineClients, timeoutMs = HEALTH_TIMEOUT_MS): HealthCheck {
+export function engineHealth(clients: EngineClients, timeoutMs = HEALTH_TIMEOUT_MS): KvHealthCheck {
   return combineProbes(engineProbes(clients, timeoutMs));
 }
