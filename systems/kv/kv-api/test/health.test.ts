@@ -95,7 +95,7 @@ describe('kv-api when Redis stops answering', () => {
     assert.notEqual(health.body.checks.redis, 'ok');
     assert.equal(health.body.checks.postgres, 'ok');
     assert.ok(
-      api.lines.some((line) => line.includes('Cache unavailable')),
+      api.lines.some((line) => line.includes('Cache indisponível')),
       `the reader warns once:\n${api.lines.join('\n')}`,
     );
   });

@@ -58,7 +58,7 @@ export function createKvReader(options: KvReaderOptions): KvReader {
   function cacheFailed(error: unknown): void {
     if (cacheDown) return;
     cacheDown = true;
-    logger.warn(`Cache unavailable, answering from PostgreSQL: ${messageOf(error)}`);
+    logger.warn(`Cache indisponível, respondendo pelo PostgreSQL: ${messageOf(error)}`);
   }
 
   async function readCache(key: string): Promise<{ entry: KvEntry | undefined; ok: boolean }> {
@@ -66,7 +66,7 @@ export function createKvReader(options: KvReaderOptions): KvReader {
       const entry = await cache.get(key);
       if (cacheDown) {
         cacheDown = false;
-        logger.info('Cache available again');
+        logger.info('Cache disponível de novo');
       }
       return { entry, ok: true };
     } catch (error) {

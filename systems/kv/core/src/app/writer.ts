@@ -41,7 +41,9 @@ export function createKvWriter({ store, bus, queues, now, logger }: KvWriterOpti
     try {
       await bus.publish(queue, encodeWrite(write));
     } catch (error) {
-      logger.warn(`Write of "${write.key}" v${write.version} not queued to ${queue}: ${messageOf(error)}`);
+      logger.warn(
+        `Escrita de "${write.key}" v${write.version} não enfileirada em ${queue}: ${messageOf(error)}`,
+      );
       if (isAppError(error)) throw error;
       throw new AppError('unavailable', 'The message broker did not confirm the write; it was not queued', {
         cause: error,
