@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { AppError } from '@dslab/errors';
 import { createLogger } from '@dslab/logging';
 import { Type } from 'typebox';
-import { createHttpApp, type HttpApp } from './app.js';
+import { createHttpApp, type HttpApp, type HttpAppOptions } from './app.js';
 
 describe('http-kit app', () => {
   let app: HttpApp;
@@ -44,6 +44,12 @@ describe('http-kit app', () => {
     });
     app.get('/boom', async () => {
       throw new Error('kaboom');
+    });
+    app.get('/log', async (request) => {
+      const first = request.appLog;
+      first.info('from the handler');
+      request.log.warn('from Fastify');
+      return { sameLogger: first === request.appLog, traceId: request.traceId };
     });
     await app.ready();
   });
@@ -139,6 +145,48 @@ describe('http-kit app', () => {
     assert.equal(res.headers['x-request-id'], '4bf92f3577b34da6a3ce929d0e0e4736');
   });
 
+  test('when no traceparent arrives, then each request gets a new 32-hex trace id as its request id', async () => {
+    const ids = await Promise.all(
+      [1, 2, 3].map(async () => (await app.inject('/things')).headers['x-request-id']),
+    );
+    for (const id of ids) assert.match(String(id), /^[0-9a-f]{32}$/);
+    assert.equal(new Set(ids).size, 3);
+  });
+
+  test('when a handler logs, then appLog is one logger per request and its lines and Fastify’s carry the trace id', async () => {
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const res = await app.inject({
+      url: '/log',
+      headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` },
+    });
+    assert.deepEqual(res.json(), { sameLogger: true, traceId });
+    const mine = lines.filter((l) => l.includes(`[trace=${traceId}]`));
+    assert.ok(mine.some((l) => l.startsWith('INFO:') && l.includes('from the handler')));
+    assert.ok(mine.some((l) => l.startsWith('WARNING:') && l.includes('from Fastify')));
+  });
+
+  test('when a request fails or matches no route, then the security headers are still sent', async () => {
+    for (const url of ['/nope', '/boom', '/conflict']) {
+      const res = await app.inject(url);
+      assert.match(String(res.headers['content-security-policy']), /default-src 'self'/, url);
+      assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN', url);
+      assert.equal(res.headers['x-content-type-options'], 'nosniff', url);
+      assert.equal(res.headers['strict-transport-security'], undefined, url);
+      assert.match(String(res.headers['x-request-id']), /^[0-9a-f]{32}$/, url);
+    }
+  });
+
+  test('when requests are answered, then /metrics counts them by route template, method and status', async () => {
+    await app.inject('/nope');
+    await app.inject('/conflict');
+    const text = (await app.inject('/metrics')).body;
+    const count = (labels: string) =>
+      new RegExp(`^http_request_duration_seconds_count\\{service="svc",${labels}\\} [1-9]`, 'm');
+    assert.match(text, count('method="GET",route="unmatched",status_code="404"'));
+    assert.match(text, count('method="GET",route="/conflict",status_code="409"'));
+    assert.match(text, count('method="POST",route="/things",status_code="201"'));
+  });
+
   test('health, metrics, OpenAPI and security headers are served', async () => {
     const health = await app.inject('/health');
     assert.equal(health.statusCode, 200);
@@ -152,9 +200,17 @@ describe('http-kit app', () => {
   });
 });
 
+/** An app of its own for one test, with the options that test is about. */
+const appWith = (options: Partial<HttpAppOptions>) =>
+  createHttpApp({
+    service: 'svc',
+    logger: createLogger({ service: 'svc', console: false }),
+    title: 'T',
+    ...options,
+  });
+
 test('when rate limiting is on, then the request over the limit gets 429 with Retry-After', async () => {
-  const logger = createLogger({ service: 'svc', console: false });
-  const app = await createHttpApp({ service: 'svc', logger, title: 'T', rateLimitPerMinute: 2 });
+  const app = await appWith({ rateLimitPerMinute: 2 });
   app.get('/x', async () => ({ ok: true }));
   await app.ready();
   const codes = [];
@@ -166,14 +222,18 @@ test('when rate limiting is on, then the request over the limit gets 429 with Re
   await app.close();
 });
 
+test('when the app adds Content-Security-Policy sources, then the header carries them', async () => {
+  const app = await appWith({ contentSecurityPolicy: { connectSrc: ["'self'", 'ws://localhost:5000'] } });
+  const res = await app.inject('/health');
+  const csp = String(res.headers['content-security-policy']);
+  assert.match(csp, /connect-src 'self' ws:\/\/localhost:5000/);
+  assert.match(csp, /script-src 'self'/);
+  assert.doesNotMatch(csp, /upgrade-insecure-requests/);
+  await app.close();
+});
+
 test('when a health check fails, then /health answers 503 naming it', async () => {
-  const logger = createLogger({ service: 'svc', console: false });
-  const app = await createHttpApp({
-    service: 'svc',
-    logger,
-    title: 'T',
-    health: async () => ({ db: 'ok', coordinator: 'ECONNREFUSED' }),
-  });
+  const app = await appWith({ health: async () => ({ db: 'ok', coordinator: 'ECONNREFUSED' }) });
   const res = await app.inject('/health');
   assert.equal(res.statusCode, 503);
   assert.equal(res.json<{ checks: Record<string, string> }>().checks.coordinator, 'ECONNREFUSED');

@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -9,6 +8,7 @@ import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyRequest,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -16,6 +16,8 @@ import Fastify, {
 import type { Registry } from 'prom-client';
 import { installProblemHandlers } from './errors.js';
 import { installMetrics } from './metrics.js';
+import { LazyRequestLogger } from './request-logger.js';
+import { computeSecurityHeaders } from './security-headers.js';
 import { createValidatorCompiler } from './validation.js';
 
 export type HttpApp = FastifyInstance<
@@ -28,10 +30,10 @@ export type HttpApp = FastifyInstance<
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The W3C trace id of this request (from `traceparent`, or new). */
-    traceId: string;
-    /** The application logger bound to this request's trace id. */
-    appLog: Logger;
+    /** The W3C trace id of this request (from `traceparent`, or new); the same as `request.id`. */
+    readonly traceId: string;
+    /** The application logger bound to this request's trace id (made on first use). */
+    readonly appLog: Logger;
   }
   interface FastifyInstance {
     metrics: Registry;
@@ -70,6 +72,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     loggerInstance: options.logger.pino as unknown as FastifyBaseLogger,
     // The services log the seed's own lines; Fastify's per-request lines would only add noise.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'trace' }),
+    // request.log is bound to the trace id only when something logs through it (rarely, see there).
+    childLoggerFactory: (logger, bindings, childOptions) =>
+      new LazyRequestLogger(logger, bindings, childOptions),
     genReqId: (req) =>
       parseTraceparent(req.headers.traceparent as string | undefined)?.traceId ?? newTraceId(),
     bodyLimit: options.bodyLimit ?? 16 * 1024,
@@ -86,16 +91,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   app.setValidatorCompiler(createValidatorCompiler());
   // JSON only: a text/plain body would otherwise reach the schema check and read as a 400.
   app.removeContentTypeParser('text/plain');
-  app.decorateRequest('traceId', '');
-  app.decorateRequest('appLog', null as unknown as Logger);
-  app.addHook('onRequest', async (request, reply) => {
-    request.traceId = request.id;
-    request.appLog = options.logger.withTrace(request.id);
-    void reply.header('x-request-id', request.id);
-  });
-  installProblemHandlers(app);
-
-  await app.register(helmet, {
+  decorateTraceAndLogger(app, options.logger);
+  const securityHeaders = computeSecurityHeaders({
     // The services speak plain HTTP inside a network; TLS (and so HSTS) belongs to the proxy in
     // front. Upgrading requests to https would break the pages when opened by IP over HTTP.
     strictTransportSecurity: false,
@@ -111,6 +108,14 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       },
     },
   });
+  // First hook of all, so every answer (404, 429, problem+json) carries these headers. A
+  // callback hook, not an async one: no promise per request for work that never waits.
+  app.addHook('onRequest', (request, reply, done) => {
+    for (const [name, value] of securityHeaders) void reply.header(name, value);
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  installProblemHandlers(app);
 
   const perMinute = options.rateLimitPerMinute ?? 0;
   if (perMinute > 0) {
@@ -150,4 +155,29 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       .send({ status: healthy ? 'ok' : 'unavailable', service: options.service, checks });
   });
   return app;
+}
+
+const requestLogger = Symbol('dslab.requestLogger');
+type RequestWithLoggerSlot = FastifyRequest & { [requestLogger]: Logger | null };
+
+/**
+ * `request.traceId` and `request.appLog` as getters on the request prototype: nothing runs per
+ * request until a handler asks. Binding a child logger for every request cost a pino child
+ * (bindings serialised, closures built) even on the many routes that never log; now only the
+ * first `appLog` read of a request makes it, and later reads get the same one.
+ */
+function decorateTraceAndLogger(app: HttpApp, logger: Logger): void {
+  app.decorateRequest('traceId', {
+    getter(this: FastifyRequest) {
+      return this.id;
+    },
+  });
+  // A slot on every request (null until used) keeps the request objects of one shape.
+  app.decorateRequest(requestLogger, null);
+  app.decorateRequest('appLog', {
+    getter(this: FastifyRequest) {
+      const request = this as RequestWithLoggerSlot;
+      return (request[requestLogger] ??= logger.withTrace(this.id));
+    },
+  });
 }

@@ -109,7 +109,7 @@ describe('KV writer (PUT / DELETE)', () => {
     const writer = createKvWriter({ store: kv.store, bus: closed, queues, now: () => new Date(), logger });
     const error = await expectAppError(writer.put('k', 'v'));
     assert.deepEqual([error.code, error.status], ['unavailable', 503]);
-    assert.match(logger.lines[0]?.message ?? '', /not queued/);
+    assert.match(logger.lines[0]?.message ?? '', /não enfileirada/);
   });
 });
 
