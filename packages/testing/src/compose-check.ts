@@ -501,7 +501,7 @@ export interface DockerfileProblem {
   readonly message: string;
 }
 
-interface Instruction {
+export interface Instruction {
   readonly keyword: string;
   readonly args: string;
 }
@@ -566,4 +566,68 @@ export function checkDockerfileText(text: string): DockerfileProblem[] {
 
 export function checkDockerfile(file: string): DockerfileProblem[] {
   return checkDockerfileText(readFileSync(file, 'utf8'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading one system's compose file and Dockerfile in its own cross-reference test.
+
+export type ComposeService = Record<string, unknown>;
+
+export interface ComposeModel {
+  readonly services: Record<string, ComposeService>;
+  readonly volumes: Record<string, unknown>;
+  readonly networks: Record<string, unknown>;
+  /** The named service; throws (failing the test) when the file has none by that name. */
+  readonly serviceOf: (name: string) => ComposeService;
+  /** A service's environment as Compose runs it with `env` set on the host (defaults apply otherwise). */
+  readonly environmentOf: (name: string, env?: Readonly<Record<string, string>>) => Record<string, string>;
+  /** A service's build section: context, Dockerfile and build arguments. */
+  readonly buildOf: (name: string) => { context: string; dockerfile: string; args: Record<string, unknown> };
+}
+
+/** Parses a compose file (YAML merge keys on) into what its cross-reference test asks about. */
+export function readComposeModel(file: string): ComposeModel {
+  const parsed = (parseDocument(readFileSync(file, 'utf8'), { merge: true }).toJS() ?? {}) as {
+    services?: Record<string, ComposeService>;
+    volumes?: Record<string, unknown>;
+    networks?: Record<string, unknown>;
+  };
+  const services = parsed.services ?? {};
+  const serviceOf = (name: string): ComposeService => {
+    const service = services[name];
+    if (service === undefined) throw new Error(`service "${name}" is not in ${file}`);
+    return service;
+  };
+  return {
+    services,
+    volumes: parsed.volumes ?? {},
+    networks: parsed.networks ?? {},
+    serviceOf,
+    environmentOf: (name, env = {}) => {
+      const raw = (serviceOf(name).environment ?? {}) as Record<string, unknown>;
+      return Object.fromEntries(
+        Object.entries(raw).map(([key, value]) => [key, interpolate(String(value), env)]),
+      );
+    },
+    buildOf: (name) =>
+      serviceOf(name).build as { context: string; dockerfile: string; args: Record<string, unknown> },
+  };
+}
+
+/**
+ * A Dockerfile's instructions as Docker runs them for the given build arguments: `${NAME}` is
+ * substituted in RUN, EXPOSE and ENV (where an ARG is in scope at run time); other instructions
+ * keep the reference for the test to check.
+ */
+export function dockerfileInstructionsFor(
+  file: string,
+): (args: Readonly<Record<string, string>>) => Instruction[] {
+  const instructions = dockerfileInstructions(readFileSync(file, 'utf8'));
+  return (args) =>
+    instructions.map(({ keyword, args: text }) => ({
+      keyword,
+      args: text.replace(/\$\{(\w+)\}/g, (whole, name: string) =>
+        Object.hasOwn(args, name) && /^(RUN|EXPOSE|ENV)$/.test(keyword) ? (args[name] ?? whole) : whole,
+      ),
+    }));
 }

@@ -6,16 +6,16 @@
 // Dockerfile agree.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { parse } from 'yaml';
 import { CHECKOUT_SERVICES, DEFAULT_PORTS, envPrefix } from '@dslab/checkout-kit';
 import {
   checkComposeFile,
+  dockerfileInstructionsFor,
+  readComposeModel,
   composeDockerfiles,
-  dockerfileInstructions,
   interpolate,
   publishedPorts,
 } from '@dslab/testing';
@@ -25,37 +25,16 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const checkoutDir = join(repoRoot, 'systems', 'checkout');
 const composeFile = join(checkoutDir, 'compose.yaml');
 
-type Service = Record<string, unknown>;
-const compose = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as {
-  services: Record<string, Service>;
-  volumes: Record<string, unknown>;
-  networks: Record<string, unknown>;
-};
+const { services, volumes, networks, serviceOf, environmentOf, buildOf } = readComposeModel(composeFile);
+const compose = { services, volumes, networks };
 
 const SEED_DIR = '/data/seed';
 const ECOMMERCE_DB = `${SEED_DIR}/ecommerce.db`;
-
-function serviceOf(name: string): Service {
-  const service = compose.services[name];
-  assert.ok(service !== undefined, `service "${name}" is not in compose.yaml`);
-  return service;
-}
-
-/** A service's environment as Compose runs it on a machine that sets nothing (defaults apply). */
-function environmentOf(name: string): Record<string, string> {
-  const raw = (serviceOf(name).environment ?? {}) as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, interpolate(String(value), {})]));
-}
 
 /** The one Dockerfile of the six services. */
 const dockerfile = join(checkoutDir, 'Dockerfile');
 const BUILD_ARGS = ['SERVICE', 'HTTP_PORT', 'GRPC_PORT'] as const;
 type BuildArgs = Record<(typeof BUILD_ARGS)[number], string>;
-
-/** A service's build section: context, Dockerfile and build arguments. */
-function buildOf(name: string): { context: string; dockerfile: string; args: Record<string, unknown> } {
-  return serviceOf(name).build as { context: string; dockerfile: string; args: Record<string, unknown> };
-}
 
 /** What the Dockerfile's build arguments are for `service` when Compose builds it. */
 function buildArgsOf(name: string): BuildArgs {
@@ -67,17 +46,10 @@ function buildArgsOf(name: string): BuildArgs {
   };
 }
 
-const instructions = dockerfileInstructions(readFileSync(dockerfile, 'utf8'));
-
 /** The Dockerfile's instructions as Docker runs them for these build arguments (ARG references substituted). */
-function instructionsFor(args: BuildArgs) {
-  return instructions.map(({ keyword, args: text }) => ({
-    keyword,
-    args: text.replace(/\$\{(\w+)\}/g, (whole, name: string) =>
-      name in args && /^(RUN|EXPOSE|ENV)$/.test(keyword) ? args[name as keyof BuildArgs] : whole,
-    ),
-  }));
-}
+const instructionsFor = dockerfileInstructionsFor(dockerfile);
+/** The instructions as written (no build argument substituted). */
+const instructions = instructionsFor({});
 
 /** Instructions of the final stage (what the container runs with). */
 function finalStage(args: BuildArgs) {

@@ -9,16 +9,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { parse } from 'yaml';
 import { parseConfig, type Field } from '@dslab/config';
 import { kvApiConfigOptions, kvApiConfigSchema } from '@dslab/kv-api';
 import { kvConsumerConfigOptions, kvConsumerConfigSchema } from '@dslab/kv-consumer';
 import { kvEngineSettings } from '@dslab/kv-core';
 import {
   checkComposeFile,
+  dockerfileInstructionsFor,
+  readComposeModel,
   composeDockerfiles,
-  dockerfileInstructions,
-  interpolate,
   publishedPorts,
 } from '@dslab/testing';
 
@@ -27,12 +26,8 @@ const kvDir = join(repoRoot, 'systems', 'kv');
 const composeFile = join(kvDir, 'compose.yaml');
 const dockerfile = join(kvDir, 'Dockerfile');
 
-type Service = Record<string, unknown>;
-const compose = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as {
-  services: Record<string, Service>;
-  volumes: Record<string, unknown>;
-  networks: Record<string, unknown>;
-};
+const { services, volumes, networks, serviceOf, environmentOf, buildOf } = readComposeModel(composeFile);
+const compose = { services, volumes, networks };
 
 const DEPLOYABLES = ['kv-api', 'kv-consumer'] as const;
 type Deployable = (typeof DEPLOYABLES)[number];
@@ -78,24 +73,6 @@ const SHARED_KEYS = [
   'AMQP_URL',
   'KV_QUEUE_PREFIX',
 ];
-
-function serviceOf(name: string): Service {
-  const service = compose.services[name];
-  assert.ok(service !== undefined, `service "${name}" is not in compose.yaml`);
-  return service;
-}
-
-/** A service's environment as Compose runs it on a machine that sets nothing (defaults apply). */
-function environmentOf(name: string, env: Record<string, string> = {}): Record<string, string> {
-  const raw = (serviceOf(name).environment ?? {}) as Record<string, unknown>;
-  return Object.fromEntries(
-    Object.entries(raw).map(([key, value]) => [key, interpolate(String(value), env)]),
-  );
-}
-
-function buildOf(name: string): { context: string; dockerfile: string; args: Record<string, unknown> } {
-  return serviceOf(name).build as { context: string; dockerfile: string; args: Record<string, unknown> };
-}
 
 describe('KV compose file (systems/kv/compose.yaml)', () => {
   test('the generic checks pass: every name resolves and every promise it makes can hold', () => {
@@ -256,18 +233,12 @@ describe('KV compose file (systems/kv/compose.yaml)', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-const instructions = dockerfileInstructions(readFileSync(dockerfile, 'utf8'));
 type BuildArgs = { SERVICE: Deployable; HTTP_PORT: string };
 
 /** The Dockerfile's instructions as Docker runs them for these build arguments (ARG references substituted). */
-function instructionsFor(args: BuildArgs) {
-  return instructions.map(({ keyword, args: text }) => ({
-    keyword,
-    args: text.replace(/\$\{(\w+)\}/g, (whole, name: string) =>
-      name in args && /^(RUN|EXPOSE|ENV)$/.test(keyword) ? args[name as keyof BuildArgs] : whole,
-    ),
-  }));
-}
+const instructionsFor = dockerfileInstructionsFor(dockerfile);
+/** The instructions as written (no build argument substituted). */
+const instructions = instructionsFor({});
 
 function finalStage(args: BuildArgs) {
   const all = instructionsFor(args);
