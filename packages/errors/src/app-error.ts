@@ -33,3 +33,20 @@ export class AppError extends Error {
 export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
 }
+
+/** One refused field of a request: where (`body.key_name`, `querystring.key`) and what is wrong. */
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * The one `validation-failed` error for refused fields, whichever layer refused them (the schema
+ * check in http-kit or a service's own rule): detail `field message; …` and the `errors`
+ * extension listing each pair, so a client reads one shape.
+ */
+export function invalidFields(errors: readonly FieldError[]): AppError {
+  return new AppError('validation-failed', errors.map((e) => `${e.field} ${e.message}`).join('; '), {
+    extensions: { errors },
+  });
+}

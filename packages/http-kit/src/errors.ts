@@ -1,6 +1,6 @@
-import { AppError, PROBLEM_CONTENT_TYPE, toProblem } from '@dslab/errors';
+import { AppError, invalidFields, PROBLEM_CONTENT_TYPE, toProblem } from '@dslab/errors';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { describeValidationErrors, type FieldError } from './validation.js';
+import { describeValidationErrors } from './validation.js';
 
 /**
  * Every error leaves as RFC 9457 problem+json. Fastify's own errors (bad JSON, body too
@@ -12,9 +12,7 @@ export function toAppError(error: unknown): AppError {
   const fastifyError = error as Partial<FastifyError> & { validation?: unknown; validationContext?: string };
   if (Array.isArray(fastifyError.validation)) {
     const part = fastifyError.validationContext ?? 'body';
-    const errors: FieldError[] = describeValidationErrors(fastifyError.validation as never, part);
-    const detail = errors.map((e) => `${e.field} ${e.message}`).join('; ');
-    return new AppError('validation-failed', detail, { extensions: { errors } });
+    return invalidFields(describeValidationErrors(fastifyError.validation as never, part));
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

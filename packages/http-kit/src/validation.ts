@@ -1,6 +1,9 @@
 import { Ajv, type ErrorObject, type Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import type { FieldError } from '@dslab/errors';
 import type { FastifySchemaCompiler } from 'fastify';
+
+export type { FieldError };
 
 // ajv-formats is CommonJS with a default export; under NodeNext its namespace needs unwrapping.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -29,12 +32,6 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
     const ajv = httpPart === 'body' ? forBody : forText;
     return ajv.compile(schema as object);
   };
-}
-
-export interface FieldError {
-  /** Where: "body", "body/horario_inicio_utc", "querystring/limit", … */
-  field: string;
-  message: string;
 }
 
 /** ajv errors → short, human-readable field errors. */

@@ -7,7 +7,7 @@
  * the write may still be applied; a client retry gets a higher version and wins, so retrying
  * after a 503 is safe.
  */
-import { AppError, isAppError } from '@dslab/errors';
+import { AppError, invalidFields, isAppError } from '@dslab/errors';
 import type { MessageBus } from '@dslab/messaging';
 import { encodeWrite, type KvQueues } from '../domain/messages.js';
 import type { KvWrite, QueuedWrite } from '../domain/types.js';
@@ -29,12 +29,6 @@ export interface KvWriterOptions {
   logger: KvLogger;
 }
 
-function invalid(field: string, problem: string): AppError {
-  return new AppError('validation-failed', `${field}: ${problem}`, {
-    extensions: { errors: [{ field, message: problem }] },
-  });
-}
-
 export function createKvWriter({ store, bus, queues, now, logger }: KvWriterOptions): KvWriter {
   async function enqueue(write: KvWrite): Promise<QueuedWrite> {
     const queue = write.op === 'put' ? queues.put : queues.delete;
@@ -54,7 +48,7 @@ export function createKvWriter({ store, bus, queues, now, logger }: KvWriterOpti
 
   async function stamp(key: string): Promise<{ version: number; timestamp: string }> {
     const problem = validateKey(key);
-    if (problem !== undefined) throw invalid('key_name', problem);
+    if (problem !== undefined) throw invalidFields([{ field: 'key_name', message: problem }]);
     const version = await store.nextVersion();
     return { version, timestamp: now().toISOString() };
   }
@@ -62,7 +56,7 @@ export function createKvWriter({ store, bus, queues, now, logger }: KvWriterOpti
   return {
     async put(key, value) {
       const problem = validateValue(value);
-      if (problem !== undefined) throw invalid('key_value', problem);
+      if (problem !== undefined) throw invalidFields([{ field: 'key_value', message: problem }]);
       return enqueue({ op: 'put', key, value, ...(await stamp(key)) });
     },
     async delete(key) {

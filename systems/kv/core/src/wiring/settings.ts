@@ -1,8 +1,8 @@
 /**
  * The engine settings kv-api and kv-consumer share: where PostgreSQL, Redis and RabbitMQ are, and
  * the namespaces inside them (schema, cache keys, queue names). Both deployables spread these
- * fields into their own config schema (each config.ts stays its service's one reader of
- * process.env), so the two cannot disagree on a name or a default.
+ * fields into their own config schema (each config.ts stays the only place its service reads the
+ * environment), so the two cannot disagree on a name or a default.
  */
 import { env, type ConfigOf } from '@dslab/config';
 

@@ -4,7 +4,7 @@
  * The GET handler is the hot path (a cache hit is one HMGET): it allocates nothing beyond its
  * answer, and the answer is serialised by the compiled response schema.
  */
-import { AppError } from '@dslab/errors';
+import { AppError, invalidFields, type FieldError } from '@dslab/errors';
 import { problemResponses } from '@dslab/http-kit';
 import type { HttpApp } from '@dslab/http-kit';
 import { validateKey, validateValue, type KvReader, type KvWriter, type QueuedWrite } from '@dslab/kv-core';
@@ -18,17 +18,6 @@ export interface KvRouteDeps {
 /** The seed's 202 messages. */
 export const QUEUED_MESSAGES = { put: 'Queued to add_key', delete: 'Queued to del_key' } as const;
 
-interface FieldError {
-  readonly field: string;
-  readonly message: string;
-}
-
-function invalid(errors: readonly FieldError[]): AppError {
-  return new AppError('validation-failed', errors.map((e) => `${e.field} ${e.message}`).join('; '), {
-    extensions: { errors },
-  });
-}
-
 /**
  * The key of a GET or DELETE: `key` (the seed's GET and first DELETE) or `key_name` (the seed's
  * consistency DELETE). Both at once must agree, or the request is ambiguous.
@@ -38,18 +27,18 @@ export function keyOfQuery(query: { readonly key?: string; readonly key_name?: s
   let chosen: string;
   if (key !== undefined) {
     if (keyName !== undefined && keyName !== key)
-      throw invalid([
+      throw invalidFields([
         { field: 'querystring.key_name', message: 'differs from querystring.key (give one, or both equal)' },
       ]);
     chosen = key;
   } else if (keyName !== undefined) {
     chosen = keyName;
   } else {
-    throw invalid([{ field: 'querystring.key', message: 'is required (or querystring.key_name)' }]);
+    throw invalidFields([{ field: 'querystring.key', message: 'is required (or querystring.key_name)' }]);
   }
   // The domain's rule is authoritative (the schema counts code points; the domain decides).
   const problem = validateKey(chosen);
-  if (problem !== undefined) throw invalid([{ field: 'querystring.key', message: problem }]);
+  if (problem !== undefined) throw invalidFields([{ field: 'querystring.key', message: problem }]);
   return chosen;
 }
 
@@ -124,7 +113,7 @@ export function registerKvRoutes(app: HttpApp, deps: KvRouteDeps): void {
       if (keyProblem !== undefined) errors.push({ field: 'body.key_name', message: keyProblem });
       const valueProblem = validateValue(value);
       if (valueProblem !== undefined) errors.push({ field: 'body.key_value', message: valueProblem });
-      if (errors.length > 0) throw invalid(errors);
+      if (errors.length > 0) throw invalidFields(errors);
 
       const queued = await writer.put(key, value);
       const href = readHref(key, queued.version);

@@ -1,4 +1,4 @@
-import { AppError } from '@dslab/errors';
+import { AppError, invalidFields } from '@dslab/errors';
 import { problemResponses, type HttpApp } from '@dslab/http-kit';
 import { Type } from 'typebox';
 import { hashPassword, verifyPassword } from '../../adapters/passwords.js';
@@ -60,9 +60,7 @@ export function registerAccountRoutes(app: HttpApp, deps: AccountDeps): void {
       if (instituicao !== undefined && /\p{Cc}/u.test(instituicao))
         problems.push({ field: 'body.instituicao', message: 'must not contain control characters' });
       if (!nome.ok || !email.ok || !senha.ok || problems.length > 0) {
-        throw new AppError('validation-failed', problems.map((p) => `${p.field} ${p.message}`).join('; '), {
-          extensions: { errors: problems },
-        });
+        throw invalidFields(problems);
       }
       const row = await store.insertScientist({
         nome: nome.value,

@@ -5,7 +5,7 @@
  * strictly increasing id. See docs/decisions/0004-live-events.md.
  */
 import { BOOKING_EVENT_TYPES, streamRefusal } from '@dslab/event-client';
-import { AppError } from '@dslab/errors';
+import { invalidFields } from '@dslab/errors';
 import { problemResponses, type HttpApp } from '@dslab/http-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
@@ -80,9 +80,7 @@ function checkMeaning(body: Static<typeof EventBody>): void {
     errors.push({ field: 'body.dados.horario_fim_utc', message: 'must be after horario_inicio_utc' });
   }
   if (errors.length > 0) {
-    throw new AppError('validation-failed', errors.map((e) => `${e.field} ${e.message}`).join('; '), {
-      extensions: { errors },
-    });
+    throw invalidFields(errors);
   }
 }
 

@@ -5,7 +5,7 @@
  * The seed's log lines are written here, through `request.appLog`, so each carries the trace
  * id of the caller's `traceparent` and the two services' logs can be followed as one story.
  */
-import { AppError } from '@dslab/errors';
+import { AppError, invalidFields } from '@dslab/errors';
 import { problemResponses, problemSchema, type HttpApp } from '@dslab/http-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -130,9 +130,7 @@ function checkRequest(
     field: `${part}.${bodyField[p.field]}`,
     message: p.message,
   }));
-  throw new AppError('validation-failed', errors.map((e) => `${e.field} ${e.message}`).join('; '), {
-    extensions: { errors },
-  });
+  throw invalidFields(errors);
 }
 
 function retryAfterSeconds(ms: number): string {
