@@ -631,3 +631,29 @@ export function dockerfileInstructionsFor(
       ),
     }));
 }
+
+/** The instructions of a Dockerfile's last stage (from its last FROM on): what the image runs. */
+export function finalStage(instructions: readonly Instruction[]): Instruction[] {
+  return instructions.slice(instructions.map((instruction) => instruction.keyword).lastIndexOf('FROM'));
+}
+
+/** The argument list of a stage's last `keyword` instruction, in exec (JSON) form; throws if absent or in shell form. */
+export function execForm(
+  stage: readonly Instruction[],
+  keyword: 'CMD' | 'ENTRYPOINT' | 'HEALTHCHECK',
+): string[] {
+  const instruction = stage.filter((candidate) => candidate.keyword === keyword).at(-1);
+  if (instruction === undefined) throw new Error(`no ${keyword}`);
+  const json = /\[.*\]$/s.exec(instruction.args)?.[0];
+  if (json === undefined) throw new Error(`${keyword} is not in exec form: ${instruction.args}`);
+  return JSON.parse(json) as string[];
+}
+
+/** A stage's environment: its ENV key=value pairs, as the container starts with them. */
+export function imageEnvironment(stage: readonly Instruction[]): Record<string, string> {
+  const pairs = stage
+    .filter((instruction) => instruction.keyword === 'ENV')
+    .flatMap((instruction) => instruction.args.split(/\s+/))
+    .map((pair) => pair.split('='));
+  return Object.fromEntries(pairs.map(([key, value]) => [key ?? '', value ?? '']));
+}

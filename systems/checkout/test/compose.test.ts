@@ -13,6 +13,9 @@ import { describe, test } from 'node:test';
 import { CHECKOUT_SERVICES, DEFAULT_PORTS, envPrefix } from '@dslab/checkout-kit';
 import {
   checkComposeFile,
+  execForm,
+  finalStage,
+  imageEnvironment,
   dockerfileInstructionsFor,
   readComposeModel,
   composeDockerfiles,
@@ -52,37 +55,15 @@ const instructionsFor = dockerfileInstructionsFor(dockerfile);
 const instructions = instructionsFor({});
 
 /** Instructions of the final stage (what the container runs with). */
-function finalStage(args: BuildArgs) {
-  const all = instructionsFor(args);
-  const lastFrom = all.map((instruction) => instruction.keyword).lastIndexOf('FROM');
-  return all.slice(lastFrom);
-}
-
-/** The one argument list of the final stage's last `keyword` instruction, in exec (JSON) form. */
-function execForm(args: BuildArgs, keyword: 'CMD' | 'HEALTHCHECK'): string[] {
-  const instruction = finalStage(args)
-    .filter((candidate) => candidate.keyword === keyword)
-    .at(-1);
-  assert.ok(instruction !== undefined, `no ${keyword}`);
-  const json = /\[.*\]$/s.exec(instruction.args)?.[0];
-  assert.ok(json !== undefined, `${keyword} is not in exec form: ${instruction.args}`);
-  return JSON.parse(json) as string[];
-}
-
-/** The final stage's environment: ENV key=value pairs, as the container starts with them. */
-function imageEnvironment(args: BuildArgs): Record<string, string> {
-  const pairs = finalStage(args)
-    .filter((instruction) => instruction.keyword === 'ENV')
-    .flatMap((instruction) => instruction.args.split(/\s+/))
-    .map((pair) => pair.split('='));
-  return Object.fromEntries(pairs.map(([key, value]) => [key ?? '', value ?? '']));
+function finalStageFor(args: BuildArgs) {
+  return finalStage(instructionsFor(args));
 }
 
 /** The shell command of the final stage's CMD (`sh -c '…'`) with the image's environment expanded. */
 function commandOf(args: BuildArgs): string {
-  const cmd = execForm(args, 'CMD');
+  const cmd = execForm(finalStageFor(args), 'CMD');
   assert.deepEqual(cmd.slice(0, 2), ['sh', '-c'], `CMD is not sh -c: ${JSON.stringify(cmd)}`);
-  const environment = imageEnvironment(args);
+  const environment = imageEnvironment(finalStageFor(args));
   return (cmd[2] ?? '').replace(/\$\{(\w+)\}/g, (_whole, name: string) => environment[name] ?? '');
 }
 
@@ -250,18 +231,18 @@ describe('checkout Dockerfile (systems/checkout/Dockerfile, one per build argume
 
     test(`${service}: CMD runs its main.ts with tsx, and the image exposes, listens on and checks its ports`, () => {
       assert.equal(commandOf(args), `exec node --import tsx "systems/checkout/${service}/src/main.ts"`);
-      const stage = finalStage(args);
+      const stage = finalStageFor(args);
       const exposed = stage
         .filter((instruction) => instruction.keyword === 'EXPOSE')
         .flatMap((instruction) => instruction.args.split(/\s+/));
       assert.deepEqual(exposed.sort(), [String(http), String(grpc)].sort());
-      const environment = imageEnvironment(args);
+      const environment = imageEnvironment(finalStageFor(args));
       assert.equal(environment.SERVICE, service);
       assert.equal(environment.HTTP_PORT, String(http));
       assert.equal(environment.GRPC_PORT, String(grpc));
       assert.equal(environment.ECOMMERCE_DB, ECOMMERCE_DB);
       assert.ok(
-        execForm(args, 'HEALTHCHECK')
+        execForm(finalStageFor(args), 'HEALTHCHECK')
           .join(' ')
           .includes(`'http://127.0.0.1:' + process.env.HTTP_PORT + '/health'`),
       );

@@ -15,6 +15,9 @@ import { kvConsumerConfigOptions, kvConsumerConfigSchema } from '@dslab/kv-consu
 import { kvEngineSettings } from '@dslab/kv-core';
 import {
   checkComposeFile,
+  execForm,
+  finalStage,
+  imageEnvironment,
   dockerfileInstructionsFor,
   readComposeModel,
   composeDockerfiles,
@@ -240,27 +243,8 @@ const instructionsFor = dockerfileInstructionsFor(dockerfile);
 /** The instructions as written (no build argument substituted). */
 const instructions = instructionsFor({});
 
-function finalStage(args: BuildArgs) {
-  const all = instructionsFor(args);
-  return all.slice(all.map((instruction) => instruction.keyword).lastIndexOf('FROM'));
-}
-
-function execForm(args: BuildArgs, keyword: 'CMD' | 'HEALTHCHECK'): string[] {
-  const instruction = finalStage(args)
-    .filter((candidate) => candidate.keyword === keyword)
-    .at(-1);
-  assert.ok(instruction !== undefined, `no ${keyword}`);
-  const json = /\[.*\]$/s.exec(instruction.args)?.[0];
-  assert.ok(json !== undefined, `${keyword} is not in exec form: ${instruction.args}`);
-  return JSON.parse(json) as string[];
-}
-
-function imageEnvironment(args: BuildArgs): Record<string, string> {
-  const pairs = finalStage(args)
-    .filter((instruction) => instruction.keyword === 'ENV')
-    .flatMap((instruction) => instruction.args.split(/\s+/))
-    .map((pair) => pair.split('='));
-  return Object.fromEntries(pairs.map(([key, value]) => [key ?? '', value ?? '']));
+function finalStageFor(args: BuildArgs) {
+  return finalStage(instructionsFor(args));
 }
 
 /** Names of the @dslab workspaces a workspace depends on, transitively (dependencies and devDependencies). */
@@ -312,15 +296,15 @@ describe('KV Dockerfile (systems/kv/Dockerfile, one per build argument SERVICE)'
     const args: BuildArgs = { SERVICE: service, HTTP_PORT: port };
 
     test(`${service}: CMD runs its main.ts with tsx; the image exposes, listens on and checks HTTP_PORT`, () => {
-      const cmd = execForm(args, 'CMD');
+      const cmd = execForm(finalStageFor(args), 'CMD');
       assert.deepEqual(cmd.slice(0, 2), ['sh', '-c']);
-      const environment = imageEnvironment(args);
+      const environment = imageEnvironment(finalStageFor(args));
       const command = (cmd[2] ?? '').replace(
         /\$\{(\w+)\}/g,
         (_whole, name: string) => environment[name] ?? '',
       );
       assert.equal(command, `exec node --import tsx "systems/kv/${service}/src/main.ts"`);
-      const exposed = finalStage(args)
+      const exposed = finalStageFor(args)
         .filter((instruction) => instruction.keyword === 'EXPOSE')
         .flatMap((instruction) => instruction.args.split(/\s+/));
       assert.deepEqual(exposed, [port]);
@@ -329,7 +313,7 @@ describe('KV Dockerfile (systems/kv/Dockerfile, one per build argument SERVICE)'
       assert.equal(environment[portKey], port, `${service} reads ${portKey}`);
       assert.equal(environment.HOST, '0.0.0.0');
       assert.ok(
-        execForm(args, 'HEALTHCHECK')
+        execForm(finalStageFor(args), 'HEALTHCHECK')
           .join(' ')
           .includes(`'http://127.0.0.1:' + process.env.HTTP_PORT + '/health'`),
       );
