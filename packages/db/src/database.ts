@@ -84,6 +84,10 @@ export async function migrate<DB>(
   const migrator = new Migrator({
     db: database.db as Kysely<unknown>,
     provider: { getMigrations: () => Promise.resolve(migrations) },
+    // A shared migration added later (the checkout kit's outbox, 0001_outbox) sorts before a
+    // service's own that an existing database already ran; such migrations touch only their own
+    // tables, so running it late is safe, whereas Kysely's default refuses to open the database.
+    allowUnorderedMigrations: true,
     // Kysely looks for its bookkeeping tables in every schema unless told which one: with
     // per-test schemas it would find another schema's lock table and never create its own.
     ...(database.engine === 'postgres' ? { migrationTableSchema: database.schema ?? 'public' } : {}),

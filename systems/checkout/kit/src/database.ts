@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { migrate, openDatabase, sql, type Database, type Engine } from '@dslab/db';
+import { outboxMigration, type OutboxTables } from '@dslab/outbox';
 import type { Generated, Kysely, Migration, Transaction } from 'kysely';
 import type { CheckoutService } from './services.js';
 
@@ -27,7 +28,8 @@ export interface ImportacoesTable {
   importado_em: string;
 }
 
-export interface CommonTables {
+/** Every service database also has the outbox and the inbox (`mensagens_processadas`). */
+export interface CommonTables extends OutboxTables {
   operacoes: OperacoesTable;
   importacoes: ImportacoesTable;
 }
@@ -79,7 +81,7 @@ export interface ServiceDatabaseOptions {
 
 /**
  * Opens the service's own database (SQLite file by default, a PostgreSQL schema when configured)
- * and applies the common migration followed by the service's own, in name order.
+ * and applies the common migrations (operacoes, outbox) and the service's own, in name order.
  */
 export async function openServiceDatabase<DB extends CommonTables>(
   options: ServiceDatabaseOptions,
@@ -98,6 +100,7 @@ export async function openServiceDatabase<DB extends CommonTables>(
   try {
     await migrate(database, {
       '0000_operacoes': commonMigration(database.engine),
+      '0001_outbox': outboxMigration(database.engine),
       ...migrations(database.engine),
     });
   } catch (error) {
