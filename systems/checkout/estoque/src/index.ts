@@ -11,3 +11,4 @@ export { estoqueConfigSchema } from './config.js';
 export { estoqueMigrations } from './adapters/migrations.js';
 export { importEstoqueSeed } from './adapters/seed-import.js';
 export type { EstoqueTables } from './adapters/schema.js';
+export { estoqueCommandHandler } from './entry-points/broker.js';

@@ -16,3 +16,4 @@ export {
   type FiscalService,
   type FiscalServiceDeps,
 } from './application/fiscal-service.js';
+export { fiscalCommandHandler } from './entry-points/broker.js';

@@ -16,3 +16,4 @@ export * from './transaction.js';
 export * from './http-routes.js';
 export * from './grpc-handlers.js';
 export * from './seed-import.js';
+export * from './worker.js';

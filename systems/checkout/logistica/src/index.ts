@@ -13,3 +13,4 @@ export {
   type LogisticaService,
   type LogisticaServiceDeps,
 } from './application/logistica-service.js';
+export { logisticaCommandHandler } from './entry-points/broker.js';

@@ -21,3 +21,4 @@ export {
 export { pagamentosMigrations } from './adapters/migrations.js';
 export type { PagamentosTables } from './adapters/schema.js';
 export { importPagamentosSeed } from './adapters/seed-import.js';
+export { idempotencyKeyOf, pagamentosCommandHandler } from './entry-points/broker.js';
