@@ -1,6 +1,5 @@
-import { createSecretKey } from 'node:crypto';
+import { createTokenService as createJwtService } from '@dslab/auth';
 import { AppError } from '@dslab/errors';
-import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
 
 export interface Principal {
   id: number;
@@ -12,54 +11,35 @@ const ISSUER = 'servico-agendamento';
 const AUDIENCE = 'sctec';
 
 /**
- * HS256 JWTs signed with JWT_SECRET. The key is made once at start-up as a KeyObject: given raw
- * bytes, jose imports them into a key again on every sign and verify (≈8 % of a booking's CPU in
- * the benchmark profile, docs/benchmarks/sctec.md).
+ * HS256 JWTs signed with JWT_SECRET (@dslab/auth, whose key is made once at start-up): the
+ * subject is the scientist's id, the claims their role and e-mail.
  */
 export function createTokenService(options: { secret: string; ttlSeconds: number; now: () => number }) {
-  const key = createSecretKey(Buffer.from(options.secret, 'utf8'));
-  return {
-    ttlSeconds: options.ttlSeconds,
-    async issue(principal: Principal): Promise<string> {
-      const nowSeconds = Math.floor(options.now() / 1000);
-      return new SignJWT({ papel: principal.papel, email: principal.email })
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-        .setSubject(String(principal.id))
-        .setIssuer(ISSUER)
-        .setAudience(AUDIENCE)
-        .setIssuedAt(nowSeconds)
-        .setExpirationTime(nowSeconds + options.ttlSeconds)
-        .sign(key);
+  const jwt = createJwtService<Principal>({
+    ...options,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    expiredMessage: 'The token has expired; request a new one at POST /auth/token',
+    claims(payload) {
+      const id = Number(payload.sub);
+      const papel = payload['papel'];
+      const email = payload['email'];
+      if (
+        !Number.isSafeInteger(id) ||
+        (papel !== 'cientista' && papel !== 'admin') ||
+        typeof email !== 'string'
+      )
+        throw new AppError('unauthenticated', 'The token does not describe a scientist');
+      return { id, papel, email };
     },
-    async verify(token: string): Promise<Principal> {
-      try {
-        const { payload } = await jwtVerify(token, key, {
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          algorithms: ['HS256'],
-          currentDate: new Date(options.now()),
-        });
-        const id = Number(payload.sub);
-        const papel = payload.papel;
-        if (
-          !Number.isSafeInteger(id) ||
-          (papel !== 'cientista' && papel !== 'admin') ||
-          typeof payload.email !== 'string'
-        ) {
-          throw new AppError('unauthenticated', 'The token does not describe a scientist');
-        }
-        return { id, papel, email: payload.email };
-      } catch (error) {
-        if (error instanceof AppError) throw error;
-        const expired = error instanceof joseErrors.JWTExpired;
-        throw new AppError(
-          'unauthenticated',
-          expired ? 'The token has expired; request a new one at POST /auth/token' : 'The token is not valid',
-          {
-            headers: { 'www-authenticate': `Bearer error="invalid_token"` },
-          },
-        );
-      }
+  });
+  return {
+    ttlSeconds: jwt.ttlSeconds,
+    issue(principal: Principal): Promise<string> {
+      return jwt.issue(String(principal.id), { papel: principal.papel, email: principal.email });
+    },
+    verify(token: string): Promise<Principal> {
+      return jwt.verify(token);
     },
   };
 }
