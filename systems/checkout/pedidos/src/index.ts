@@ -8,3 +8,25 @@ export { pedidosMigrations } from './adapters/migrations.js';
 export { importPedidosSeed } from './adapters/seed-import.js';
 export type { PedidosTables } from './adapters/schema.js';
 export { createPedidosService, type Neighbours, type PedidosService } from './application/pedidos-service.js';
+export * from './domain/saga.js';
+export { buildAsyncApp, type PedidosAsyncApp, type PedidosAsyncDeps } from './app-async.js';
+export {
+  createOrchestrator,
+  eventOf,
+  ORCHESTRATOR_CONSUMER,
+  type EventOutcome,
+  type OrchestratorDeps,
+} from './application/orchestrator.js';
+export {
+  createAsyncCheckout,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+  type AsyncCheckout,
+  type AuthSettings,
+  type Cliente,
+  type CriarPedidoAsyncInput,
+  type HistoricoValue,
+  type PedidoDetalhe,
+} from './application/async-checkout.js';
+export { createCredentialsStore, type CredentialsStore } from './adapters/credentials.js';
+export type { CriarPedidoInput } from './application/order-intake.js';

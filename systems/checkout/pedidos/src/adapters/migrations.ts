@@ -52,5 +52,21 @@ export function pedidosMigrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    // The asynchronous checkout's logins (one password hash per customer) and its list of a
+    // customer's own orders, newest first.
+    '0002_credenciais': {
+      async up(db) {
+        await db.schema
+          .createIndex('pedidos_por_cliente')
+          .on('pedidos')
+          .columns(['cliente_id', 'id'])
+          .execute();
+        await db.schema
+          .createTable('credenciais')
+          .addColumn('cliente_id', 'bigint', (c) => c.primaryKey().references('clientes.id'))
+          .addColumn('senha_hash', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }

@@ -45,8 +45,18 @@ export interface ItensPedidoTable {
   preco_unitario_centavos: number;
 }
 
+/**
+ * A customer's login (asynchronous checkout, POST /auth/login): the scrypt hash of their password
+ * (@dslab/auth). The seed stores none; a development default can be given to every customer.
+ */
+export interface CredenciaisTable {
+  cliente_id: number;
+  senha_hash: string;
+}
+
 export interface PedidosTables extends CommonTables {
   clientes: ClientesTable;
   pedidos: PedidosTable;
   itens_pedido: ItensPedidoTable;
+  credenciais: CredenciaisTable;
 }

@@ -21,6 +21,13 @@ export interface NewPedido {
   readonly itens: readonly ItemRow[];
 }
 
+/** One entry of an order's history (an `operacoes` row). */
+export interface HistoricoRow {
+  readonly operacao: string;
+  readonly mensagem: string;
+  readonly registrado_em: string;
+}
+
 /** Fields a step may set together with a status change. */
 export type StepFields = Partial<
   Pick<
@@ -55,8 +62,16 @@ export function createPedidosStore(db: Kysely<PedidosTables>) {
         .execute();
     },
 
-    /** Inserts the order, its lines and the operation in one transaction; the caller holds the run. */
-    async insert(pedido: NewPedido, operation: (id: number) => Operacao): Promise<number> {
+    /**
+     * Inserts the order, its lines and the operation in one transaction; the caller holds the run.
+     * `inTransaction` runs last inside the same transaction (the asynchronous checkout enqueues
+     * PEDIDO_CRIADO there, so the order and its first message commit together).
+     */
+    async insert(
+      pedido: NewPedido,
+      operation: (id: number) => Operacao,
+      inTransaction?: (trx: Transaction<PedidosTables>, id: number) => Promise<void>,
+    ): Promise<number> {
       return db.transaction().execute(async (trx) => {
         const { itens, ...fields } = pedido;
         const inserted = await trx
@@ -81,8 +96,55 @@ export function createPedidosStore(db: Kysely<PedidosTables>) {
           .values(itens.map((item) => ({ pedido_id: id, ...item })))
           .execute();
         await recordOperation(trx, operation(id));
+        await inTransaction?.(trx, id);
         return id;
       });
+    },
+
+    /** The order's history: its operations, oldest first. */
+    async historicoOf(id: number): Promise<HistoricoRow[]> {
+      return db
+        .selectFrom('operacoes')
+        .select(['operacao', 'mensagem', 'registrado_em'])
+        .where('pedido_id', '=', id)
+        .orderBy('id')
+        .execute();
+    },
+
+    /** A page of one customer's orders, newest first, and how many they have in all. */
+    async listByCliente(
+      clienteId: number,
+      limit: number,
+      offset: number,
+    ): Promise<{ readonly rows: PedidoRow[]; readonly total: number }> {
+      const rows = await db
+        .selectFrom('pedidos')
+        .selectAll()
+        .where('cliente_id', '=', clienteId)
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .offset(offset)
+        .execute();
+      const counted = await db
+        .selectFrom('pedidos')
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as('total'))
+        .where('cliente_id', '=', clienteId)
+        .executeTakeFirstOrThrow();
+      return { rows, total: Number(counted.total) };
+    },
+
+    /** The lines of several orders at once, by order. */
+    async itensOfMany(ids: readonly number[]): Promise<Map<number, ItemRow[]>> {
+      const byPedido = new Map<number, ItemRow[]>(ids.map((id) => [id, []]));
+      if (ids.length === 0) return byPedido;
+      const rows = await db
+        .selectFrom('itens_pedido')
+        .select(['pedido_id', 'produto_id', 'quantidade', 'preco_unitario_centavos'])
+        .where('pedido_id', 'in', ids)
+        .orderBy('id')
+        .execute();
+      for (const { pedido_id, ...item } of rows) byPedido.get(pedido_id)?.push(item);
+      return byPedido;
     },
 
     /**

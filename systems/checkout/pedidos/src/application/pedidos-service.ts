@@ -1,7 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  isIdempotencyKey,
-  METODO_PAGAMENTO_VALUES,
   type CallContext,
   type CatalogoPort,
   type EstoquePort,
@@ -12,15 +10,15 @@ import {
   type PedidoValue,
   type PedidosPort,
 } from '@dslab/checkout-contracts';
-import { formatReais, validationFailed, type Operacao } from '@dslab/checkout-kit';
-import { isUniqueViolation } from '@dslab/db';
+import type { Operacao } from '@dslab/checkout-kit';
 import { AppError, isAppError } from '@dslab/errors';
 import { newTraceId, type Logger } from '@dslab/logging';
 import type { PedidosStore, PedidoRow } from '../adapters/store.js';
-import { validateCheckoutRequest, type FieldError } from '../domain/checkout-request.js';
 import { planCompensationAt, type CompensationAction, type Falha } from '../domain/compensation.js';
-import { CHAIN_DONE, isPedidoStatus, transitionPedido, type PedidoStatus } from '../domain/status.js';
-import { computeTotal } from '../domain/total.js';
+import { CHAIN_DONE, transitionPedido, type PedidoStatus } from '../domain/status.js';
+import { intakePedido, pedidoValueOf, type CriarPedidoInput } from './order-intake.js';
+
+export type { CriarPedidoInput } from './order-intake.js';
 
 /** The services pedidos calls, whatever the transport (ports of contracts/src/ports.ts). */
 export interface Neighbours {
@@ -51,13 +49,6 @@ export interface PedidosServiceDeps extends PedidosServiceOptions {
   readonly neighbours: Neighbours;
   readonly logger: Logger;
   readonly now?: () => number;
-}
-
-export interface CriarPedidoInput {
-  readonly cliente_id: unknown;
-  readonly itens: unknown;
-  readonly metodo_pagamento?: unknown;
-  readonly idempotency_key?: string | undefined;
 }
 
 /** Where a failed step leaves the order: compensated (falha) or waiting for a retry. */
@@ -121,21 +112,7 @@ export function createPedidosService(deps: PedidosServiceDeps) {
   }
 
   async function toValue(row: PedidoRow): Promise<PedidoValue> {
-    const itens = await store.itensOf(row.id);
-    const status = isPedidoStatus(row.status) ? row.status : 'pendente';
-    return {
-      id: row.id,
-      cliente_id: row.cliente_id,
-      status,
-      itens,
-      valor_total_centavos: row.valor_total_centavos,
-      metodo_pagamento: row.metodo_pagamento as MetodoPagamentoValue,
-      data_criacao: row.data_criacao,
-      atualizado_em: row.atualizado_em,
-      ...(row.motivo === null ? {} : { motivo: row.motivo }),
-      ...(row.numero_nota_fiscal === null ? {} : { numero_nota_fiscal: row.numero_nota_fiscal }),
-      ...(row.codigo_rastreamento === null ? {} : { codigo_rastreamento: row.codigo_rastreamento }),
-    };
+    return pedidoValueOf(row, await store.itensOf(row.id));
   }
 
   async function load(id: number): Promise<PedidoRow> {
@@ -426,32 +403,8 @@ export function createPedidosService(deps: PedidosServiceDeps) {
   // -------------------------------------------------------------------------------------------
   // Creating
 
-  function validate(input: CriarPedidoInput) {
-    const checked = validateCheckoutRequest({ cliente_id: input.cliente_id, itens: input.itens });
-    const errors: FieldError[] = checked.ok ? [] : [...checked.errors];
-    const metodo = input.metodo_pagamento ?? 'cartao_credito';
-    if (typeof metodo !== 'string' || !(METODO_PAGAMENTO_VALUES as readonly string[]).includes(metodo))
-      errors.push({
-        field: 'metodo_pagamento',
-        reason: `metodo_pagamento must be one of ${METODO_PAGAMENTO_VALUES.join(', ')}`,
-      });
-    const key = input.idempotency_key;
-    if (key !== undefined && !isIdempotencyKey(key))
-      errors.push({
-        field: 'Idempotency-Key',
-        reason: 'Idempotency-Key must be 1 to 255 visible ASCII characters',
-      });
-    if (!checked.ok || errors.length > 0) throw validationFailed(errors);
-    return { request: checked.value, metodo: metodo as MetodoPagamentoValue, key };
-  }
-
   /** A repeated request with a known Idempotency-Key: the same order, driven on if nobody else is. */
-  async function replay(existing: PedidoRow, fingerprint: string, ctx: CallContext): Promise<PedidoRow> {
-    if (existing.fingerprint !== fingerprint)
-      throw new AppError(
-        'idempotency-key-reused',
-        `a Idempotency-Key já foi usada para outro pedido (${existing.id}) com outro conteúdo`,
-      );
+  async function replay(existing: PedidoRow, ctx: CallContext): Promise<PedidoRow> {
     for (;;) {
       const row = await load(existing.id);
       if (CHAIN_DONE.includes(row.status as PedidoStatus) || now() >= ctx.deadline) return row;
@@ -468,79 +421,12 @@ export function createPedidosService(deps: PedidosServiceDeps) {
     input: CriarPedidoInput,
     ctx: CallContext,
   ): Promise<{ readonly pedido: PedidoValue; readonly replayed: boolean }> {
-    const { request, metodo, key } = validate(input);
-    const fingerprint = JSON.stringify({
-      cliente_id: request.cliente_id,
-      itens: request.itens.map((i) => [i.produto_id, i.quantidade]),
-      metodo,
+    const intake = await intakePedido({ store, catalogo: neighbours.catalogo, logger, now }, input, ctx, {
+      emExecucaoAte: ctx.deadline + leaseMarginMs,
     });
-    if (key !== undefined) {
-      const existing = await store.findByKey(key);
-      if (existing !== undefined)
-        return { pedido: await toValue(await replay(existing, fingerprint, ctx)), replayed: true };
-    }
-    if (!(await store.clienteExists(request.cliente_id)))
-      throw new AppError('unknown-customer', `o cliente ${request.cliente_id} não existe`);
-
-    const ids = request.itens.map((i) => i.produto_id);
-    const produtos = await neighbours.catalogo.obterProdutos(ids, ctx);
-    const total = computeTotal(request.itens, new Map(produtos.map((p) => [p.id, p.preco_centavos])));
-    if (!total.ok) {
-      const known = new Set(produtos.map((p) => p.id));
-      const missing = ids.filter((id) => !known.has(id));
-      if (missing.length === 0) throw validationFailed(total.errors);
-      throw new AppError('unknown-product', total.errors.map((e) => e.reason).join('; '), {
-        extensions: { produto_ids: missing },
-      });
-    }
-
-    const at = isoAt(now());
-    let id: number;
-    try {
-      id = await store.insert(
-        {
-          cliente_id: request.cliente_id,
-          data_criacao: at,
-          valor_total_centavos: total.value.valor_total_centavos,
-          metodo_pagamento: metodo,
-          idempotency_key: key ?? null,
-          fingerprint,
-          em_execucao_ate: ctx.deadline + leaseMarginMs,
-          itens: total.value.itens.map(({ produto_id, quantidade, preco_unitario_centavos }) => ({
-            produto_id,
-            quantidade,
-            preco_unitario_centavos,
-          })),
-        },
-        (pedidoId) =>
-          operation(
-            pedidoId,
-            'pedido_criado',
-            `Pedido ${pedidoId} criado para o cliente ${request.cliente_id}: ${request.itens.length} item(ns), ${formatReais(total.value.valor_total_centavos)}`,
-            {
-              cliente_id: request.cliente_id,
-              itens: request.itens,
-              valor_total_centavos: total.value.valor_total_centavos,
-              metodo,
-            },
-            ctx,
-          ),
-      );
-    } catch (error) {
-      // A racing twin with the same Idempotency-Key inserted first: answer its order.
-      if (key !== undefined && isUniqueViolation(error)) {
-        const twin = await store.findByKey(key);
-        if (twin !== undefined)
-          return { pedido: await toValue(await replay(twin, fingerprint, ctx)), replayed: true };
-      }
-      throw error;
-    }
-    logger
-      .withTrace(ctx.traceId)
-      .info(
-        `Pedido ${id} criado para o cliente ${request.cliente_id}: ${request.itens.length} item(ns), ${formatReais(total.value.valor_total_centavos)}`,
-      );
-
+    if (intake.kind === 'replay')
+      return { pedido: await toValue(await replay(intake.existing, ctx)), replayed: true };
+    const id = intake.id;
     const failure = await runClaimed(id, ctx);
     const row = await load(id);
     if (failure !== undefined && !SETTLED.includes(row.status as PedidoStatus)) {

@@ -1,0 +1,147 @@
+/**
+ * What the asynchronous checkout's tests share: pedidos' database in a namespace of its own with
+ * three customers, the async app listening on free ports over a catalogue of two products, the
+ * real outbox relay (not started unless asked: the tests read the outbox, then drain it), and a
+ * bus (in-process, or RabbitMQ) with a queue prefix of its own.
+ */
+import { hashPassword } from '@dslab/auth';
+import { queueOf, type Message } from '@dslab/checkout-contracts/messages';
+import { openTestServiceDatabase, startTestService, type TestService } from '@dslab/checkout-kit/testing';
+import type { Database, Engine } from '@dslab/db';
+import { createLogger, type Logger } from '@dslab/logging';
+import { createInProcessBus, type MessageBus } from '@dslab/messaging';
+import { uniqueQueue } from '@dslab/messaging/testing';
+import { createOutboxRelay, type OutboxRelay } from '@dslab/outbox';
+import { call } from '@dslab/testing';
+import type { Kysely } from 'kysely';
+import { createCredentialsStore } from '../src/adapters/credentials.js';
+import { pedidosMigrations } from '../src/adapters/migrations.js';
+import type { PedidosTables } from '../src/adapters/schema.js';
+import { buildAsyncApp, type PedidosAsyncApp } from '../src/app-async.js';
+import { createNeighbours } from './neighbours.js';
+
+export const JWT_SECRET = 'a-test-secret-for-the-checkout-0123456789';
+export const SENHA_PADRAO = 'senha-padrao-dev';
+/** Carla chose her own password before the start-up: the default does not replace it. */
+export const SENHA_CARLA = 'senha-da-carla-123';
+
+export const CLIENTES = [
+  { id: 1, nome: 'Ana', email: 'ana@exemplo.com' },
+  { id: 2, nome: 'Bruno', email: 'Bruno@Exemplo.com' },
+  { id: 3, nome: 'Carla', email: 'carla@exemplo.com' },
+] as const;
+
+export const PRECOS = { 1: 1000, 2: 2550 } as const;
+
+/** A fresh pedidos database (migrated) holding the three customers. */
+export async function openPedidosDatabase(
+  engine: Engine,
+): Promise<{ readonly database: Database<PedidosTables>; readonly dispose: () => Promise<void> }> {
+  const opened = await openTestServiceDatabase<PedidosTables>(engine, 'pedidos', pedidosMigrations);
+  await opened.database.db
+    .insertInto('clientes')
+    .values(CLIENTES.map((c) => ({ ...c })))
+    .execute();
+  return opened;
+}
+
+export interface AsyncHarness {
+  readonly service: TestService<PedidosAsyncApp>;
+  readonly url: string;
+  readonly database: Database<PedidosTables>;
+  readonly db: Kysely<PedidosTables>;
+  readonly bus: MessageBus;
+  readonly relay: OutboxRelay;
+  readonly prefix: string;
+  readonly logger: Logger;
+  readonly lines: string[];
+  /** An access token of customer `id` (1 and 2 have the default password, 3 has hers). */
+  token(id: 1 | 2 | 3): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The async app over a fresh database, listening on free ports. */
+export async function startAsyncPedidos(
+  engine: Engine,
+  options: { readonly bus?: MessageBus; readonly bodyLimitBytes?: number } = {},
+): Promise<AsyncHarness> {
+  const { database, dispose } = await openPedidosDatabase(engine);
+  await createCredentialsStore(database.db).setPassword(3, await hashPassword(SENHA_CARLA));
+  const lines: string[] = [];
+  const logger = createLogger({ service: 'pedidos', console: false, onLine: (line) => lines.push(line) });
+  const bus = options.bus ?? createInProcessBus();
+  const prefix = uniqueQueue('co');
+  const relay = createOutboxRelay({ database, bus, logger, idlePollMs: 20 });
+  const fake = createNeighbours({ precos: { ...PRECOS }, estoque: { 1: 10, 2: 10 } });
+  const service = await startTestService(
+    'pedidos',
+    () =>
+      buildAsyncApp({
+        database,
+        logger,
+        catalogo: fake.neighbours.catalogo,
+        relay,
+        queuePrefix: prefix,
+        auth: { jwtSecret: JWT_SECRET, tokenTtlSeconds: 600, senhaPadrao: SENHA_PADRAO },
+        ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
+      }),
+    { logger, onClose: dispose },
+  );
+  const tokens = new Map<number, string>();
+  return {
+    service,
+    url: service.httpUrl,
+    database,
+    db: database.db,
+    bus,
+    relay,
+    prefix,
+    logger,
+    lines,
+    async token(id) {
+      const known = tokens.get(id);
+      if (known !== undefined) return known;
+      const cliente = CLIENTES[id - 1];
+      const res = await call<{ access_token: string }>(service.httpUrl, 'POST', '/auth/login', {
+        body: { email: cliente?.email ?? '', senha: id === 3 ? SENHA_CARLA : SENHA_PADRAO },
+      });
+      if (res.status !== 200) throw new Error(`login of ${id}: ${res.status} ${res.text}`);
+      tokens.set(id, res.body.access_token);
+      return res.body.access_token;
+    },
+    async close() {
+      await relay.stop();
+      await service.close();
+      if (options.bus === undefined) await bus.close();
+      else
+        for (const queue of ['pedidos', 'estoque', 'pagamentos', 'fiscal', 'logistica'] as const)
+          await bus.deleteQueue(queueOf(queue, prefix));
+    },
+  };
+}
+
+/** The outbox's rows, oldest first, with their bodies parsed. */
+export async function outboxOf(
+  db: Kysely<PedidosTables>,
+): Promise<{ readonly mensagem_id: string; readonly fila: string; readonly body: Message }[]> {
+  const rows = await db.selectFrom('outbox').select(['mensagem_id', 'fila', 'corpo']).orderBy('id').execute();
+  return rows.map((r) => ({
+    mensagem_id: r.mensagem_id,
+    fila: r.fila,
+    body: JSON.parse(r.corpo) as Message,
+  }));
+}
+
+/** Polls `check` until it answers true (or fails after `timeoutMs`). */
+export async function eventually(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
