@@ -154,3 +154,81 @@ export async function findCheckoutViolations(
   }
   return problems;
 }
+
+/** The five databases with an outbox in the asynchronous checkout. */
+const OUTBOX_SERVICES = ['pedidos', 'estoque', 'pagamentos', 'fiscal', 'logistica'] as const;
+
+/** Outbox rows not yet published, per database (the relays leave 0 once everything went out). */
+export async function outboxCounts(
+  dbs: CheckoutDatabases,
+): Promise<Record<(typeof OUTBOX_SERVICES)[number], number>> {
+  const counts = {} as Record<(typeof OUTBOX_SERVICES)[number], number>;
+  for (const service of OUTBOX_SERVICES) {
+    const [row] = await rows<{ n: number | string }>(dbs[service], sql`SELECT COUNT(*) AS n FROM outbox`);
+    counts[service] = num(row?.n ?? 0);
+  }
+  return counts;
+}
+
+/** How many rows of `table` each order has (orders with none are absent). */
+async function perOrder(db: Kysely<unknown>, table: string): Promise<Map<number, number>> {
+  const counted = await rows<{ pedido_id: number; n: number | string }>(
+    db,
+    sql`SELECT pedido_id, COUNT(*) AS n FROM ${sql.table(table)} GROUP BY pedido_id`,
+  );
+  return new Map(counted.map((r) => [num(r.pedido_id), num(r.n)]));
+}
+
+/**
+ * The asynchronous checkout's promises once the saga has run to the end, on top of
+ * findCheckoutViolations (stock conservation, each step's record matching the order's):
+ *
+ * - every order placed through the checkout is terminal: enviado or cancelado;
+ * - one payment row per order at most, and a payment approved and not refunded ⇔ the order is
+ *   enviado (a cancelled order's approved payment was refunded, a shipped one was never refunded);
+ * - refunded (estornado) payments only for cancelled orders;
+ * - exactly one invoice and one dispatch per enviado order, none for a cancelled one;
+ * - every outbox empty (no event lost between commit and publish, none stuck).
+ */
+export async function findAsyncCheckoutViolations(
+  dbs: CheckoutDatabases,
+  initialStock: ReadonlyMap<number, number>,
+): Promise<string[]> {
+  const problems = await findCheckoutViolations(dbs, initialStock);
+  const pedidos = await rows<{ id: number; status: string }>(
+    dbs.pedidos,
+    sql`SELECT id, status FROM pedidos WHERE origem = 'checkout'`,
+  );
+  const pagamentos = await rows<{ pedido_id: number; status: string }>(
+    dbs.pagamentos,
+    sql`SELECT pedido_id, status FROM pagamentos`,
+  );
+  const pagamentosPorPedido = new Map<number, string[]>();
+  for (const p of pagamentos) {
+    const list = pagamentosPorPedido.get(num(p.pedido_id)) ?? [];
+    list.push(p.status);
+    pagamentosPorPedido.set(num(p.pedido_id), list);
+  }
+  const notas = await perOrder(dbs.fiscal, 'notas_fiscais');
+  const envios = await perOrder(dbs.logistica, 'envios');
+  for (const p of pedidos) {
+    const id = num(p.id);
+    if (p.status !== 'enviado' && p.status !== 'cancelado')
+      problems.push(`pedido ${id}: not terminal (${p.status})`);
+    const payments = pagamentosPorPedido.get(id) ?? [];
+    if (payments.length > 1) problems.push(`pedido ${id}: ${payments.length} payments`);
+    const kept = payments.includes('aprovado');
+    if (kept !== (p.status === 'enviado'))
+      problems.push(`pedido ${id} ${p.status}: payment ${payments.join(',') || 'missing'}`);
+    if (payments.includes('estornado') && p.status !== 'cancelado')
+      problems.push(`pedido ${id} ${p.status}: payment refunded`);
+    const wanted = p.status === 'enviado' ? 1 : 0;
+    if ((notas.get(id) ?? 0) !== wanted)
+      problems.push(`pedido ${id} ${p.status}: ${notas.get(id) ?? 0} invoice(s), expected ${wanted}`);
+    if ((envios.get(id) ?? 0) !== wanted)
+      problems.push(`pedido ${id} ${p.status}: ${envios.get(id) ?? 0} dispatch(es), expected ${wanted}`);
+  }
+  for (const [service, count] of Object.entries(await outboxCounts(dbs)))
+    if (count > 0) problems.push(`outbox of ${service}: ${count} message(s) not published`);
+  return problems;
+}

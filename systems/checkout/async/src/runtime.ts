@@ -1,0 +1,342 @@
+/**
+ * The asynchronous checkout's moving parts in one process: over the services' opened databases
+ * (databases.ts) and a bus, each step service's application layer (the same one its REST and gRPC
+ * entry points use), one outbox relay per database, a command worker per step service and the
+ * pedidos orchestrator. Which of the five run here is the caller's choice (WORKER_SERVICES).
+ *
+ * Start: relays first (an answer committed by a consumer is published at once), then the
+ * consumers. Stop: consumers first (no new effect starts; the ones in flight finish and are
+ * acknowledged), then each relay's last pass (what they committed goes out), then the relays. The
+ * databases and the bus belong to the caller, closed after stop(). Nothing here relies on stop()
+ * running: a SIGKILLed process leaves unacknowledged messages (redelivered to another consumer)
+ * and outbox rows (published by the next relay to run), never half an effect.
+ */
+import { ASYNC_SERVICES, type AsyncService } from '@dslab/checkout-contracts/messages';
+import {
+  buildApp as buildEstoque,
+  estoqueCommandHandler,
+  type EstoqueService,
+} from '@dslab/checkout-estoque';
+import {
+  buildApp as buildFiscal,
+  DEFAULT_EMITENTE,
+  fiscalCommandHandler,
+  type Emitente,
+} from '@dslab/checkout-fiscal';
+import { createCommandWorker, type CheckoutApp, type CommonTables, type Worker } from '@dslab/checkout-kit';
+import { buildApp as buildLogistica, logisticaCommandHandler } from '@dslab/checkout-logistica';
+import {
+  buildApp as buildPagamentos,
+  pagamentosCommandHandler,
+  SEED_SIMULATOR,
+  type SimulatorConfig,
+} from '@dslab/checkout-pagamentos';
+import { createOrchestrator } from '@dslab/checkout-pedidos';
+import type { Database } from '@dslab/db';
+import type { Logger } from '@dslab/logging';
+import type { MessageBus } from '@dslab/messaging';
+import { createOutboxRelay, type OutboxRelay } from '@dslab/outbox';
+import { probeDatabase, type ServiceDatabases } from './databases.js';
+
+/** The step services' own settings (the same as their deployables'). */
+export interface StepSettings {
+  /** The payment simulator (default the seed's: 500–1500 ms, 10 % rejected). */
+  readonly simulator?: SimulatorConfig;
+  /** PAGAMENTO_SEED: reproducible simulator draws. */
+  readonly pagamentoSeed?: number | undefined;
+  /** FISCAL_UF, FISCAL_CNPJ, FISCAL_SERIE. */
+  readonly emitente?: Emitente;
+  readonly fiscalSeed?: number | undefined;
+  /** LOGISTICA_SEED: reproducible tracking codes; default from the OS. */
+  readonly logisticaSeed?: number | undefined;
+}
+
+export interface AsyncRuntimeOptions {
+  /** What this process runs: step workers and/or the orchestrator (pedidos). */
+  readonly services: readonly AsyncService[];
+  /** Must hold the database of every service in `services`. */
+  readonly databases: ServiceDatabases;
+  readonly bus: MessageBus;
+  /** The logger of each service's lines (its name in every line). */
+  readonly loggerOf: (service: AsyncService) => Logger;
+  readonly queuePrefix?: string;
+  /** Messages in flight per queue and process. */
+  readonly prefetch?: number;
+  /** Deliveries before a failing message is dead-lettered. */
+  readonly maxAttempts?: number;
+  /** Deadline of one step in a worker. */
+  readonly stepTimeoutMs?: number;
+  readonly steps?: StepSettings;
+  /** How often an idle relay looks for rows written by other processes (default 200 ms). */
+  readonly relayIdlePollMs?: number;
+  /** Bound of each relay's last pass at stop (default 5000 ms). */
+  readonly drainTimeoutMs?: number;
+}
+
+export interface AsyncRuntime {
+  readonly services: readonly AsyncService[];
+  /** The relay of each service's database (the pedidos API of the same process shares pedidos'). */
+  readonly relays: Readonly<Partial<Record<AsyncService, OutboxRelay>>>;
+  /** estoque's application layer when it runs here (the embedded catalogo reads live stock from it). */
+  readonly estoque: EstoqueService | undefined;
+  /** Starts the relays, then every consumer. */
+  start(): Promise<void>;
+  /** Consumers first, then each relay's last pass and the relays; the databases stay open. */
+  stop(): Promise<void>;
+  /** GET /health's checks: the bus, every database, the consumers. 'ok' or a reason each. */
+  health(): Promise<Record<string, string>>;
+  /** Outbox rows not yet published, per database. */
+  pending(): Promise<Partial<Record<AsyncService, number>>>;
+}
+
+/** Sorted in queue order, without repeats: pedidos first, then the step services. */
+function ordered(services: readonly AsyncService[]): AsyncService[] {
+  return ASYNC_SERVICES.filter((service) => services.includes(service));
+}
+
+function required<T>(value: T | undefined, service: AsyncService): T {
+  if (value === undefined) throw new Error(`the database of ${service} was not opened`);
+  return value;
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<T>((resolve) => {
+        timer = setTimeout(() => resolve(fallback), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Builds what `options.services` need (nothing runs until start()). The step services are built
+ * through their own buildApp, so a worker runs exactly the application layer (validation,
+ * idempotency per order, operation records) their REST and gRPC entry points run.
+ */
+export async function createAsyncRuntime(options: AsyncRuntimeOptions): Promise<AsyncRuntime> {
+  const services = ordered(options.services);
+  if (services.length === 0) throw new Error('no service to run');
+  const { bus, databases } = options;
+  const steps = options.steps ?? {};
+  const common = {
+    bus,
+    ...(options.queuePrefix === undefined ? {} : { queuePrefix: options.queuePrefix }),
+    ...(options.prefetch === undefined ? {} : { prefetch: options.prefetch }),
+    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+  };
+  const stepTimeout = options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs };
+
+  const relays: Partial<Record<AsyncService, OutboxRelay>> = {};
+  const databaseOf = (service: AsyncService): Database<CommonTables> => {
+    const database = databases[service];
+    if (database === undefined) throw new Error(`the database of ${service} was not opened`);
+    return database;
+  };
+
+  for (const service of services) {
+    relays[service] = createOutboxRelay({
+      database: databaseOf(service),
+      bus,
+      logger: options.loggerOf(service),
+      name: service,
+      ...(options.relayIdlePollMs === undefined ? {} : { idlePollMs: options.relayIdlePollMs }),
+    });
+  }
+  const relayOf = (service: AsyncService): OutboxRelay => required(relays[service], service);
+
+  const apps: CheckoutApp[] = [];
+  const workers: { readonly service: AsyncService; readonly worker: Worker }[] = [];
+  let estoque: EstoqueService | undefined;
+  try {
+    for (const service of services) {
+      const logger = options.loggerOf(service);
+      switch (service) {
+        case 'pedidos': {
+          workers.push({
+            service,
+            worker: createOrchestrator({
+              ...common,
+              database: required(databases.pedidos, service),
+              relay: relayOf(service),
+              logger,
+            }),
+          });
+          break;
+        }
+        case 'estoque': {
+          const app = await buildEstoque({ database: required(databases.estoque, service), logger });
+          apps.push(app);
+          estoque = app.service;
+          workers.push({
+            service,
+            worker: createCommandWorker({
+              ...common,
+              ...stepTimeout,
+              service,
+              database: required(databases.estoque, service),
+              relay: relayOf(service),
+              logger,
+              handle: estoqueCommandHandler(app.service),
+            }),
+          });
+          break;
+        }
+        case 'pagamentos': {
+          const app = await buildPagamentos({
+            database: required(databases.pagamentos, service),
+            logger,
+            simulator: steps.simulator ?? SEED_SIMULATOR,
+            seed: steps.pagamentoSeed,
+          });
+          apps.push(app);
+          workers.push({
+            service,
+            worker: createCommandWorker({
+              ...common,
+              ...stepTimeout,
+              service,
+              database: required(databases.pagamentos, service),
+              relay: relayOf(service),
+              logger,
+              handle: pagamentosCommandHandler(app.service),
+            }),
+          });
+          break;
+        }
+        case 'fiscal': {
+          const app = await buildFiscal({
+            database: required(databases.fiscal, service),
+            logger,
+            emitente: steps.emitente ?? DEFAULT_EMITENTE,
+            ...(steps.fiscalSeed === undefined ? {} : { seed: steps.fiscalSeed }),
+          });
+          apps.push(app);
+          workers.push({
+            service,
+            worker: createCommandWorker({
+              ...common,
+              ...stepTimeout,
+              service,
+              database: required(databases.fiscal, service),
+              relay: relayOf(service),
+              logger,
+              handle: fiscalCommandHandler(app.service),
+            }),
+          });
+          break;
+        }
+        case 'logistica': {
+          const app = await buildLogistica({
+            database: required(databases.logistica, service),
+            logger,
+            ...(steps.logisticaSeed === undefined ? {} : { seed: steps.logisticaSeed }),
+          });
+          apps.push(app);
+          workers.push({
+            service,
+            worker: createCommandWorker({
+              ...common,
+              ...stepTimeout,
+              service,
+              database: required(databases.logistica, service),
+              relay: relayOf(service),
+              logger,
+              handle: logisticaCommandHandler(app.service),
+            }),
+          });
+          break;
+        }
+      }
+    }
+  } catch (error) {
+    await Promise.all(apps.map((app) => closeApp(app)));
+    throw error;
+  }
+
+  const drainTimeoutMs = options.drainTimeoutMs ?? 5000;
+  let state: 'new' | 'running' | 'stopped' = 'new';
+  const consuming = new Set<AsyncService>();
+
+  return {
+    services,
+    relays,
+    estoque,
+
+    async start() {
+      if (state !== 'new') throw new Error(`the runtime is ${state}`);
+      state = 'running';
+      for (const relay of Object.values(relays)) relay.start();
+      for (const { service, worker } of workers) {
+        await worker.start();
+        consuming.add(service);
+      }
+    },
+
+    async stop() {
+      if (state === 'stopped') return;
+      const wasRunning = state === 'running';
+      state = 'stopped';
+      if (wasRunning) {
+        // Consumers first: what is in flight finishes and is acknowledged; nothing new starts.
+        await Promise.all(
+          workers.map(async ({ service, worker }) => {
+            consuming.delete(service);
+            await worker.stop().catch((error: unknown) => {
+              options.loggerOf(service).error(`Falha ao parar o consumidor de ${service}: ${String(error)}`);
+            });
+          }),
+        );
+        // What they committed goes out now (bounded: a broker that is down keeps it for the next start).
+        await Promise.all(
+          Object.entries(relays).map(async ([service, relay]) => {
+            const published = await withTimeout(
+              relay.drainOnce().catch(() => 0),
+              drainTimeoutMs,
+              0,
+            );
+            if (published > 0)
+              options
+                .loggerOf(service as AsyncService)
+                .info(`Outbox de ${service}: ${published} mensagem(ns) publicada(s) no encerramento`);
+          }),
+        );
+      }
+      await Promise.all(Object.values(relays).map((relay) => relay.stop()));
+      await Promise.all(apps.map((app) => closeApp(app)));
+    },
+
+    async health() {
+      const checks: Record<string, string> = { broker: bus.connected ? 'ok' : 'not connected' };
+      await Promise.all(
+        services.map(async (service) => {
+          checks[`database_${service}`] = await probeDatabase(
+            databaseOf(service) as unknown as Database<unknown>,
+          );
+        }),
+      );
+      for (const service of services)
+        checks[`consumer_${service}`] = consuming.has(service) ? 'ok' : 'not consuming';
+      return checks;
+    },
+
+    async pending() {
+      const counts: Partial<Record<AsyncService, number>> = {};
+      await Promise.all(
+        Object.entries(relays).map(async ([service, relay]) => {
+          counts[service as AsyncService] = await relay.pending();
+        }),
+      );
+      return counts;
+    },
+  };
+}
+
+async function closeApp(app: CheckoutApp): Promise<void> {
+  await app.http.close().catch(() => undefined);
+  await app.close().catch(() => undefined);
+}
