@@ -5,14 +5,21 @@ import { DEFAULT_SEED, MAX_SEED } from '@dslab/checkout-datagen';
 import { CHECKOUT_SERVICES, DEFAULT_PORTS } from '@dslab/checkout-kit';
 import { prefixLine } from '@dslab/launcher';
 import {
+  asyncExampleCommands,
+  asyncProcessEnvironment,
+  asyncProcessSpecs,
+  asyncReadyReport,
+  asyncStartNotice,
   exampleCommand,
   launchPlan,
+  MAX_WORKERS,
   NAME_WIDTH,
   NEIGHBOURS,
   parseStartOptions,
   readyReport,
   serviceEnvironment,
   USAGE,
+  type DlqCommandOptions,
   type StartOptions,
 } from './start-options.js';
 
@@ -38,6 +45,8 @@ describe('npm run checkout: the command line', () => {
       dataDir: './data/checkout',
       seed: undefined,
       databaseUrl: undefined,
+      workers: 1,
+      amqpUrl: undefined,
     });
     const plan = launchPlan(started([]), '/repo');
     assert.equal(plan.dataDir, '/repo/data/checkout');
@@ -57,6 +66,8 @@ describe('npm run checkout: the command line', () => {
         dataDir: '/tmp/x',
         seed: 7,
         databaseUrl: POSTGRES,
+        workers: 1,
+        amqpUrl: undefined,
       },
     );
     assert.equal(started(['--seed', '0']).seed, 0);
@@ -72,7 +83,9 @@ describe('npm run checkout: the command line', () => {
       assert.deepEqual(parseStartOptions([flag], {}), { kind: 'help', text: USAGE });
     }
     for (const option of [
-      '--transport grpc|rest',
+      '--transport grpc|rest|async',
+      '--workers N',
+      'dlq [--replay] [--limit N]',
       '--engine sqlite|postgres',
       '--data-dir DIR',
       '--seed N',
@@ -88,7 +101,7 @@ describe('npm run checkout: the command line', () => {
   });
 
   test('when a value is not allowed, the usage error says which values are', () => {
-    assert.equal(usageError(['--transport', 'http']), '--transport must be grpc or rest, got "http"');
+    assert.equal(usageError(['--transport', 'http']), '--transport must be grpc, rest or async, got "http"');
     assert.equal(usageError(['--engine', 'mysql']), '--engine must be sqlite or postgres, got "mysql"');
     assert.match(usageError(['--data-dir', ' ']), /--data-dir needs a directory/);
     for (const seed of ['-1', '1.5', 'abc', '', String(MAX_SEED + 1)]) {
@@ -245,5 +258,197 @@ describe('npm run checkout: what it prints', () => {
     const report = readyReport(plan, key, 'contracts/proto');
     assert.ok(!report.includes('s3cret'));
     assert.ok(report.includes('postgres://checkout:***@127.0.0.1:5432/checkout'));
+  });
+});
+
+const AMQP = 'amqp://checkout:rabbit-secret@127.0.0.1:5672';
+
+function dlq(argv: string[], env: Record<string, string | undefined>): DlqCommandOptions {
+  const parsed = parseStartOptions(argv, env);
+  assert.equal(parsed.kind, 'dlq', JSON.stringify(parsed));
+  return (parsed as { options: DlqCommandOptions }).options;
+}
+
+describe('npm run checkout -- --transport async: the command line', () => {
+  test('without AMQP_URL it is the embedded mode: one process, SQLite, no workers to count', () => {
+    const options = started(['--transport', 'async']);
+    assert.equal(options.transport, 'async');
+    assert.equal(options.amqpUrl, undefined);
+    const plan = launchPlan(options, '/repo');
+    assert.equal(plan.mode, 'embedded');
+    assert.equal(plan.workers, 0);
+    assert.match(usageError(['--transport', 'async', '--workers', '2']), /--workers needs AMQP_URL/);
+    assert.match(
+      usageError(['--transport', 'async', '--engine', 'postgres'], { DATABASE_URL: POSTGRES }),
+      /embedded mode \(no AMQP_URL\) runs on SQLite/,
+    );
+  });
+
+  test('with AMQP_URL it runs N workers on RabbitMQ, on SQLite or on PostgreSQL', () => {
+    const options = started(['--transport', 'async', '--workers', '4', '--engine', 'postgres'], {
+      AMQP_URL: AMQP,
+      DATABASE_URL: POSTGRES,
+    });
+    assert.deepEqual(options, {
+      transport: 'async',
+      engine: 'postgres',
+      dataDir: './data/checkout',
+      seed: undefined,
+      databaseUrl: POSTGRES,
+      workers: 4,
+      amqpUrl: AMQP,
+    });
+    const plan = launchPlan(options, '/repo');
+    assert.equal(plan.mode, 'distributed');
+    assert.equal(plan.workers, 4);
+    assert.equal(launchPlan(started(['--transport', 'async'], { AMQP_URL: AMQP }), '/repo').workers, 1);
+  });
+
+  test('--workers is counted from 1 to the maximum, and only with --transport async', () => {
+    for (const workers of ['0', '-1', 'x', String(MAX_WORKERS + 1)])
+      assert.match(
+        usageError(['--transport', 'async', `--workers=${workers}`], { AMQP_URL: AMQP }),
+        /--workers must be an integer from 1 to 16/,
+        workers,
+      );
+    assert.match(usageError(['--workers', '2']), /--workers goes with --transport async/);
+    assert.match(
+      usageError(['--transport', 'async'], { AMQP_URL: 'http://rabbit' }),
+      /AMQP_URL must be a amqp:\/\/ or amqps:\/\/ URL/,
+    );
+  });
+
+  test('dlq reads AMQP_URL and QUEUE_PREFIX, with --replay and --limit', () => {
+    assert.deepEqual(dlq(['dlq'], { AMQP_URL: AMQP }), {
+      replay: false,
+      limit: 100,
+      amqpUrl: AMQP,
+      queuePrefix: 'checkout',
+    });
+    assert.deepEqual(dlq(['dlq', '--replay', '--limit', '5'], { AMQP_URL: AMQP, QUEUE_PREFIX: 'loja' }), {
+      replay: true,
+      limit: 5,
+      amqpUrl: AMQP,
+      queuePrefix: 'loja',
+    });
+    assert.match(usageError(['dlq']), /set AMQP_URL/);
+    assert.match(usageError(['dlq', '--workers', '2'], { AMQP_URL: AMQP }), /--workers is for starting/);
+    assert.match(usageError(['--replay']), /--replay goes with the dlq command/);
+    assert.match(usageError(['dlq', 'now'], { AMQP_URL: AMQP }), /unexpected argument "now"/);
+    assert.match(usageError(['dlq', '--limit', '0'], { AMQP_URL: AMQP }), /--limit must be an integer/);
+  });
+});
+
+describe('npm run checkout -- --transport async: what each process is started with', () => {
+  const distributed = launchPlan(
+    started(['--transport', 'async', '--workers', '3', '--engine', 'postgres'], {
+      AMQP_URL: AMQP,
+      DATABASE_URL: POSTGRES,
+    }),
+    '/repo',
+  );
+  const embedded = launchPlan(started(['--transport', 'async']), '/repo');
+
+  test('distributed: estoque, catalogo, pedidos, then the workers on 8110, 8111, …', () => {
+    const specs = asyncProcessSpecs(distributed);
+    assert.deepEqual(
+      specs.map((spec) => [spec.name, spec.healthUrl]),
+      [
+        ['estoque', 'http://127.0.0.1:8103/health'],
+        ['catalogo', 'http://127.0.0.1:8106/health'],
+        ['pedidos', 'http://127.0.0.1:8101/health'],
+        ['checkout-worker-1', 'http://127.0.0.1:8110/health'],
+        ['checkout-worker-2', 'http://127.0.0.1:8111/health'],
+        ['checkout-worker-3', 'http://127.0.0.1:8112/health'],
+      ],
+    );
+  });
+
+  test('pedidos runs in async mode, catalogo keeps calling estoque over REST, the broker passes through', () => {
+    const shell = { AMQP_URL: AMQP, TRANSPORT: 'grpc', QUEUE_PREFIX: 'loja', HEALTH_PORT: '1' };
+    const [estoque, catalogo, pedidos] = asyncProcessSpecs(distributed);
+    assert.ok(estoque !== undefined && catalogo !== undefined && pedidos !== undefined);
+    const pedidosEnv = asyncProcessEnvironment(pedidos, distributed, shell);
+    assert.equal(pedidosEnv.TRANSPORT, 'async');
+    assert.equal(pedidosEnv.AMQP_URL, AMQP);
+    assert.equal(pedidosEnv.QUEUE_PREFIX, 'loja');
+    assert.equal(pedidosEnv.DATABASE_URL, POSTGRES);
+    assert.equal(pedidosEnv.CATALOGO_HTTP_URL, 'http://127.0.0.1:8106');
+    assert.equal(asyncProcessEnvironment(catalogo, distributed, shell).TRANSPORT, 'rest');
+    assert.equal(asyncProcessEnvironment(estoque, distributed, shell).TRANSPORT, undefined);
+  });
+
+  test('each worker gets its own health port and log folder, the broker, the database and the seed', () => {
+    const workers = asyncProcessSpecs(distributed).filter((spec) => spec.entry.kind === 'worker');
+    const shell = { HEALTH_PORT: '9999', DATABASE_SCHEMA_PREFIX: 'x_', WORKER_SERVICES: 'pagamentos' };
+    workers.forEach((spec, i) => {
+      const env = asyncProcessEnvironment(spec, distributed, shell);
+      assert.equal(env.HEALTH_PORT, String(8110 + i));
+      assert.equal(env.LOG_DIR, join('/repo/data/checkout', `checkout-worker-${i + 1}`));
+      assert.equal(env.AMQP_URL, AMQP);
+      assert.equal(env.DATABASE_URL, POSTGRES);
+      assert.equal(env.DATABASE_SCHEMA_PREFIX, undefined, "the services' own schemas, as pedidos uses");
+      assert.equal(env.ECOMMERCE_DB, '/repo/data/ecommerce.db');
+      assert.equal(env.WORKER_SERVICES, 'pagamentos', 'tuning passes through');
+    });
+  });
+
+  test('embedded: one process on the default ports of pedidos and catalogo, never a broker', () => {
+    const [spec, ...rest] = asyncProcessSpecs(embedded);
+    assert.ok(spec !== undefined);
+    assert.deepEqual(rest, []);
+    assert.equal(spec.healthUrl, 'http://127.0.0.1:8101/health');
+    const env = asyncProcessEnvironment(spec, embedded, { AMQP_URL: AMQP, DATABASE_URL: POSTGRES });
+    assert.equal(env.HTTP_PORT, '8101');
+    assert.equal(env.CATALOGO_HTTP_PORT, '8106');
+    assert.equal(env.AMQP_URL, undefined);
+    assert.equal(env.DATABASE_URL, undefined);
+    assert.equal(env.DATA_DIR, '/repo/data/checkout');
+  });
+});
+
+describe('npm run checkout -- --transport async: what it prints', () => {
+  const key = '2f1c7a58-9a43-4df3-9c1e-0d8a0c6f7b11';
+  const login = { email: 'ana@example.com', senha: 'dev-only-senha-padrao', developmentDefault: true };
+  const distributed = launchPlan(
+    started(['--transport', 'async', '--workers', '2', '--engine', 'postgres'], {
+      AMQP_URL: AMQP,
+      DATABASE_URL: POSTGRES,
+    }),
+    '/repo',
+  );
+
+  test('it says what it expects: the broker and database it uses, or how to leave the embedded mode', () => {
+    const notice = asyncStartNotice(distributed);
+    assert.match(notice, /RabbitMQ amqp:\/\/checkout:\*\*\*@127\.0\.0\.1:5672 with 2 worker\(s\)/);
+    assert.match(notice, /PostgreSQL postgres:\/\/checkout:\*\*\*@/);
+    const embedded = asyncStartNotice(launchPlan(started(['--transport', 'async']), '/repo'));
+    assert.match(embedded, /embedded mode: ONE process/);
+    assert.match(embedded, /set AMQP_URL \(and DATABASE_URL with --engine postgres\)/);
+  });
+
+  test('the example logs in, posts an order with the token and an Idempotency-Key, and reads it back', () => {
+    const [loginLine, post, get] = asyncExampleCommands(distributed, login, key);
+    assert.equal(
+      loginLine,
+      `TOKEN=$(curl -s -X POST http://127.0.0.1:8101/auth/login -H 'content-type: application/json' ` +
+        `-d '{"email":"ana@example.com","senha":"dev-only-senha-padrao"}' | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token')`,
+    );
+    assert.equal(
+      post,
+      `curl -i -X POST http://127.0.0.1:8101/pedidos -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' ` +
+        `-H 'Idempotency-Key: ${key}' -d '{"itens":[{"produto_id":1,"quantidade":1}]}'`,
+    );
+    assert.match(get ?? '', /^curl -s http:\/\/127\.0\.0\.1:8101\/pedidos\/<id from the Location header> /);
+  });
+
+  test('the report lists every process, the example and the dlq command, and no password', () => {
+    const report = asyncReadyReport(distributed, login, key);
+    for (const name of ['estoque', 'catalogo', 'pedidos', 'checkout-worker-1', 'checkout-worker-2'])
+      assert.match(report, new RegExp(`\\n  ${name} +http://127\\.0\\.0\\.1:\\d+`), name);
+    assert.ok(report.includes('http://127.0.0.1:8111  (/health, /metrics)'));
+    assert.ok(report.includes('npm run checkout -- dlq'));
+    assert.ok(report.includes("CHECKOUT_SENHA_PADRAO's development default"));
+    assert.ok(!report.includes('rabbit-secret') && !report.includes('s3cret'));
   });
 });
