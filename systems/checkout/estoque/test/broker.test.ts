@@ -13,7 +13,7 @@ import {
   steerable,
   type StepHarness,
   type SteerableHandler,
-} from '../../kit/test/broker-harness.js';
+} from '@dslab/checkout-kit/broker-testing';
 import type { EstoqueTables } from '../src/adapters/schema.js';
 import { createEstoqueService, estoqueCommandHandler } from '../src/index.js';
 import { openTestDatabase, stockOf, stocksOf } from './support.js';

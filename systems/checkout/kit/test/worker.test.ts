@@ -17,7 +17,7 @@ import {
   eventually,
   startStepHarness,
   type StepHarness,
-} from './broker-harness.js';
+} from '../src/broker-testing.js';
 
 /**
  * The command worker with a toy step whose effect is one row per order (idempotent like the real

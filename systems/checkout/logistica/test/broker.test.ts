@@ -13,7 +13,7 @@ import {
   steerable,
   type StepHarness,
   type SteerableHandler,
-} from '../../kit/test/broker-harness.js';
+} from '@dslab/checkout-kit/broker-testing';
 import type { LogisticaTables } from '../src/adapters/schema.js';
 import { buildApp, logisticaCommandHandler, logisticaMigrations, type LogisticaApp } from '../src/index.js';
 

@@ -16,7 +16,7 @@ import {
   steerable,
   type StepHarness,
   type SteerableHandler,
-} from '../../kit/test/broker-harness.js';
+} from '@dslab/checkout-kit/broker-testing';
 import type { PagamentosTables } from '../src/adapters/schema.js';
 import {
   createPagamentosService,

@@ -24,8 +24,8 @@ import { createInProcessBus, type DeadLetter, type MessageBus, type Subscription
 import { openTestAmqpBus, uniqueQueue } from '@dslab/messaging/testing';
 import { createOutboxRelay, type OutboxRelay } from '@dslab/outbox';
 import type { Kysely } from 'kysely';
-import type { CommonTables } from '../src/database.js';
-import { createCommandWorker, type CommandHandler, type StepService, type Worker } from '../src/worker.js';
+import type { CommonTables } from './database.js';
+import { createCommandWorker, type CommandHandler, type StepService, type Worker } from './worker.js';
 
 export type BusKind = 'in-process' | 'amqp';
 export const BUS_KINDS: readonly BusKind[] = ['in-process', 'amqp'];
