@@ -8,11 +8,16 @@ import { DEFAULT_PORTS } from '@dslab/checkout-kit';
 import { fiscalConfigSchema } from '@dslab/checkout-fiscal';
 import { logisticaConfigSchema } from '@dslab/checkout-logistica';
 import { pagamentosConfigSchema, validateSimulatorConfig } from '@dslab/checkout-pagamentos';
-import { pedidosConfigSchema } from '@dslab/checkout-pedidos';
+import {
+  DEFAULT_MAX_REDRIVES,
+  DEFAULT_STALL_AFTER_MS,
+  DEFAULT_SWEEP_INTERVAL_MS,
+  pedidosConfigSchema,
+} from '@dslab/checkout-pedidos';
 import { env, type ConfigOf, type ConfigOptions, type Field } from '@dslab/config';
 import { loggingSettings } from '@dslab/logging';
 import type { SeedSettings } from './databases.js';
-import type { StepSettings } from './runtime.js';
+import type { RedriveSettings, StepSettings } from './runtime.js';
 
 /** The worker's /health and /metrics port; with several workers on one machine, 8110, 8111, … */
 export const DEFAULT_HEALTH_PORT = 8110;
@@ -93,6 +98,24 @@ const commonSettings = {
   STEP_TIMEOUT_MS: env
     .int('deadline of one step (a payment, a reservation, …) in a worker', { min: 100, max: 300_000 })
     .default(30_000),
+  STALL_AFTER_MS: env
+    .int(
+      'an order untouched this long (× 2 per re-send, up to 64 ×) is stalled: the orchestrator sends its command again',
+      { min: 100, max: 86_400_000 },
+    )
+    .default(DEFAULT_STALL_AFTER_MS),
+  SWEEP_INTERVAL_MS: env
+    .int('how often the orchestrator looks for stalled orders; 0 turns the sweep off', {
+      min: 0,
+      max: 3_600_000,
+    })
+    .default(DEFAULT_SWEEP_INTERVAL_MS),
+  MAX_REDRIVES: env
+    .int('re-sends of one step of a stalled order before it is left to an operator (logged at error)', {
+      min: 0,
+      max: 1000,
+    })
+    .default(DEFAULT_MAX_REDRIVES),
   PAGAMENTO_LATENCIA_MIN_MS: pagamentosConfigSchema.PAGAMENTO_LATENCIA_MIN_MS,
   PAGAMENTO_LATENCIA_MAX_MS: pagamentosConfigSchema.PAGAMENTO_LATENCIA_MAX_MS,
   PAGAMENTO_TAXA_REJEICAO: pagamentosConfigSchema.PAGAMENTO_TAXA_REJEICAO,
@@ -187,6 +210,15 @@ export function stepSettingsOf(config: CommonConfig): StepSettings {
     emitente: { cUF: config.FISCAL_UF, cnpj: config.FISCAL_CNPJ, serie: config.FISCAL_SERIE },
     fiscalSeed: config.FISCAL_SEED,
     logisticaSeed: config.LOGISTICA_SEED,
+  };
+}
+
+/** The orchestrator's sweep for stalled orders, from a parsed config. */
+export function redriveSettingsOf(config: CommonConfig): RedriveSettings {
+  return {
+    stallAfterMs: config.STALL_AFTER_MS,
+    sweepIntervalMs: config.SWEEP_INTERVAL_MS,
+    maxRedrives: config.MAX_REDRIVES,
   };
 }
 

@@ -9,6 +9,7 @@ import {
   describeSteps,
   embeddedConfigOptions,
   embeddedConfigSchema,
+  redriveSettingsOf,
   seedSettingsOf,
   stepSettingsOf,
 } from './config.js';
@@ -45,6 +46,7 @@ try {
     maxAttempts: config.MAX_ATTEMPTS,
     stepTimeoutMs: config.STEP_TIMEOUT_MS,
     steps: stepSettingsOf(config),
+    redrive: redriveSettingsOf(config),
     auth: {
       jwtSecret: config.CHECKOUT_JWT_SECRET,
       tokenTtlSeconds: config.TOKEN_TTL_SECONDS,

@@ -6,10 +6,14 @@
  * process), the pedidos async API listens (JWT login, 202 + Location), and every worker plus the
  * orchestrator consume in the background.
  *
- * What it does not give: scale-out and surviving a crash of the process with messages in the
- * in-process queues (they live in memory; the outbox rows that were not yet published survive and
- * go out at the next start, and an order whose message was lost in memory stays where it was).
- * The RabbitMQ deployment (worker-main.ts) is the one the guarantees are proven on.
+ * What it does not give: scale-out, and keeping the messages of the in-process queues across a
+ * crash (they live in memory). The outbox rows that were not yet published survive and go out at
+ * the next start; an order whose message was lost in memory is recovered at the next start: once
+ * the workers run, the orchestrator sends again the command every order that is not final waits
+ * for (redriveStalled with `olderThanMs: 0`, before the API takes new orders), and the periodic
+ * sweep does the same for any order stalled later (pedidos' application/redrive.ts). The steps
+ * are idempotent per order and the answers deduplicated by the inbox, so a re-send of something
+ * that did happen changes nothing.
  */
 import { buildApp as buildCatalogo, type CatalogoApp } from '@dslab/checkout-catalogo';
 import { ASYNC_SERVICES, type AsyncService } from '@dslab/checkout-contracts/messages';
@@ -23,7 +27,7 @@ import {
   type SeedSettings,
   type ServiceDatabases,
 } from './databases.js';
-import { createAsyncRuntime, type AsyncRuntime, type StepSettings } from './runtime.js';
+import { createAsyncRuntime, type AsyncRuntime, type RedriveSettings, type StepSettings } from './runtime.js';
 
 export interface EmbeddedOptions {
   /** SQLite files `<dataDir>/<service>.db`. */
@@ -45,6 +49,8 @@ export interface EmbeddedOptions {
   readonly maxAttempts?: number;
   readonly stepTimeoutMs?: number;
   readonly steps?: StepSettings;
+  /** The orchestrator's sweep for stalled orders. */
+  readonly redrive?: RedriveSettings;
   readonly auth: {
     readonly jwtSecret: string;
     readonly tokenTtlSeconds: number;
@@ -88,6 +94,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
       ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
       ...(options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs }),
       ...(options.steps === undefined ? {} : { steps: options.steps }),
+      ...(options.redrive === undefined ? {} : { redrive: options.redrive }),
     });
     releases.push(() => runtime.stop());
     const estoque = runtime.estoque;
@@ -116,6 +123,16 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
     });
     releases.push(() => catalogo.close());
 
+    // The consumers run before the API takes orders, and the orders the last process left
+    // behind are driven on first: their messages in the in-memory queues died with it.
+    await runtime.start();
+    const recovered = await runtime.redriveStalled({ olderThanMs: 0 });
+    if (recovered !== undefined && recovered.redriven + recovered.abandoned > 0)
+      logger.warn(
+        `Retomados ${recovered.redriven} pedido(s) em andamento no último encerramento ` +
+          '(as mensagens em memória se perdem com o processo)',
+      );
+
     const pedidosApp = await buildAsyncApp({
       database: pedidosDb,
       logger: options.loggerOf('pedidos'),
@@ -135,7 +152,6 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
     });
     releases.push(() => pedidos.close());
 
-    await runtime.start();
     return {
       pedidos: { httpUrl: pedidos.httpUrl, grpcAddress: pedidos.grpcAddress },
       catalogo: { httpUrl: catalogo.httpUrl, grpcAddress: catalogo.grpcAddress },

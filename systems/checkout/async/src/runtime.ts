@@ -31,7 +31,12 @@ import {
   SEED_SIMULATOR,
   type SimulatorConfig,
 } from '@dslab/checkout-pagamentos';
-import { createOrchestrator } from '@dslab/checkout-pedidos';
+import {
+  createOrchestrator,
+  type Orchestrator,
+  type RedriveOptions,
+  type RedriveResult,
+} from '@dslab/checkout-pedidos';
 import type { Database } from '@dslab/db';
 import type { Logger } from '@dslab/logging';
 import type { MessageBus } from '@dslab/messaging';
@@ -51,6 +56,16 @@ export interface StepSettings {
   readonly logisticaSeed?: number | undefined;
 }
 
+/** The orchestrator's sweep for stalled orders (pedidos' application/redrive.ts). */
+export interface RedriveSettings {
+  /** Untouched this long (× 2^min(re-sends, 6)): stalled (default 120 000 ms). */
+  readonly stallAfterMs?: number;
+  /** How often the orchestrator sweeps (default 30 000 ms; 0: never). */
+  readonly sweepIntervalMs?: number;
+  /** Re-sends of one step before the order is left to an operator (default 10). */
+  readonly maxRedrives?: number;
+}
+
 export interface AsyncRuntimeOptions {
   /** What this process runs: step workers and/or the orchestrator (pedidos). */
   readonly services: readonly AsyncService[];
@@ -67,6 +82,8 @@ export interface AsyncRuntimeOptions {
   /** Deadline of one step in a worker. */
   readonly stepTimeoutMs?: number;
   readonly steps?: StepSettings;
+  /** The orchestrator's sweep for stalled orders (when pedidos runs here). */
+  readonly redrive?: RedriveSettings;
   /** How often an idle relay looks for rows written by other processes (default 200 ms). */
   readonly relayIdlePollMs?: number;
   /** Bound of each relay's last pass at stop (default 5000 ms). */
@@ -87,6 +104,11 @@ export interface AsyncRuntime {
   health(): Promise<Record<string, string>>;
   /** Outbox rows not yet published, per database. */
   pending(): Promise<Partial<Record<AsyncService, number>>>;
+  /**
+   * One sweep for stalled orders now, by the orchestrator (undefined when pedidos does not run
+   * here). The embedded mode runs one with `olderThanMs: 0` right after start().
+   */
+  redriveStalled(options: RedriveOptions): Promise<RedriveResult | undefined>;
 }
 
 /** Sorted in queue order, without repeats: pedidos first, then the step services. */
@@ -152,20 +174,23 @@ export async function createAsyncRuntime(options: AsyncRuntimeOptions): Promise<
   const apps: CheckoutApp[] = [];
   const workers: { readonly service: AsyncService; readonly worker: Worker }[] = [];
   let estoque: EstoqueService | undefined;
+  let orchestrator: Orchestrator | undefined;
+  const redrive = options.redrive ?? {};
   try {
     for (const service of services) {
       const logger = options.loggerOf(service);
       switch (service) {
         case 'pedidos': {
-          workers.push({
-            service,
-            worker: createOrchestrator({
-              ...common,
-              database: required(databases.pedidos, service),
-              relay: relayOf(service),
-              logger,
-            }),
+          orchestrator = createOrchestrator({
+            ...common,
+            database: required(databases.pedidos, service),
+            relay: relayOf(service),
+            logger,
+            ...(redrive.stallAfterMs === undefined ? {} : { stallAfterMs: redrive.stallAfterMs }),
+            ...(redrive.sweepIntervalMs === undefined ? {} : { sweepIntervalMs: redrive.sweepIntervalMs }),
+            ...(redrive.maxRedrives === undefined ? {} : { maxRedrives: redrive.maxRedrives }),
           });
+          workers.push({ service, worker: orchestrator });
           break;
         }
         case 'estoque': {
@@ -322,6 +347,10 @@ export async function createAsyncRuntime(options: AsyncRuntimeOptions): Promise<
       for (const service of services)
         checks[`consumer_${service}`] = consuming.has(service) ? 'ok' : 'not consuming';
       return checks;
+    },
+
+    async redriveStalled(redriveOptions) {
+      return orchestrator?.redriveStalled(redriveOptions);
     },
 
     async pending() {

@@ -10,12 +10,17 @@
  * nothing either: a message is acknowledged only after its effect and answer committed, so an
  * unacknowledged one is delivered again (to another worker), and the answer is skipped or
  * recomputed idempotently (exactly once in effect).
+ *
+ * A process that runs pedidos also sweeps for stalled orders (SWEEP_INTERVAL_MS, STALL_AFTER_MS,
+ * MAX_REDRIVES): the command an order waits for is sent again when its message was lost; several
+ * processes sweep at once without sending one command twice (FOR UPDATE SKIP LOCKED).
  */
 import { hostname } from 'node:os';
 import { loadConfigOrExit } from '@dslab/config';
 import { createAmqpBus, type MessageBus } from '@dslab/messaging';
 import {
   describeSteps,
+  redriveSettingsOf,
   seedSettingsOf,
   stepSettingsOf,
   workerConfigOptions,
@@ -86,6 +91,7 @@ try {
     maxAttempts: config.MAX_ATTEMPTS,
     stepTimeoutMs: config.STEP_TIMEOUT_MS,
     steps: stepSettingsOf(config),
+    redrive: redriveSettingsOf(config),
   });
   await runtime.start();
   server = await startHealthServer({

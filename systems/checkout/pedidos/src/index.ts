@@ -15,8 +15,21 @@ export {
   eventOf,
   ORCHESTRATOR_CONSUMER,
   type EventOutcome,
+  type Orchestrator,
   type OrchestratorDeps,
 } from './application/orchestrator.js';
+export * from './domain/redrive.js';
+export {
+  createRedriver,
+  DEFAULT_MAX_REDRIVES,
+  DEFAULT_STALL_AFTER_MS,
+  DEFAULT_SWEEP_INTERVAL_MS,
+  DEFAULT_SWEEP_LIMIT,
+  type RedriveDeps,
+  type RedriveOptions,
+  type RedriveResult,
+  type Redriver,
+} from './application/redrive.js';
 export {
   createAsyncCheckout,
   TOKEN_AUDIENCE,

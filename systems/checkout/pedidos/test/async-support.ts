@@ -5,7 +5,17 @@
  * bus (in-process, or RabbitMQ) with a queue prefix of its own.
  */
 import { hashPassword } from '@dslab/auth';
-import { queueOf, type Message } from '@dslab/checkout-contracts/messages';
+import {
+  COMMAND_TARGET,
+  messageOf,
+  queueOf,
+  type AsyncService,
+  type Command,
+  type CommandType,
+  type Event,
+  type EventType,
+  type Message,
+} from '@dslab/checkout-contracts/messages';
 import { openTestServiceDatabase, startTestService, type TestService } from '@dslab/checkout-kit/testing';
 import type { Database, Engine } from '@dslab/db';
 import { createLogger, type Logger } from '@dslab/logging';
@@ -145,3 +155,93 @@ export async function eventually(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Standing in for the step services
+
+export const STEP_SERVICES = ['estoque', 'pagamentos', 'fiscal', 'logistica'] as const;
+
+/** Which service sends each event (the message id's sender). */
+const SENDER: Readonly<Record<EventType, AsyncService>> = {
+  PEDIDO_CRIADO: 'pedidos',
+  ESTOQUE_VERIFICADO: 'estoque',
+  PAGAMENTO_PROCESSADO: 'pagamentos',
+  ESTOQUE_SEPARADO: 'estoque',
+  ESTOQUE_INSUFICIENTE: 'estoque',
+  NOTA_FISCAL_EMITIDA: 'fiscal',
+  ENVIO_AGENDADO: 'logistica',
+  PAGAMENTO_ESTORNADO: 'pagamentos',
+  ESTOQUE_LIBERADO: 'estoque',
+  ETAPA_RECUSADA: 'estoque',
+};
+
+export const senderOf = (event: Event): AsyncService =>
+  event.tipo === 'ETAPA_RECUSADA' ? COMMAND_TARGET[event.dados.comando] : SENDER[event.tipo];
+
+/** The answers a step service would give, well-formed for parseMessage. */
+export function answer(command: Command, tipo: EventType, overrides: Record<string, unknown> = {}): Event {
+  const at = new Date().toISOString();
+  const id = command.pedido_id;
+  const separacao = (status: 'separado' | 'liberado') => ({
+    pedido_id: id,
+    status,
+    itens: [{ produto_id: 1, quantidade: 2 }],
+    mensagem: status,
+  });
+  const dados: Record<EventType, unknown> = {
+    PEDIDO_CRIADO: {},
+    ESTOQUE_VERIFICADO: { disponivel: true, faltas: [] },
+    PAGAMENTO_PROCESSADO: {
+      pagamento: {
+        pagamento_id: id,
+        pedido_id: id,
+        sucesso: true,
+        status: 'aprovado',
+        mensagem: 'Pagamento aprovado',
+        valor_centavos: 4550,
+        metodo: 'pix',
+        data_processamento: at,
+      },
+    },
+    ESTOQUE_SEPARADO: { separacao: separacao('separado') },
+    ESTOQUE_INSUFICIENTE: { faltas: [{ produto_id: 2, solicitado: 1, disponivel: 0 }] },
+    NOTA_FISCAL_EMITIDA: {
+      nota: {
+        nota_fiscal_id: 1000 + id,
+        pedido_id: id,
+        numero: `NF${1000 + id}-${id}`,
+        chave_acesso: '1'.repeat(44),
+        data_emissao: at,
+        valor_centavos: 4550,
+      },
+    },
+    ENVIO_AGENDADO: {
+      envio: {
+        envio_id: id,
+        pedido_id: id,
+        nota_fiscal_id: 1000 + id,
+        codigo_rastreamento: `BR${String(id).padStart(9, '0')}PY`,
+        status: 'enviado',
+        data_despacho: at,
+      },
+    },
+    PAGAMENTO_ESTORNADO: { estorno: { pedido_id: id, status: 'estornado', mensagem: 'estornado' } },
+    ESTOQUE_LIBERADO: { separacao: separacao('liberado') },
+    ETAPA_RECUSADA: { comando: command.tipo, codigo: 'validation-failed', detalhe: 'recusado pelo teste' },
+  };
+  return messageOf(tipo, id, { ...(dados[tipo] as object), ...overrides } as never, {
+    traceId: command.trace_id,
+    at,
+  }) as Event;
+}
+
+/** The normal answer to each command (the happy path). */
+export const HAPPY: Readonly<Record<CommandType, EventType>> = {
+  VERIFICAR_ESTOQUE: 'ESTOQUE_VERIFICADO',
+  PROCESSAR_PAGAMENTO: 'PAGAMENTO_PROCESSADO',
+  SEPARAR_ESTOQUE: 'ESTOQUE_SEPARADO',
+  EMITIR_NOTA_FISCAL: 'NOTA_FISCAL_EMITIDA',
+  AGENDAR_ENVIO: 'ENVIO_AGENDADO',
+  ESTORNAR_PAGAMENTO: 'PAGAMENTO_ESTORNADO',
+  LIBERAR_ESTOQUE: 'ESTOQUE_LIBERADO',
+};

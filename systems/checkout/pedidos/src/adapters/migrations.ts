@@ -2,6 +2,7 @@ import { idColumn } from '@dslab/checkout-kit';
 import type { Engine } from '@dslab/db';
 import { sql, type Migration } from 'kysely';
 import { METODO_PAGAMENTO_VALUES, PEDIDO_STATUS_VALUES } from '@dslab/checkout-contracts';
+import { CHAIN_DONE } from '../domain/status.js';
 
 const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
 
@@ -65,6 +66,18 @@ export function pedidosMigrations(engine: Engine): Record<string, Migration> {
           .createTable('credenciais')
           .addColumn('cliente_id', 'bigint', (c) => c.primaryKey().references('clientes.id'))
           .addColumn('senha_hash', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
+    // The asynchronous checkout's sweep for stalled orders (application/redrive.ts) walks the
+    // orders placed here that are not final, by id: only those are in this (partial) index.
+    '0003_pedidos_em_andamento': {
+      async up(db) {
+        await db.schema
+          .createIndex('pedidos_em_andamento')
+          .on('pedidos')
+          .column('id')
+          .where(sql<boolean>`origem = 'checkout' AND status NOT IN (${inList(CHAIN_DONE)})`)
           .execute();
       },
     },

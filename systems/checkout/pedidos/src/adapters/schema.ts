@@ -31,7 +31,11 @@ export interface PedidosTable {
   em_execucao_ate: number;
   /** JSON {falha, motivo} while a compensation is owed; null otherwise. */
   compensacao: string | null;
-  /** Failed attempts of the current step (the recovery loop backs off on it). */
+  /**
+   * Failed attempts of the current step (the synchronous recovery loop backs off on it); in the
+   * asynchronous checkout, the re-sends of the current step's command by the stalled-order sweep
+   * (application/redrive.ts), reset to 0 whenever the saga moves the order on.
+   */
   tentativas: number;
   /** 'checkout' for orders placed here (the orchestrator drives them), 'importado' for the seed's history. */
   origem: 'checkout' | 'importado';

@@ -9,6 +9,11 @@
  * publish them, and the history line is logged. An event for an order that does not exist, a
  * body that is not a checkout event, or a command on this queue can never succeed: they are
  * dead-lettered at once (PoisonMessageError).
+ *
+ * Every `sweepIntervalMs` (from start() to stop()) it also looks for stalled orders and sends
+ * again the command each waits for (application/redrive.ts): a lost message never leaves an
+ * order where it is. Whenever the saga moves an order on, `tentativas` (the re-sends of the
+ * current step) goes back to 0.
  */
 import type { CallContext } from '@dslab/checkout-contracts';
 import {
@@ -38,14 +43,20 @@ import {
 } from '@dslab/messaging';
 import { enqueue, markProcessed, type OutboxRelay } from '@dslab/outbox';
 import type { Transaction } from 'kysely';
-import { createSagaStore } from '../adapters/saga-store.js';
+import { createSagaStore, ORCHESTRATOR_CONSUMER, sagaStateOf } from '../adapters/saga-store.js';
 import type { PedidosTables } from '../adapters/schema.js';
 import type { StepFields } from '../adapters/store.js';
-import { decideSaga, parseCompensacao, type SagaDecision, type SagaFields } from '../domain/saga.js';
-import { isPedidoStatus } from '../domain/status.js';
+import { decideSaga, type SagaDecision, type SagaFields } from '../domain/saga.js';
+import {
+  createRedriver,
+  DEFAULT_STALL_AFTER_MS,
+  DEFAULT_SWEEP_INTERVAL_MS,
+  DEFAULT_SWEEP_LIMIT,
+  type RedriveOptions,
+  type RedriveResult,
+} from './redrive.js';
 
-/** The orchestrator's name in the inbox (`mensagens_processadas.consumidor`). */
-export const ORCHESTRATOR_CONSUMER = 'pedidos';
+export { ORCHESTRATOR_CONSUMER };
 
 export interface OrchestratorDeps {
   readonly database: Database<PedidosTables>;
@@ -63,6 +74,12 @@ export interface OrchestratorDeps {
   readonly now?: () => number;
   /** Budget of one event's transaction, its retries included (default 30 000 ms). */
   readonly transactionTimeoutMs?: number;
+  /** How often stalled orders are looked for while started (default 30 000 ms; 0: never). */
+  readonly sweepIntervalMs?: number;
+  /** An order untouched this long (× 2^min(tentativas, 6)) is stalled (default 120 000 ms). */
+  readonly stallAfterMs?: number;
+  /** Re-sends of one step before the order is left to an operator (default 10). */
+  readonly maxRedrives?: number;
 }
 
 /** What one delivery did. */
@@ -96,10 +113,18 @@ export function eventOf(message: Pick<ReceivedMessage, 'content'>): Event {
   return parsed.message;
 }
 
-export function createOrchestrator(deps: OrchestratorDeps): Worker & {
+export interface Orchestrator extends Worker {
   /** Applies one event as a delivery would (tests, replays): the outcome, after the commit. */
   readonly process: (messageId: string, event: Event) => Promise<EventOutcome>;
-} {
+  /**
+   * One sweep for stalled orders now (the periodic one uses `stallAfterMs`; the embedded mode
+   * runs one with `olderThanMs: 0` at start-up, its in-memory queues having died with the last
+   * process).
+   */
+  readonly redriveStalled: (options: RedriveOptions) => Promise<RedriveResult>;
+}
+
+export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
   const { database, bus, relay, logger } = deps;
   const prefix = deps.queuePrefix ?? DEFAULT_QUEUE_PREFIX;
   const queue = queueOf('pedidos', prefix);
@@ -108,7 +133,39 @@ export function createOrchestrator(deps: OrchestratorDeps): Worker & {
   const now = deps.now ?? Date.now;
   const budgetMs = deps.transactionTimeoutMs ?? 30_000;
   const sagaStore = createSagaStore(database.engine);
+  const sweepIntervalMs = deps.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+  const stallAfterMs = deps.stallAfterMs ?? DEFAULT_STALL_AFTER_MS;
+  const redriver = createRedriver({
+    database,
+    relay,
+    logger,
+    queuePrefix: prefix,
+    now,
+    transactionTimeoutMs: budgetMs,
+    ...(deps.maxRedrives === undefined ? {} : { maxRedrives: deps.maxRedrives }),
+  });
   let subscription: Subscription | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> | undefined;
+  let sweepAbort: AbortController | undefined;
+
+  /** One periodic sweep, unless the last one is still running; failures are logged, not thrown. */
+  function sweep(): void {
+    if (sweeping !== undefined) return;
+    const abort = new AbortController();
+    sweepAbort = abort;
+    sweeping = redriver
+      .redriveStalled({ olderThanMs: stallAfterMs, limit: DEFAULT_SWEEP_LIMIT, signal: abort.signal })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          logger.warn(`Falha ao procurar pedidos parados: ${describeError(error)}`, { err: error });
+        },
+      )
+      .finally(() => {
+        sweeping = undefined;
+      });
+  }
 
   async function applyIn(
     trx: Transaction<PedidosTables>,
@@ -123,31 +180,19 @@ export function createOrchestrator(deps: OrchestratorDeps): Worker & {
     const { row, itens } = loaded;
     if (row.origem !== 'checkout')
       return { kind: 'ignored', reason: `order ${row.id} is imported history, not driven by the saga` };
-    const compensacao = parseCompensacao(row.compensacao);
-    if (compensacao !== null && 'invalid' in compensacao)
-      throw new Error(`pedido ${row.id}: ${compensacao.invalid}`);
-    if (!isPedidoStatus(row.status)) throw new Error(`pedido ${row.id}: unknown status ${row.status}`);
-    const decision = decideSaga(
-      {
-        id: row.id,
-        status: row.status,
-        compensacao,
-        valor_total_centavos: row.valor_total_centavos,
-        metodo_pagamento: row.metodo_pagamento as Parameters<typeof decideSaga>[0]['metodo_pagamento'],
-        itens,
-        nota_fiscal_id: row.nota_fiscal_id,
-        numero_nota_fiscal: row.numero_nota_fiscal,
-      },
-      event,
-      { at },
-    );
+    const state = sagaStateOf(row, itens);
+    if ('invalid' in state) throw new Error(state.invalid);
+    const decision = decideSaga(state, event, { at });
     if (decision.kind === 'ignore') return { kind: 'ignored', reason: decision.reason };
+    // Moving on (a new status, or the next command sent) starts the new step's re-sends from 0; a
+    // note without either (a refused dispatch) keeps the count, so a re-send id is never reused.
+    const movedOn = decision.to !== undefined || decision.commands.length > 0;
     const changed = await sagaStore.change(
       trx,
       row.id,
       row.status,
       decision.to,
-      columnsOf(decision.fields),
+      { ...columnsOf(decision.fields), ...(movedOn ? { tentativas: 0 } : {}) },
       at,
     );
     // The row is locked (PostgreSQL) or the writer is alone (SQLite): a miss is a bug, not a race.
@@ -229,12 +274,21 @@ export function createOrchestrator(deps: OrchestratorDeps): Worker & {
 
   return {
     process,
+    redriveStalled: (options) => redriver.redriveStalled(options),
     async start() {
       if (subscription !== undefined) return;
       subscription = await bus.consume(queue, onMessage, { prefetch, maxAttempts });
       logger.info(`Orquestrando pedidos a partir de ${queue} (${prefetch} por vez)`);
+      if (sweepIntervalMs > 0 && sweepTimer === undefined) {
+        sweepTimer = setInterval(sweep, sweepIntervalMs);
+        sweepTimer.unref();
+      }
     },
     async stop() {
+      clearInterval(sweepTimer);
+      sweepTimer = undefined;
+      sweepAbort?.abort();
+      await sweeping;
       const current = subscription;
       subscription = undefined;
       if (current !== undefined) await current.cancel();

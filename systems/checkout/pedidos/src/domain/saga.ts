@@ -105,8 +105,26 @@ export interface SagaContext {
   readonly at: string;
 }
 
+/** What a command is stamped with: the order's trace id and when it was written (UTC ISO-8601). */
+export interface CommandEnvelope {
+  readonly traceId: string;
+  readonly at: string;
+}
+
+/** The forward steps' commands, in saga order. */
+export const FORWARD_COMMANDS = [
+  'VERIFICAR_ESTOQUE',
+  'PROCESSAR_PAGAMENTO',
+  'SEPARAR_ESTOQUE',
+  'EMITIR_NOTA_FISCAL',
+  'AGENDAR_ENVIO',
+] as const;
+export type ForwardCommandType = (typeof FORWARD_COMMANDS)[number];
+
 /** The command each compensation action sends (`cancel-order` is done by pedidos itself). */
-const UNDO_COMMAND: Readonly<Record<Exclude<CompensationAction, 'cancel-order'>, CommandType>> = {
+export const UNDO_COMMAND: Readonly<
+  Record<Exclude<CompensationAction, 'cancel-order'>, 'ESTORNAR_PAGAMENTO' | 'LIBERAR_ESTOQUE'>
+> = {
   'refund-payment': 'ESTORNAR_PAGAMENTO',
   'release-stock': 'LIBERAR_ESTOQUE',
 };
@@ -153,13 +171,87 @@ export function describeFaltas(faltas: readonly FaltaValue[]): string {
 const quantidades = (itens: readonly ItemComPrecoValue[]) =>
   itens.map(({ produto_id, quantidade }) => ({ produto_id, quantidade }));
 
+function commandOf<T extends CommandType>(
+  tipo: T,
+  id: number,
+  dados: CommandData[T],
+  envelope: CommandEnvelope,
+): Command {
+  return messageOf(tipo, id, dados as never, envelope) as Command;
+}
+
+/**
+ * The forward command `tipo` of the order `state`, its dados taken from the order alone: what the
+ * saga sends when the order reaches the step, and what the redrive sends again when the order
+ * stalls there (domain/redrive.ts). AGENDAR_ENVIO carries the order's nota fiscal: the saga passes
+ * the order as the NOTA_FISCAL_EMITIDA decision leaves it; without one it throws (a bug).
+ */
+export function forwardCommandOf(
+  state: SagaState,
+  tipo: ForwardCommandType,
+  envelope: CommandEnvelope,
+): Command {
+  const id = state.id;
+  switch (tipo) {
+    case 'VERIFICAR_ESTOQUE':
+    case 'SEPARAR_ESTOQUE':
+      return commandOf(tipo, id, { itens: quantidades(state.itens) }, envelope);
+    case 'PROCESSAR_PAGAMENTO':
+      return commandOf(
+        tipo,
+        id,
+        { valor_centavos: state.valor_total_centavos, metodo: state.metodo_pagamento },
+        envelope,
+      );
+    case 'EMITIR_NOTA_FISCAL':
+      return commandOf(
+        tipo,
+        id,
+        {
+          valor_centavos: state.valor_total_centavos,
+          itens: state.itens.map(({ produto_id, quantidade, preco_unitario_centavos }) => ({
+            produto_id,
+            quantidade,
+            preco_unitario_centavos,
+          })),
+        },
+        envelope,
+      );
+    case 'AGENDAR_ENVIO':
+      if (state.nota_fiscal_id === null || state.numero_nota_fiscal === null)
+        throw new Error(`pedido ${id}: AGENDAR_ENVIO needs the order's nota fiscal, and it has none`);
+      return commandOf(
+        tipo,
+        id,
+        { nota_fiscal_id: state.nota_fiscal_id, numero_nota_fiscal: state.numero_nota_fiscal },
+        envelope,
+      );
+  }
+}
+
+/**
+ * The command of the compensation's head action (ESTORNAR_PAGAMENTO, LIBERAR_ESTOQUE, with the
+ * compensation's motivo), or undefined when the head is the cancel pedidos does itself (or nothing
+ * is left).
+ */
+export function compensationCommandOf(
+  id: number,
+  owed: Compensacao,
+  envelope: CommandEnvelope,
+): Command | undefined {
+  const head = owed.pendentes[0];
+  if (head === undefined || head === 'cancel-order') return undefined;
+  return commandOf(UNDO_COMMAND[head], id, { motivo: owed.motivo }, envelope);
+}
+
 /** Decides what `event` does to the order `state` (see the module comment). */
 export function decideSaga(state: SagaState, event: Event, context: SagaContext): SagaDecision {
   const id = state.id;
   if (event.pedido_id !== id) return ignore(`${event.tipo} is for order ${event.pedido_id}, not ${id}`);
 
-  const command = <T extends CommandType>(tipo: T, dados: CommandData[T]): Command =>
-    messageOf(tipo, id, dados as never, { traceId: event.trace_id, at: context.at }) as Command;
+  const envelope: CommandEnvelope = { traceId: event.trace_id, at: context.at };
+  const forward = (tipo: ForwardCommandType, as: SagaState = state): Command =>
+    forwardCommandOf(as, tipo, envelope);
 
   function ignore(reason: string): SagaDecision {
     return { kind: 'ignore', reason };
@@ -233,10 +325,8 @@ export function decideSaga(state: SagaState, event: Event, context: SagaContext)
     lead: { readonly operacao: string; readonly mensagem: string },
     detalhes: Readonly<Record<string, unknown>>,
   ): SagaDecision {
-    const head = owed.pendentes[0];
-    if (head === undefined || head === 'cancel-order')
-      return cancel(owed.motivo, { falha: owed.falha, ...detalhes });
-    const next = command(UNDO_COMMAND[head], { motivo: owed.motivo });
+    const next = compensationCommandOf(id, owed, envelope);
+    if (next === undefined) return cancel(owed.motivo, { falha: owed.falha, ...detalhes });
     return apply({
       fields: { motivo: owed.motivo, compensacao: owed },
       commands: [next],
@@ -321,7 +411,7 @@ export function decideSaga(state: SagaState, event: Event, context: SagaContext)
       return advance(
         undefined,
         {},
-        command('VERIFICAR_ESTOQUE', { itens: quantidades(state.itens) }),
+        forward('VERIFICAR_ESTOQUE'),
         'estoque_verificacao_solicitada',
         `Verificação de estoque solicitada para o pedido ${id}`,
       );
@@ -335,10 +425,7 @@ export function decideSaga(state: SagaState, event: Event, context: SagaContext)
       return advance(
         undefined,
         {},
-        command('PROCESSAR_PAGAMENTO', {
-          valor_centavos: state.valor_total_centavos,
-          metodo: state.metodo_pagamento,
-        }),
+        forward('PROCESSAR_PAGAMENTO'),
         'estoque_verificado',
         `Estoque disponível para o pedido ${id}; pagamento solicitado`,
       );
@@ -353,7 +440,7 @@ export function decideSaga(state: SagaState, event: Event, context: SagaContext)
       return advance(
         'pagamento_aprovado',
         {},
-        command('SEPARAR_ESTOQUE', { itens: quantidades(state.itens) }),
+        forward('SEPARAR_ESTOQUE'),
         'pagamento_aprovado',
         `Pagamento aprovado para o pedido ${id}`,
       );
@@ -364,14 +451,7 @@ export function decideSaga(state: SagaState, event: Event, context: SagaContext)
       return advance(
         'em_separacao',
         {},
-        command('EMITIR_NOTA_FISCAL', {
-          valor_centavos: state.valor_total_centavos,
-          itens: state.itens.map(({ produto_id, quantidade, preco_unitario_centavos }) => ({
-            produto_id,
-            quantidade,
-            preco_unitario_centavos,
-          })),
-        }),
+        forward('EMITIR_NOTA_FISCAL'),
         'estoque_separado',
         `Estoque separado para o pedido ${id}`,
       );
@@ -388,7 +468,11 @@ export function decideSaga(state: SagaState, event: Event, context: SagaContext)
       return advance(
         'nf_emitida',
         { nota_fiscal_id: nota.nota_fiscal_id, numero_nota_fiscal: nota.numero },
-        command('AGENDAR_ENVIO', { nota_fiscal_id: nota.nota_fiscal_id, numero_nota_fiscal: nota.numero }),
+        forward('AGENDAR_ENVIO', {
+          ...state,
+          nota_fiscal_id: nota.nota_fiscal_id,
+          numero_nota_fiscal: nota.numero,
+        }),
         'nota_fiscal_emitida',
         `Nota fiscal ${nota.numero} emitida para o pedido ${id}`,
       );
