@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AppError, isAppError } from '@dslab/errors';
+import { AppError } from '@dslab/errors';
+import { expectAppError } from '@dslab/testing';
 import { SignJWT } from 'jose';
 import { bearerTokenOf, createTokenService, INVALID_TOKEN_CHALLENGE } from './tokens.js';
-
-/** Awaits `promise`, which must reject with an AppError, and answers it. */
-async function expectAppError(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isAppError(error), `expected an AppError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
-}
 
 const SECRET = 'a-test-secret-a-test-secret-0123456789';
 

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   messageIdOf,
-  parseMessage,
   queueOf,
   type Command,
   type CommandType,
@@ -10,141 +9,58 @@ import {
   type EventType,
 } from '@dslab/checkout-contracts/messages';
 import type { Engine } from '@dslab/db';
-import type { MessageBus, Subscription } from '@dslab/messaging';
+import type { MessageBus } from '@dslab/messaging';
 import { openTestAmqpBus, waitForDrain } from '@dslab/messaging/testing';
 import { wasProcessed } from '@dslab/outbox';
-import { call, ENGINES } from '@dslab/testing';
-import type { PedidoDetalhe } from '../src/application/async-checkout.js';
-import { createOrchestrator } from '../src/application/orchestrator.js';
+import { ENGINES } from '@dslab/testing';
 import {
   answer,
   eventually,
-  HAPPY,
-  senderOf,
-  startAsyncPedidos,
-  STEP_SERVICES,
-  type AsyncHarness,
+  startOrchestrated,
+  type Orchestrated,
+  type StepServices,
 } from './async-support.js';
 
-/**
- * Stands in for the step services: consumes every command queue and keeps what arrives; when
- * `respond` is set, answers each command on pedidos' queue (each answer published `copies` times,
- * as a redelivering broker would).
- */
-async function commandCollector(
-  bus: MessageBus,
-  prefix: string,
-  respond?: { readonly copies: number },
-): Promise<{ readonly commands: Command[]; readonly ids: string[]; stop(): Promise<void> }> {
-  const commands: Command[] = [];
-  const ids: string[] = [];
-  const subscriptions: Subscription[] = [];
-  for (const service of STEP_SERVICES)
-    subscriptions.push(
-      await bus.consume(queueOf(service, prefix), async (message) => {
-        const parsed = parseMessage(message.content);
-        assert.ok(parsed.ok);
-        const command = parsed.message as Command;
-        commands.push(command);
-        ids.push(message.messageId);
-        if (respond !== undefined) {
-          const event = answer(command, HAPPY[command.tipo]);
-          for (let i = 0; i < respond.copies; i++)
-            await bus.publish(queueOf('pedidos', prefix), {
-              messageId: messageIdOf(senderOf(event), event),
-              body: event,
-            });
-        }
-      }),
-    );
-  return {
-    commands,
-    ids,
-    async stop() {
-      for (const s of subscriptions) await s.cancel();
-    },
-  };
-}
-
-interface Driving {
-  readonly h: AsyncHarness;
-  readonly collected: Awaited<ReturnType<typeof commandCollector>>;
-  readonly orchestrator: ReturnType<typeof createOrchestrator>;
-  /** Places an order of customer 1 over HTTP and answers its id. */
-  place(): Promise<number>;
+interface Driving extends Orchestrated {
   /** Publishes an event to pedidos' queue under its deterministic id (or `messageId`). */
   send(event: Event, messageId?: string): Promise<string>;
   /** Waits for the command `tipo` of order `id` and answers it. */
   command(id: number, tipo: CommandType): Promise<Command>;
   /** Waits until the orchestrator has processed message `messageId`. */
   processed(messageId: string): Promise<void>;
-  pedido(id: number): Promise<PedidoDetalhe>;
-  close(): Promise<void>;
 }
 
+/**
+ * The orchestrator over stand-ins of the step services that keep every command and, unless the
+ * test says how they answer (`react`), answer nothing: the test replies itself.
+ */
 async function drive(
   engine: Engine,
-  options: { readonly bus?: MessageBus; readonly respond?: { copies: number } } = {},
+  options: { readonly bus?: MessageBus; readonly react?: StepServices['react'] } = {},
 ): Promise<Driving> {
-  const h = await startAsyncPedidos(engine, options.bus === undefined ? {} : { bus: options.bus });
-  h.relay.start();
-  const collected = await commandCollector(h.bus, h.prefix, options.respond);
-  const orchestrator = createOrchestrator({
-    database: h.database,
-    bus: h.bus,
-    relay: h.relay,
-    logger: h.logger,
-    queuePrefix: h.prefix,
-    maxAttempts: 3,
+  const base = await startOrchestrated(engine, {
+    ...(options.bus === undefined ? {} : { bus: options.bus }),
+    react: options.react ?? (() => ({ kind: 'drop' })),
   });
-  await orchestrator.start();
-  const token = await h.token(1);
-  const self: Driving = {
-    h,
-    collected,
-    orchestrator,
-    async place() {
-      const res = await call<PedidoDetalhe>(h.url, 'POST', '/pedidos', {
-        token,
-        body: {
-          itens: [
-            { produto_id: 1, quantidade: 2 },
-            { produto_id: 2, quantidade: 1 },
-          ],
-          metodo_pagamento: 'pix',
-        },
-      });
-      assert.equal(res.status, 202, res.text);
-      return res.body.id;
-    },
-    async send(event, messageId = messageIdOf(senderOf(event), event)) {
-      await h.bus.publish(queueOf('pedidos', h.prefix), { messageId, body: event });
-      return messageId;
-    },
+  return {
+    ...base,
+    send: (event, messageId) => base.steps.publish(event, messageId),
     async command(id, tipo) {
       let found: Command | undefined;
       await eventually(`${tipo} of order ${id}`, () => {
-        found = collected.commands.find((c) => c.pedido_id === id && c.tipo === tipo);
+        found = base.steps.of(id, tipo)[0]?.command;
         return found !== undefined;
       });
       return found as Command;
     },
     async processed(messageId) {
-      await eventually(`message ${messageId} processed`, () => wasProcessed(h.db, 'pedidos', messageId));
-    },
-    async pedido(id) {
-      const res = await call<PedidoDetalhe>(h.url, 'GET', `/pedidos/${id}`, { token });
-      assert.equal(res.status, 200, res.text);
-      return res.body;
-    },
-    async close() {
-      await orchestrator.stop();
-      await collected.stop();
-      await h.close();
+      await eventually(`message ${messageId} processed`, () => wasProcessed(base.h.db, 'pedidos', messageId));
     },
   };
-  return self;
 }
+
+/** The commands order `id` was sent, in order. */
+const commandsOf = (d: Driving, id: number) => d.steps.of(id).map((delivery) => delivery.command);
 
 /** Answers `command` with `tipo` and waits until the orchestrator applied it. */
 async function reply(d: Driving, command: Command, tipo: EventType, overrides: Record<string, unknown> = {}) {
@@ -223,7 +139,7 @@ for (const engine of ENGINES) {
         `Pedido ${id} enviado: ${final.codigo_rastreamento ?? ''}`,
       );
 
-      const mine = d.collected.commands.filter((c) => c.pedido_id === id);
+      const mine = commandsOf(d, id);
       assert.deepEqual(
         mine.map((c) => c.tipo),
         [
@@ -238,9 +154,8 @@ for (const engine of ENGINES) {
         mine.every((c) => c.trace_id === verificar.trace_id),
         'one trace id for the whole order',
       );
-      const ids = d.collected.ids.filter((m) => m.startsWith(`pedidos:${id}:`));
       assert.deepEqual(
-        ids,
+        d.steps.of(id).map((delivery) => delivery.messageId),
         mine.map((c) => `pedidos:${id}:${c.tipo}`),
       );
       assert.ok(d.h.lines.some((l) => l.includes(`Pedido ${id} enviado`)));
@@ -261,10 +176,7 @@ for (const engine of ENGINES) {
       await d.h.relay.drainOnce();
       const after = await d.pedido(id);
       assert.deepEqual(after, before);
-      assert.equal(
-        d.collected.commands.filter((c) => c.pedido_id === id && c.tipo === 'PROCESSAR_PAGAMENTO').length,
-        1,
-      );
+      assert.equal(d.steps.of(id, 'PROCESSAR_PAGAMENTO').length, 1);
       assert.ok(d.h.lines.some((l) => l.includes(`ESTOQUE_VERIFICADO do pedido ${id} já processado`)));
     });
 
@@ -283,10 +195,7 @@ for (const engine of ENGINES) {
           (l) => l.startsWith('WARN') && l.includes(`PAGAMENTO_PROCESSADO ignorado para o pedido ${id}`),
         ),
       );
-      assert.equal(
-        d.collected.commands.filter((c) => c.pedido_id === id && c.tipo === 'SEPARAR_ESTOQUE').length,
-        1,
-      );
+      assert.equal(d.steps.of(id, 'SEPARAR_ESTOQUE').length, 1);
     });
 
     test('when the payment is rejected, then the order is cancelled at once and nothing else is asked', async () => {
@@ -305,7 +214,7 @@ for (const engine of ENGINES) {
       assert.equal(final.status, 'cancelado');
       assert.equal(final.motivo, 'pagamento rejeitado: cartão recusado');
       await d.h.relay.drainOnce();
-      assert.equal(d.collected.commands.filter((c) => c.pedido_id === id).length, 2);
+      assert.equal(d.steps.of(id).length, 2);
     });
 
     test('when stock is short at reservation, then the payment is refunded, then the order cancelled', async () => {
@@ -397,7 +306,8 @@ describe('pedidos orchestrator over RabbitMQ (postgres)', () => {
   let d: Driving;
   before(async () => {
     bus = await openTestAmqpBus();
-    d = await drive('postgres', { bus, respond: { copies: 2 } });
+    // Every answer delivered twice, as a redelivering broker would.
+    d = await drive('postgres', { bus, react: () => ({ kind: 'answer', copies: 2 }) });
   });
   after(async () => {
     await d.close();
@@ -410,7 +320,7 @@ describe('pedidos orchestrator over RabbitMQ (postgres)', () => {
       await eventually(`order ${id} enviado`, async () => (await d.pedido(id)).status === 'enviado', 30_000);
     await waitForDrain(bus, [queueOf('pedidos', d.h.prefix)]);
     for (const id of ids) {
-      const tipos = d.collected.commands.filter((c) => c.pedido_id === id).map((c) => c.tipo);
+      const tipos = commandsOf(d, id).map((c) => c.tipo);
       assert.deepEqual(tipos, [
         'VERIFICAR_ESTOQUE',
         'PROCESSAR_PAGAMENTO',

@@ -2,12 +2,17 @@
  * What the asynchronous checkout's tests share: pedidos' database in a namespace of its own with
  * three customers, the async app listening on free ports over a catalogue of two products, the
  * real outbox relay (not started unless asked: the tests read the outbox, then drain it), and a
- * bus (in-process, or RabbitMQ) with a queue prefix of its own.
+ * bus (in-process, or RabbitMQ) with a queue prefix of its own. For the orchestrator's tests:
+ * stand-ins for the step services whose answers the test steers, and the orchestrator running
+ * over them (startOrchestrated).
  */
+import assert from 'node:assert/strict';
 import { hashPassword } from '@dslab/auth';
 import {
   COMMAND_TARGET,
+  messageIdOf,
   messageOf,
+  parseMessage,
   queueOf,
   type AsyncService,
   type Command,
@@ -19,7 +24,7 @@ import {
 import { openTestServiceDatabase, startTestService, type TestService } from '@dslab/checkout-kit/testing';
 import type { Database, Engine } from '@dslab/db';
 import { createLogger, type Logger } from '@dslab/logging';
-import { createInProcessBus, type MessageBus } from '@dslab/messaging';
+import { createInProcessBus, type MessageBus, type Subscription } from '@dslab/messaging';
 import { uniqueQueue } from '@dslab/messaging/testing';
 import { createOutboxRelay, type OutboxRelay } from '@dslab/outbox';
 import { call } from '@dslab/testing';
@@ -28,6 +33,12 @@ import { createCredentialsStore } from '../src/adapters/credentials.js';
 import { pedidosMigrations } from '../src/adapters/migrations.js';
 import type { PedidosTables } from '../src/adapters/schema.js';
 import { buildAsyncApp, type PedidosAsyncApp } from '../src/app-async.js';
+import type { PedidoDetalhe } from '../src/application/async-checkout.js';
+import {
+  createOrchestrator,
+  type Orchestrator,
+  type OrchestratorDeps,
+} from '../src/application/orchestrator.js';
 import { createNeighbours } from './neighbours.js';
 
 export const JWT_SECRET = 'a-test-secret-for-the-checkout-0123456789';
@@ -245,3 +256,147 @@ export const HAPPY: Readonly<Record<CommandType, EventType>> = {
   ESTORNAR_PAGAMENTO: 'PAGAMENTO_ESTORNADO',
   LIBERAR_ESTOQUE: 'ESTOQUE_LIBERADO',
 };
+
+/** What a stand-in step service does with one delivery of a command. */
+export type Reaction =
+  /** Answered with `tipo` (default: the happy answer), published `copies` times (default 1). */
+  | { readonly kind: 'answer'; readonly tipo?: EventType; readonly copies?: number }
+  /** Acknowledged and forgotten: the command is lost. */
+  | { readonly kind: 'drop' }
+  /** Answered, but the answer is kept back (delayed) until the test releases it. */
+  | { readonly kind: 'hold' };
+
+export interface Delivery {
+  readonly messageId: string;
+  readonly command: Command;
+}
+
+/** The step services, stood in for by one consumer of every command queue. */
+export interface StepServices {
+  /** Every command delivered, in order of arrival. */
+  readonly deliveries: Delivery[];
+  /** The answers kept back (`hold`), to publish when the test wants. */
+  readonly held: { readonly messageId: string; readonly event: Event }[];
+  /** How the next deliveries are handled (`nth`: the delivery's rank among those of its order and tipo). */
+  react: (delivery: Delivery, nth: number) => Reaction;
+  /** The deliveries of order `id`'s commands (of `tipo`). */
+  of(id: number, tipo?: CommandType): Delivery[];
+  /** Publishes `event` to pedidos' queue under its deterministic id (or `messageId`), and answers the id. */
+  publish(event: Event, messageId?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startStepServices(
+  bus: MessageBus,
+  prefix: string,
+  react: StepServices['react'] = () => ({ kind: 'answer' }),
+): Promise<StepServices> {
+  const subscriptions: Subscription[] = [];
+  const self: StepServices = {
+    deliveries: [],
+    held: [],
+    react,
+    of: (id, tipo) =>
+      self.deliveries.filter(
+        (d) => d.command.pedido_id === id && (tipo === undefined || d.command.tipo === tipo),
+      ),
+    async publish(event, messageId = messageIdOf(senderOf(event), event)) {
+      await bus.publish(queueOf('pedidos', prefix), { messageId, body: event });
+      return messageId;
+    },
+    async stop() {
+      for (const s of subscriptions) await s.cancel();
+    },
+  };
+  for (const service of STEP_SERVICES)
+    subscriptions.push(
+      await bus.consume(queueOf(service, prefix), async (message) => {
+        const parsed = parseMessage(message.content);
+        assert.ok(parsed.ok);
+        const delivery = { messageId: message.messageId, command: parsed.message as Command };
+        self.deliveries.push(delivery);
+        const nth = self.of(delivery.command.pedido_id, delivery.command.tipo).length;
+        const reaction = self.react(delivery, nth);
+        if (reaction.kind === 'drop') return;
+        const event = answer(
+          delivery.command,
+          (reaction.kind === 'answer' ? reaction.tipo : undefined) ?? HAPPY[delivery.command.tipo],
+        );
+        if (reaction.kind === 'hold') {
+          self.held.push({ messageId: messageIdOf(senderOf(event), event), event });
+          return;
+        }
+        for (let i = 0; i < (reaction.copies ?? 1); i++) await self.publish(event);
+      }),
+    );
+  return self;
+}
+
+/** The async app, the step services' stand-ins and pedidos' orchestrator over them. */
+export interface Orchestrated {
+  readonly h: AsyncHarness;
+  readonly steps: StepServices;
+  readonly orchestrator: Orchestrator;
+  /** Places an order of customer 1 over HTTP (products 1 × 2 and 2 × 1, pix) and answers its id. */
+  place(): Promise<number>;
+  /** Order `id` as customer 1 reads it. */
+  pedido(id: number): Promise<PedidoDetalhe>;
+  close(): Promise<void>;
+}
+
+export async function startOrchestrated(
+  engine: Engine,
+  options: {
+    readonly bus?: MessageBus;
+    /** How the step services answer (default: the happy answer; settable later on `steps`). */
+    readonly react?: StepServices['react'];
+    /** false: the relay's loop is not started (the test publishes pedidos' outbox itself). */
+    readonly startRelay?: boolean;
+    /** The orchestrator's settings (default: 3 attempts, the defaults otherwise). */
+    readonly orchestrator?: Omit<OrchestratorDeps, 'database' | 'bus' | 'relay' | 'logger' | 'queuePrefix'>;
+  } = {},
+): Promise<Orchestrated> {
+  const h = await startAsyncPedidos(engine, options.bus === undefined ? {} : { bus: options.bus });
+  if (options.startRelay !== false) h.relay.start();
+  const steps = await startStepServices(h.bus, h.prefix, options.react);
+  const orchestrator = createOrchestrator({
+    database: h.database,
+    bus: h.bus,
+    relay: h.relay,
+    logger: h.logger,
+    queuePrefix: h.prefix,
+    maxAttempts: 3,
+    ...options.orchestrator,
+  });
+  await orchestrator.start();
+  const token = await h.token(1);
+  return {
+    h,
+    steps,
+    orchestrator,
+    async place() {
+      const res = await call<PedidoDetalhe>(h.url, 'POST', '/pedidos', {
+        token,
+        body: {
+          itens: [
+            { produto_id: 1, quantidade: 2 },
+            { produto_id: 2, quantidade: 1 },
+          ],
+          metodo_pagamento: 'pix',
+        },
+      });
+      assert.equal(res.status, 202, res.text);
+      return res.body.id;
+    },
+    async pedido(id) {
+      const res = await call<PedidoDetalhe>(h.url, 'GET', `/pedidos/${id}`, { token });
+      assert.equal(res.status, 200, res.text);
+      return res.body;
+    },
+    async close() {
+      await orchestrator.stop();
+      await steps.stop();
+      await h.close();
+    },
+  };
+}

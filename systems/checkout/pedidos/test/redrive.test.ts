@@ -4,111 +4,27 @@
 // whose first copy was processed after all changes nothing (the orchestrator's inbox drops the
 // second answer); re-sends back off and stop at a limit; orders that progress are never touched;
 // two sweepers on PostgreSQL send each owed command once (FOR UPDATE SKIP LOCKED). The step
-// services are stood in for by a responder on the command queues whose answers the test steers.
+// services are stood in for (startStepServices) on the command queues, answering as the test steers.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  messageIdOf,
-  parseMessage,
-  queueOf,
-  type Command,
-  type CommandType,
-  type Event,
-  type EventType,
-} from '@dslab/checkout-contracts/messages';
 import { openDatabase, sql, type Database, type Engine } from '@dslab/db';
-import type { MessageBus, Subscription } from '@dslab/messaging';
+import type { MessageBus } from '@dslab/messaging';
 import { openTestAmqpBus } from '@dslab/messaging/testing';
-import { call, ENGINES, TEST_POSTGRES_URL } from '@dslab/testing';
+import { ENGINES, TEST_POSTGRES_URL } from '@dslab/testing';
 import type { PedidosTables } from '../src/adapters/schema.js';
 import type { PedidoDetalhe } from '../src/application/async-checkout.js';
 import { createOrchestrator, type Orchestrator } from '../src/application/orchestrator.js';
 import {
   answer,
   eventually,
-  HAPPY,
   outboxOf,
-  senderOf,
-  startAsyncPedidos,
-  STEP_SERVICES,
+  startOrchestrated,
   type AsyncHarness,
+  type Orchestrated,
 } from './async-support.js';
 
-/** What the responder does with one delivery of a command. */
-type Reaction =
-  | { readonly kind: 'answer'; readonly tipo?: EventType }
-  /** Acknowledged and forgotten: the command is lost. */
-  | { readonly kind: 'drop' }
-  /** Answered, but the answer is kept back (delayed) until the test releases it. */
-  | { readonly kind: 'hold' };
-
-interface Delivery {
-  readonly messageId: string;
-  readonly command: Command;
-}
-
-interface Responder {
-  readonly deliveries: Delivery[];
-  readonly held: { readonly messageId: string; readonly event: Event }[];
-  /** How the next deliveries are handled (default: the happy answer). */
-  react: (delivery: Delivery, nth: number) => Reaction;
-  /** The deliveries of order `id`'s commands (of `tipo`). */
-  of(id: number, tipo?: CommandType): Delivery[];
-  publish(event: Event): Promise<void>;
-  stop(): Promise<void>;
-}
-
-async function startResponder(bus: MessageBus, prefix: string): Promise<Responder> {
-  const subscriptions: Subscription[] = [];
-  const self: Responder = {
-    deliveries: [],
-    held: [],
-    react: () => ({ kind: 'answer' }),
-    of: (id, tipo) =>
-      self.deliveries.filter(
-        (d) => d.command.pedido_id === id && (tipo === undefined || d.command.tipo === tipo),
-      ),
-    async publish(event) {
-      await bus.publish(queueOf('pedidos', prefix), {
-        messageId: messageIdOf(senderOf(event), event),
-        body: event,
-      });
-    },
-    async stop() {
-      for (const s of subscriptions) await s.cancel();
-    },
-  };
-  for (const service of STEP_SERVICES)
-    subscriptions.push(
-      await bus.consume(queueOf(service, prefix), async (message) => {
-        const parsed = parseMessage(message.content);
-        assert.ok(parsed.ok);
-        const delivery = { messageId: message.messageId, command: parsed.message as Command };
-        self.deliveries.push(delivery);
-        const nth = self.of(delivery.command.pedido_id, delivery.command.tipo).length;
-        const reaction = self.react(delivery, nth);
-        if (reaction.kind === 'drop') return;
-        const event = answer(
-          delivery.command,
-          reaction.kind === 'answer'
-            ? (reaction.tipo ?? HAPPY[delivery.command.tipo])
-            : HAPPY[delivery.command.tipo],
-        );
-        if (reaction.kind === 'hold')
-          self.held.push({ messageId: messageIdOf(senderOf(event), event), event });
-        else await self.publish(event);
-      }),
-    );
-  return self;
-}
-
-interface Setup {
-  readonly h: AsyncHarness;
-  readonly responder: Responder;
-  readonly orchestrator: Orchestrator;
-  place(): Promise<number>;
-  pedido(id: number): Promise<PedidoDetalhe>;
+interface Setup extends Orchestrated {
   /** Waits until order `id` is `status`. */
   reaches(id: number, status: string, timeoutMs?: number): Promise<PedidoDetalhe>;
   row(id: number): Promise<{ tentativas: number; atualizado_em: string; status: string }>;
@@ -116,7 +32,6 @@ interface Setup {
   published(): Promise<void>;
   /** With `pump`: stops publishing pedidos' outbox (the rows wait), or publishes it again. */
   pause(paused: boolean): void;
-  close(): Promise<void>;
 }
 
 async function setUp(
@@ -130,45 +45,25 @@ async function setUp(
     readonly pump?: boolean;
   },
 ): Promise<Setup> {
-  const h = await startAsyncPedidos(engine, options.bus === undefined ? {} : { bus: options.bus });
-  let paused = false;
-  let pump: NodeJS.Timeout | undefined;
-  if (options.pump === true)
-    pump = setInterval(() => {
-      if (!paused) h.relay.drainOnce().catch(() => 0);
-    }, 10);
-  else h.relay.start();
-  const responder = await startResponder(h.bus, h.prefix);
-  const orchestrator = createOrchestrator({
-    database: h.database,
-    bus: h.bus,
-    relay: h.relay,
-    logger: h.logger,
-    queuePrefix: h.prefix,
-    maxAttempts: 3,
-    sweepIntervalMs: options.sweepIntervalMs,
-    ...(options.stallAfterMs === undefined ? {} : { stallAfterMs: options.stallAfterMs }),
-    ...(options.maxRedrives === undefined ? {} : { maxRedrives: options.maxRedrives }),
+  const base = await startOrchestrated(engine, {
+    ...(options.bus === undefined ? {} : { bus: options.bus }),
+    startRelay: options.pump !== true,
+    orchestrator: {
+      sweepIntervalMs: options.sweepIntervalMs,
+      ...(options.stallAfterMs === undefined ? {} : { stallAfterMs: options.stallAfterMs }),
+      ...(options.maxRedrives === undefined ? {} : { maxRedrives: options.maxRedrives }),
+    },
   });
-  await orchestrator.start();
-  const token = await h.token(1);
+  const { h } = base;
+  let paused = false;
+  const pump =
+    options.pump === true
+      ? setInterval(() => {
+          if (!paused) h.relay.drainOnce().catch(() => 0);
+        }, 10)
+      : undefined;
   const self: Setup = {
-    h,
-    responder,
-    orchestrator,
-    async place() {
-      const res = await call<PedidoDetalhe>(h.url, 'POST', '/pedidos', {
-        token,
-        body: { itens: [{ produto_id: 1, quantidade: 2 }], metodo_pagamento: 'pix' },
-      });
-      assert.equal(res.status, 202, res.text);
-      return res.body.id;
-    },
-    async pedido(id) {
-      const res = await call<PedidoDetalhe>(h.url, 'GET', `/pedidos/${id}`, { token });
-      assert.equal(res.status, 200, res.text);
-      return res.body;
-    },
+    ...base,
     async reaches(id, status, timeoutMs = 15_000) {
       await eventually(
         `order ${id} ${status}`,
@@ -192,9 +87,7 @@ async function setUp(
     },
     async close() {
       clearInterval(pump);
-      await orchestrator.stop();
-      await responder.stop();
-      await h.close();
+      await base.close();
     },
   };
   return self;
@@ -232,17 +125,17 @@ function sweeperTests(label: string, engine: Engine, openBus?: () => Promise<Mes
 
     test('when a command is lost, then after the threshold it is sent again under a new id and the order ships; orders that progress are never redriven', async () => {
       // Set before the order is placed: the saga may run ahead of the 202's response.
-      s.responder.react = ({ command }, nth) =>
+      s.steps.react = ({ command }, nth) =>
         command.tipo === 'SEPARAR_ESTOQUE' && nth === 1 ? { kind: 'drop' } : { kind: 'answer' };
       const lost = await s.place();
-      await eventually('the reservation is lost', () => s.responder.of(lost, 'SEPARAR_ESTOQUE').length === 1);
+      await eventually('the reservation is lost', () => s.steps.of(lost, 'SEPARAR_ESTOQUE').length === 1);
       const lostAt = Date.now();
-      s.responder.react = () => ({ kind: 'answer' });
+      s.steps.react = () => ({ kind: 'answer' });
       const normal = await Promise.all([s.place(), s.place(), s.place()]);
       const final = await s.reaches(lost, 'enviado');
       assert.ok(Date.now() - lostAt >= STALL_AFTER_MS * 0.9, 'not before the threshold');
       assert.deepEqual(
-        s.responder.of(lost, 'SEPARAR_ESTOQUE').map((d) => d.messageId),
+        s.steps.of(lost, 'SEPARAR_ESTOQUE').map((d) => d.messageId),
         [`pedidos:${lost}:SEPARAR_ESTOQUE`, `pedidos:${lost}:SEPARAR_ESTOQUE:reenvio-1`],
       );
       const [entry, ...more] = redriven(final);
@@ -253,8 +146,8 @@ function sweeperTests(label: string, engine: Engine, openBus?: () => Promise<Mes
           `^Pedido ${lost} parado em pagamento_aprovado desde \\S+; SEPARAR_ESTOQUE reenviado \\(tentativa 1\\)$`,
         ),
       );
-      const resent = s.responder.of(lost, 'SEPARAR_ESTOQUE')[1]?.command;
-      const first = s.responder.of(lost, 'SEPARAR_ESTOQUE')[0]?.command;
+      const resent = s.steps.of(lost, 'SEPARAR_ESTOQUE')[1]?.command;
+      const first = s.steps.of(lost, 'SEPARAR_ESTOQUE')[0]?.command;
       assert.deepEqual(resent?.dados, first?.dados, 'the same request as the first time');
       assert.equal(resent?.trace_id, first?.trace_id, "the order's own trace");
       assert.ok(
@@ -265,27 +158,27 @@ function sweeperTests(label: string, engine: Engine, openBus?: () => Promise<Mes
       for (const id of normal) {
         const pedido = await s.reaches(id, 'enviado');
         assert.deepEqual(redriven(pedido), [], `order ${id} progressed and was never redriven`);
-        assert.equal(s.responder.of(id).length, 5);
-        assert.ok(s.responder.of(id).every((d) => !d.messageId.includes('reenvio')));
+        assert.equal(s.steps.of(id).length, 5);
+        assert.ok(s.steps.of(id).every((d) => !d.messageId.includes('reenvio')));
       }
     });
 
     test('when an answer is lost, then the command is sent again (the check, as the answer was never processed) and the order ships', async () => {
-      s.responder.react = ({ command }, nth) =>
+      s.steps.react = ({ command }, nth) =>
         command.tipo === 'VERIFICAR_ESTOQUE' && nth === 1
           ? { kind: 'hold' } // answered, and the answer never arrives
           : { kind: 'answer' };
       const id = await s.place();
       await s.reaches(id, 'enviado');
       assert.deepEqual(
-        s.responder.of(id, 'VERIFICAR_ESTOQUE').map((d) => d.messageId),
+        s.steps.of(id, 'VERIFICAR_ESTOQUE').map((d) => d.messageId),
         [`pedidos:${id}:VERIFICAR_ESTOQUE`, `pedidos:${id}:VERIFICAR_ESTOQUE:reenvio-1`],
       );
-      assert.equal(s.responder.of(id, 'PROCESSAR_PAGAMENTO').length, 1);
+      assert.equal(s.steps.of(id, 'PROCESSAR_PAGAMENTO').length, 1);
     });
 
     test('when a compensation command is lost, then it is sent again and the order ends cancelled', async () => {
-      s.responder.react = ({ command }, nth) => {
+      s.steps.react = ({ command }, nth) => {
         if (command.tipo === 'SEPARAR_ESTOQUE') return { kind: 'answer', tipo: 'ESTOQUE_INSUFICIENTE' };
         if (command.tipo === 'ESTORNAR_PAGAMENTO' && nth === 1) return { kind: 'drop' };
         return { kind: 'answer' };
@@ -293,7 +186,7 @@ function sweeperTests(label: string, engine: Engine, openBus?: () => Promise<Mes
       const id = await s.place();
       const final = await s.reaches(id, 'cancelado');
       assert.deepEqual(
-        s.responder.of(id, 'ESTORNAR_PAGAMENTO').map((d) => d.messageId),
+        s.steps.of(id, 'ESTORNAR_PAGAMENTO').map((d) => d.messageId),
         [`pedidos:${id}:ESTORNAR_PAGAMENTO`, `pedidos:${id}:ESTORNAR_PAGAMENTO:reenvio-1`],
       );
       assert.match(
@@ -303,16 +196,16 @@ function sweeperTests(label: string, engine: Engine, openBus?: () => Promise<Mes
     });
 
     test('when the first copy was processed after all, then its late answer is dropped by the inbox and nothing happens twice', async () => {
-      s.responder.react = ({ command }, nth) =>
+      s.steps.react = ({ command }, nth) =>
         command.tipo === 'EMITIR_NOTA_FISCAL' && nth === 1
           ? { kind: 'hold' } // processed, the answer is slow
           : { kind: 'answer' };
       const id = await s.place();
       await s.reaches(id, 'enviado');
-      const late = s.responder.held.find((m) => m.event.pedido_id === id);
+      const late = s.steps.held.find((m) => m.event.pedido_id === id);
       assert.ok(late !== undefined);
       assert.equal(late.messageId, `fiscal:${id}:NOTA_FISCAL_EMITIDA`, 'both copies answer under one id');
-      await s.responder.publish(late.event);
+      await s.steps.publish(late.event);
       await eventually('the late answer is seen', () =>
         s.h.lines.some((l) => l.includes(`Evento NOTA_FISCAL_EMITIDA do pedido ${id} já processado`)),
       );
@@ -320,7 +213,7 @@ function sweeperTests(label: string, engine: Engine, openBus?: () => Promise<Mes
       const final = await s.pedido(id);
       assert.equal(final.status, 'enviado');
       assert.equal(final.historico.filter((e) => e.etapa === 'nota_fiscal_emitida').length, 1);
-      assert.equal(s.responder.of(id, 'AGENDAR_ENVIO').length, 1, 'the next step was asked once');
+      assert.equal(s.steps.of(id, 'AGENDAR_ENVIO').length, 1, 'the next step was asked once');
     });
   });
 }
@@ -336,10 +229,10 @@ for (const engine of ENGINES) {
     after(() => s.close());
 
     test('when a step never answers, then each re-send waits twice as long, and after the limit the order is left to an operator, once', async () => {
-      s.responder.react = ({ command }) =>
+      s.steps.react = ({ command }) =>
         command.tipo === 'VERIFICAR_ESTOQUE' ? { kind: 'drop' } : { kind: 'answer' };
       const id = await s.place();
-      await eventually('the first check', () => s.responder.of(id, 'VERIFICAR_ESTOQUE').length === 1);
+      await eventually('the first check', () => s.steps.of(id, 'VERIFICAR_ESTOQUE').length === 1);
       await s.published();
       // Each sweep once the last re-send left the outbox (one still there is not lost: passed over).
       const sweep = async () => {
@@ -359,9 +252,9 @@ for (const engine of ENGINES) {
       assert.deepEqual(await sweep(), { redriven: 0, abandoned: 1, waiting: 0 }, 'the limit (2) was reached');
       await backdate(s.h.db, [id], 3_600_000);
       assert.deepEqual(await sweep(), { redriven: 0, abandoned: 0, waiting: 0 }, 'never looked at again');
-      await eventually('the re-sends arrive', () => s.responder.of(id, 'VERIFICAR_ESTOQUE').length === 3);
+      await eventually('the re-sends arrive', () => s.steps.of(id, 'VERIFICAR_ESTOQUE').length === 3);
       assert.deepEqual(
-        s.responder.of(id, 'VERIFICAR_ESTOQUE').map((d) => d.messageId),
+        s.steps.of(id, 'VERIFICAR_ESTOQUE').map((d) => d.messageId),
         [
           `pedidos:${id}:VERIFICAR_ESTOQUE`,
           `pedidos:${id}:VERIFICAR_ESTOQUE:reenvio-1`,
@@ -384,10 +277,10 @@ for (const engine of ENGINES) {
       assert.match(errors[0] ?? '', /VERIFICAR_ESTOQUE já reenviado 2 vez\(es\) sem resposta/);
 
       // An operator (or a late answer) moves it on: the count starts again and the saga goes on.
-      const verificar = s.responder.of(id, 'VERIFICAR_ESTOQUE')[0]?.command;
+      const verificar = s.steps.of(id, 'VERIFICAR_ESTOQUE')[0]?.command;
       assert.ok(verificar !== undefined);
-      s.responder.react = () => ({ kind: 'answer' });
-      await s.responder.publish(answer(verificar, 'ESTOQUE_VERIFICADO'));
+      s.steps.react = () => ({ kind: 'answer' });
+      await s.steps.publish(answer(verificar, 'ESTOQUE_VERIFICADO'));
       await s.reaches(id, 'enviado');
       assert.equal((await s.row(id)).tentativas, 0);
     });
@@ -412,9 +305,9 @@ for (const engine of ENGINES) {
     });
 
     test('when the sweep runs with olderThanMs 0 (the embedded start-up), then every order that is not final is redriven once, and none twice', async () => {
-      s.responder.react = () => ({ kind: 'drop' });
+      s.steps.react = () => ({ kind: 'drop' });
       const ids = await Promise.all([s.place(), s.place()]);
-      await eventually('both checks sent', () => ids.every((id) => s.responder.of(id).length === 1));
+      await eventually('both checks sent', () => ids.every((id) => s.steps.of(id).length === 1));
       await s.published();
       assert.ok((await s.orchestrator.redriveStalled({ olderThanMs: 0 })).redriven >= 2);
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -422,11 +315,11 @@ for (const engine of ENGINES) {
         (await s.orchestrator.redriveStalled({ olderThanMs: 0 })).redriven >= 2,
         'a second start-up: again',
       );
-      await eventually('the re-sends arrive', () => ids.every((id) => s.responder.of(id).length === 3));
+      await eventually('the re-sends arrive', () => ids.every((id) => s.steps.of(id).length === 3));
       for (const id of ids) {
         assert.equal((await s.row(id)).tentativas, 2);
         assert.deepEqual(
-          s.responder.of(id).map((d) => d.messageId),
+          s.steps.of(id).map((d) => d.messageId),
           [
             `pedidos:${id}:VERIFICAR_ESTOQUE`,
             `pedidos:${id}:VERIFICAR_ESTOQUE:reenvio-1`,
@@ -434,7 +327,7 @@ for (const engine of ENGINES) {
           ],
         );
       }
-      s.responder.react = () => ({ kind: 'answer' });
+      s.steps.react = () => ({ kind: 'answer' });
     });
   });
 }
@@ -469,11 +362,11 @@ describe('two sweepers at once on PostgreSQL', () => {
   });
 
   test('when two sweep the same stalled orders at once, then each owed command is enqueued once per round', async () => {
-    s.responder.react = () => ({ kind: 'drop' });
+    s.steps.react = () => ({ kind: 'drop' });
     const ids: number[] = [];
     for (let i = 0; i < 30; i++) ids.push(await s.place());
     // The checks are lost: the orders wait for their first step forever.
-    await eventually('every check lost', () => ids.every((id) => s.responder.of(id).length === 1));
+    await eventually('every check lost', () => ids.every((id) => s.steps.of(id).length === 1));
     s.pause(true);
 
     for (const round of [1, 2]) {

@@ -3,7 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import { parseCompensacao, type SagaState } from '../domain/saga.js';
 import { CHAIN_DONE, isPedidoStatus } from '../domain/status.js';
 import type { PedidosTables } from './schema.js';
-import type { ItemRow, PedidoRow, StepFields } from './store.js';
+import { itensOf, updateIfStatus, type ItemRow, type PedidoRow, type StepFields } from './store.js';
 
 /** The orchestrator's name in the inbox (`mensagens_processadas.consumidor`). */
 export const ORCHESTRATOR_CONSUMER = 'pedidos';
@@ -47,15 +47,6 @@ export interface StalledQuery {
  * event as processed and enqueues the next commands; and the redrive's (application/redrive.ts).
  */
 export function createSagaStore(engine: Engine) {
-  async function itensOf(trx: Transaction<PedidosTables>, id: number): Promise<ItemRow[]> {
-    return trx
-      .selectFrom('itens_pedido')
-      .select(['produto_id', 'quantidade', 'preco_unitario_centavos'])
-      .where('pedido_id', '=', id)
-      .orderBy('id')
-      .execute();
-  }
-
   return {
     itensOf,
 
@@ -86,13 +77,11 @@ export function createSagaStore(engine: Engine) {
       fields: StepFields,
       at: string,
     ): Promise<boolean> {
-      const result = await trx
-        .updateTable('pedidos')
-        .set({ ...fields, ...(to === undefined ? {} : { status: to }), atualizado_em: at })
-        .where('id', '=', id)
-        .where('status', '=', from)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      return updateIfStatus(trx, id, from, {
+        ...fields,
+        ...(to === undefined ? {} : { status: to }),
+        atualizado_em: at,
+      });
     },
 
     /**

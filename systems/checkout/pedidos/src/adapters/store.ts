@@ -1,5 +1,5 @@
 import { recordOperation, type Operacao } from '@dslab/checkout-kit';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import { CHAIN_DONE } from '../domain/status.js';
 import type { PedidosTable, PedidosTables } from './schema.js';
 
@@ -36,6 +36,35 @@ export type StepFields = Partial<
   >
 >;
 
+/** An order's lines, in the order they were placed (through `db` or inside a transaction). */
+export async function itensOf(db: Kysely<PedidosTables>, id: number): Promise<ItemRow[]> {
+  return db
+    .selectFrom('itens_pedido')
+    .select(['produto_id', 'quantidade', 'preco_unitario_centavos'])
+    .where('pedido_id', '=', id)
+    .orderBy('id')
+    .execute();
+}
+
+/**
+ * Writes `values` on order `id` if it is still in status `from` (the status is the guard against
+ * a concurrent change); false, and nothing written, when it is not.
+ */
+export async function updateIfStatus(
+  db: Kysely<PedidosTables>,
+  id: number,
+  from: string,
+  values: Updateable<PedidosTable>,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('pedidos')
+    .set(values)
+    .where('id', '=', id)
+    .where('status', '=', from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 export function createPedidosStore(db: Kysely<PedidosTables>) {
   return {
     db,
@@ -54,12 +83,7 @@ export function createPedidosStore(db: Kysely<PedidosTables>) {
     },
 
     async itensOf(id: number): Promise<ItemRow[]> {
-      return db
-        .selectFrom('itens_pedido')
-        .select(['produto_id', 'quantidade', 'preco_unitario_centavos'])
-        .where('pedido_id', '=', id)
-        .orderBy('id')
-        .execute();
+      return itensOf(db, id);
     },
 
     /**
@@ -185,13 +209,10 @@ export function createPedidosStore(db: Kysely<PedidosTables>) {
       operation: Operacao,
     ): Promise<boolean> {
       return db.transaction().execute(async (trx: Transaction<PedidosTables>) => {
-        const result = await trx
-          .updateTable('pedidos')
-          .set({ status: to, atualizado_em: at, tentativas: 0, ...fields })
-          .where('id', '=', id)
-          .where('status', '=', from)
-          .executeTakeFirst();
-        if (Number(result.numUpdatedRows) !== 1) return false;
+        if (
+          !(await updateIfStatus(trx, id, from, { status: to, atualizado_em: at, tentativas: 0, ...fields }))
+        )
+          return false;
         await recordOperation(trx, operation);
         return true;
       });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { COMMAND_TYPES, messageOf, parseMessage, type Event } from '@dslab/checkout-contracts/messages';
+import { COMMAND_TYPES, parseMessage, type Event } from '@dslab/checkout-contracts/messages';
 import type { CompensationAction } from './compensation.js';
 import {
   exhaustedMessage,
@@ -10,45 +10,16 @@ import {
   redriveMessageId,
   stallThresholdMs,
 } from './redrive.js';
-import { decideSaga, type Compensacao, type SagaState } from './saga.js';
-import { PEDIDO_STATUSES, type PedidoStatus } from './status.js';
-
-const AT = '2030-01-01T12:00:00.000Z';
-const TRACE = 'b'.repeat(32);
-const ID = 42;
-const envelope = { traceId: TRACE, at: AT };
-
-const itens = [
-  { produto_id: 1, quantidade: 2, preco_unitario_centavos: 1000 },
-  { produto_id: 2, quantidade: 1, preco_unitario_centavos: 2550 },
-];
-
-function state(status: PedidoStatus, compensacao: Compensacao | null = null): SagaState {
-  const invoiced = status === 'nf_emitida' || status === 'enviado' || status === 'entregue';
-  return {
-    id: ID,
-    status,
-    compensacao,
-    valor_total_centavos: 4550,
-    metodo_pagamento: 'cartao_credito',
-    itens,
-    nota_fiscal_id: invoiced ? 7 : null,
-    numero_nota_fiscal: invoiced ? 'NF7-42' : null,
-  };
-}
-
-const owing = (pendentes: CompensationAction[]): Compensacao => ({
-  falha: 'invoice-failed',
-  motivo: 'nota fiscal não emitida: x',
-  pendentes,
-});
+import { AT, ENVELOPE, ID, ITENS, owing, SAMPLES, sagaState, TRACE } from './saga.fixture.js';
+import { decideSaga, type SagaState } from './saga.js';
+import { PEDIDO_STATUSES } from './status.js';
 
 const notChecked = { stockChecked: false };
 const checked = { stockChecked: true };
 
 describe('owedCommandOf: the command a stalled order waits for', () => {
   test('pendente before the availability answer: VERIFICAR_ESTOQUE with the lines (no prices)', () => {
-    const command = owedCommandOf(state('pendente'), notChecked, envelope);
+    const command = owedCommandOf(sagaState('pendente'), notChecked, ENVELOPE);
     assert.deepEqual(command, {
       tipo: 'VERIFICAR_ESTOQUE',
       pedido_id: ID,
@@ -64,13 +35,13 @@ describe('owedCommandOf: the command a stalled order waits for', () => {
   });
 
   test('pendente once the availability answer was processed: PROCESSAR_PAGAMENTO with the total and method', () => {
-    const command = owedCommandOf(state('pendente'), checked, envelope);
+    const command = owedCommandOf(sagaState('pendente'), checked, ENVELOPE);
     assert.equal(command?.tipo, 'PROCESSAR_PAGAMENTO');
-    assert.deepEqual(command.dados, { valor_centavos: 4550, metodo: 'cartao_credito' });
+    assert.deepEqual(command.dados, { valor_centavos: 4550, metodo: 'pix' });
   });
 
   test('pagamento_aprovado: SEPARAR_ESTOQUE', () => {
-    const command = owedCommandOf(state('pagamento_aprovado'), checked, envelope);
+    const command = owedCommandOf(sagaState('pagamento_aprovado'), checked, ENVELOPE);
     assert.equal(command?.tipo, 'SEPARAR_ESTOQUE');
     assert.deepEqual(command.dados, {
       itens: [
@@ -81,30 +52,30 @@ describe('owedCommandOf: the command a stalled order waits for', () => {
   });
 
   test('em_separacao: EMITIR_NOTA_FISCAL with the priced lines', () => {
-    const command = owedCommandOf(state('em_separacao'), checked, envelope);
+    const command = owedCommandOf(sagaState('em_separacao'), checked, ENVELOPE);
     assert.equal(command?.tipo, 'EMITIR_NOTA_FISCAL');
-    assert.deepEqual(command.dados, { valor_centavos: 4550, itens });
+    assert.deepEqual(command.dados, { valor_centavos: 4550, itens: ITENS });
   });
 
   test('nf_emitida: AGENDAR_ENVIO with the stored nota fiscal (also after a refusal: the dispatch is retried)', () => {
-    const command = owedCommandOf(state('nf_emitida'), checked, envelope);
+    const command = owedCommandOf(sagaState('nf_emitida'), checked, ENVELOPE);
     assert.equal(command?.tipo, 'AGENDAR_ENVIO');
     assert.deepEqual(command.dados, { nota_fiscal_id: 7, numero_nota_fiscal: 'NF7-42' });
   });
 
   test('nf_emitida without its nota fiscal (a broken row): nothing a re-send could fix', () => {
-    const broken = { ...state('nf_emitida'), nota_fiscal_id: null };
+    const broken = { ...sagaState('nf_emitida'), nota_fiscal_id: null };
     assert.equal(owedStepOf(broken, checked), 'AGENDAR_ENVIO');
-    assert.equal(owedCommandOf(broken, checked, envelope), undefined);
+    assert.equal(owedCommandOf(broken, checked, ENVELOPE), undefined);
   });
 
   for (const status of ['enviado', 'entregue', 'cancelado'] as const)
     test(`${status}: nothing (a final status), whatever the facts`, () => {
       for (const facts of [checked, notChecked]) {
-        assert.equal(owedStepOf(state(status), facts), undefined);
-        assert.equal(owedCommandOf(state(status), facts, envelope), undefined);
+        assert.equal(owedStepOf(sagaState(status), facts), undefined);
+        assert.equal(owedCommandOf(sagaState(status), facts, ENVELOPE), undefined);
         assert.equal(
-          owedCommandOf(state(status, owing(['refund-payment', 'cancel-order'])), facts, envelope),
+          owedCommandOf(sagaState(status, owing(['refund-payment', 'cancel-order'])), facts, ENVELOPE),
           undefined,
         );
       }
@@ -113,16 +84,16 @@ describe('owedCommandOf: the command a stalled order waits for', () => {
   test('a compensation owed: its head action, with the motivo, whatever the status', () => {
     for (const status of ['pendente', 'pagamento_aprovado', 'em_separacao'] as const) {
       const release = owedCommandOf(
-        state(status, owing(['release-stock', 'refund-payment', 'cancel-order'])),
+        sagaState(status, owing(['release-stock', 'refund-payment', 'cancel-order'])),
         notChecked,
-        envelope,
+        ENVELOPE,
       );
       assert.equal(release?.tipo, 'LIBERAR_ESTOQUE');
       assert.deepEqual(release.dados, { motivo: 'nota fiscal não emitida: x' });
       const refund = owedCommandOf(
-        state(status, owing(['refund-payment', 'cancel-order'])),
+        sagaState(status, owing(['refund-payment', 'cancel-order'])),
         checked,
-        envelope,
+        ENVELOPE,
       );
       assert.equal(refund?.tipo, 'ESTORNAR_PAGAMENTO');
       assert.deepEqual(refund.dados, { motivo: 'nota fiscal não emitida: x' });
@@ -131,9 +102,9 @@ describe('owedCommandOf: the command a stalled order waits for', () => {
 
   test('a compensation whose head is the cancel (done by the saga itself) or empty: nothing', () => {
     for (const pendentes of [['cancel-order'], []] as CompensationAction[][]) {
-      assert.equal(owedStepOf(state('pagamento_aprovado', owing(pendentes)), checked), undefined);
+      assert.equal(owedStepOf(sagaState('pagamento_aprovado', owing(pendentes)), checked), undefined);
       assert.equal(
-        owedCommandOf(state('pagamento_aprovado', owing(pendentes)), checked, envelope),
+        owedCommandOf(sagaState('pagamento_aprovado', owing(pendentes)), checked, ENVELOPE),
         undefined,
       );
     }
@@ -142,7 +113,7 @@ describe('owedCommandOf: the command a stalled order waits for', () => {
   test('every command owed is a well-formed message', () => {
     for (const status of PEDIDO_STATUSES)
       for (const facts of [checked, notChecked]) {
-        const command = owedCommandOf(state(status), facts, envelope);
+        const command = owedCommandOf(sagaState(status), facts, ENVELOPE);
         if (command === undefined) continue;
         const parsed = parseMessage(JSON.stringify(command));
         assert.ok(parsed.ok, `${status}: ${parsed.ok ? '' : parsed.reason}`);
@@ -151,39 +122,17 @@ describe('owedCommandOf: the command a stalled order waits for', () => {
 });
 
 describe('owedCommandOf agrees with the saga: what it sends is what the order then waits for', () => {
-  const nota = {
-    nota_fiscal_id: 7,
-    pedido_id: ID,
-    numero: 'NF7-42',
-    chave_acesso: '1'.repeat(44),
-    data_emissao: AT,
-    valor_centavos: 4550,
-  };
-  const event = (tipo: Event['tipo'], dados: unknown): Event =>
-    messageOf(tipo, ID, dados as never, envelope) as Event;
-  const pagamento = {
-    pagamento_id: 1,
-    pedido_id: ID,
-    sucesso: true,
-    status: 'aprovado',
-    mensagem: 'ok',
-    valor_centavos: 4550,
-    metodo: 'cartao_credito',
-    data_processamento: AT,
-  };
-  const separacao = { pedido_id: ID, status: 'separado', itens: [], mensagem: 'ok' };
-  const falta = { produto_id: 2, solicitado: 1, disponivel: 0 };
-  const cases: readonly (readonly [SagaState, Event, boolean])[] = [
-    [state('pendente'), event('PEDIDO_CRIADO', { itens, valor_total_centavos: 4550 }), false],
-    [state('pendente'), event('ESTOQUE_VERIFICADO', { disponivel: true, faltas: [] }), true],
-    [state('pendente'), event('PAGAMENTO_PROCESSADO', { pagamento }), true],
-    [state('pagamento_aprovado'), event('ESTOQUE_SEPARADO', { separacao }), true],
-    [state('pagamento_aprovado'), event('ESTOQUE_INSUFICIENTE', { faltas: [falta] }), true],
-    [state('em_separacao'), event('NOTA_FISCAL_EMITIDA', { nota }), true],
+  const cases: readonly (readonly [SagaState, string, boolean])[] = [
+    [sagaState('pendente'), 'PEDIDO_CRIADO', false],
+    [sagaState('pendente'), 'ESTOQUE_VERIFICADO disponivel', true],
+    [sagaState('pendente'), 'PAGAMENTO_PROCESSADO aprovado', true],
+    [sagaState('pagamento_aprovado'), 'ESTOQUE_SEPARADO', true],
+    [sagaState('pagamento_aprovado'), 'ESTOQUE_INSUFICIENTE', true],
+    [sagaState('em_separacao'), 'NOTA_FISCAL_EMITIDA', true],
     ...COMMAND_TYPES.filter((c) => c !== 'ESTORNAR_PAGAMENTO' && c !== 'LIBERAR_ESTOQUE').map(
       (comando) =>
         [
-          state(
+          sagaState(
             comando === 'VERIFICAR_ESTOQUE' || comando === 'PROCESSAR_PAGAMENTO'
               ? 'pendente'
               : comando === 'SEPARAR_ESTOQUE'
@@ -192,19 +141,20 @@ describe('owedCommandOf agrees with the saga: what it sends is what the order th
                   ? 'em_separacao'
                   : 'nf_emitida',
           ),
-          event('ETAPA_RECUSADA', { comando, codigo: 'validation-failed', detalhe: 'não' }),
+          `ETAPA_RECUSADA ${comando}`,
           comando !== 'VERIFICAR_ESTOQUE',
         ] as const,
     ),
     [
-      state('em_separacao', owing(['release-stock', 'refund-payment', 'cancel-order'])),
-      event('ESTOQUE_LIBERADO', { separacao: { ...separacao, status: 'liberado' } }),
+      sagaState('em_separacao', owing(['release-stock', 'refund-payment', 'cancel-order'])),
+      'ESTOQUE_LIBERADO',
       true,
     ],
   ];
 
-  for (const [before, received, stockChecked] of cases)
-    test(`${before.status}${before.compensacao === null ? '' : ` owing ${before.compensacao.pendentes.join(',')}`} + ${received.tipo}${received.tipo === 'ETAPA_RECUSADA' ? ` ${received.dados.comando}` : ''}`, () => {
+  for (const [before, sample, stockChecked] of cases)
+    test(`${before.status}${before.compensacao === null ? '' : ` owing ${before.compensacao.pendentes.join(',')}`} + ${sample}`, () => {
+      const received = SAMPLES[sample] as Event;
       const decision = decideSaga(before, received, { at: AT });
       assert.equal(decision.kind, 'apply');
       const { fields } = decision;
@@ -233,20 +183,20 @@ describe('back-off, ids and history lines of a redrive', () => {
   });
 
   test('a re-send has an id of its own, so the step worker does not skip it', () => {
-    const command = owedCommandOf(state('pagamento_aprovado'), checked, envelope);
+    const command = owedCommandOf(sagaState('pagamento_aprovado'), checked, ENVELOPE);
     assert.ok(command !== undefined);
     assert.equal(redriveMessageId(command, 2), `pedidos:${ID}:SEPARAR_ESTOQUE:reenvio-2`);
   });
 
   test('the history lines say where the order stalled, since when, and what was sent', () => {
-    const stalled = state('pagamento_aprovado');
-    const command = owedCommandOf(stalled, checked, envelope);
+    const stalled = sagaState('pagamento_aprovado');
+    const command = owedCommandOf(stalled, checked, ENVELOPE);
     assert.ok(command !== undefined);
     assert.equal(
       redriveMessage(stalled, command, '2030-01-01T11:00:00.000Z', 2),
       `Pedido ${ID} parado em pagamento_aprovado desde 2030-01-01T11:00:00.000Z; SEPARAR_ESTOQUE reenviado (tentativa 2)`,
     );
-    const compensating = state('pagamento_aprovado', owing(['refund-payment', 'cancel-order']));
+    const compensating = sagaState('pagamento_aprovado', owing(['refund-payment', 'cancel-order']));
     assert.match(
       redriveMessage(compensating, command, 'ontem', 1),
       /parado em pagamento_aprovado \(compensação: nota fiscal não emitida: x\) desde ontem/,

@@ -1,117 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  COMMAND_TYPES,
-  messageOf,
-  parseMessage,
-  type Command,
-  type CommandType,
-  type Event,
-} from '@dslab/checkout-contracts/messages';
-import type { CompensationAction } from './compensation.js';
-import {
-  decideSaga,
-  describeFaltas,
-  parseCompensacao,
-  type Compensacao,
-  type SagaDecision,
-  type SagaState,
-} from './saga.js';
+import { parseMessage, type Command, type CommandType, type Event } from '@dslab/checkout-contracts/messages';
+import { AT, FALTA, ID, ITENS, owing, SAMPLES, sagaState, sampleEvent, TRACE } from './saga.fixture.js';
+import { decideSaga, describeFaltas, parseCompensacao, type Compensacao, type SagaDecision } from './saga.js';
 import { PEDIDO_STATUSES, type PedidoStatus } from './status.js';
 
-const AT = '2030-01-01T12:00:00.000Z';
-const TRACE = 'a'.repeat(32);
-const ID = 42;
-
-const itens = [
-  { produto_id: 1, quantidade: 2, preco_unitario_centavos: 1000 },
-  { produto_id: 2, quantidade: 1, preco_unitario_centavos: 2550 },
-];
-
-function state(status: PedidoStatus, compensacao: Compensacao | null = null): SagaState {
-  return {
-    id: ID,
-    status,
-    compensacao,
-    valor_total_centavos: 4550,
-    metodo_pagamento: 'pix',
-    itens,
-    nota_fiscal_id: status === 'nf_emitida' ? 7 : null,
-    numero_nota_fiscal: status === 'nf_emitida' ? 'NF7-42' : null,
-  };
-}
-
-const event = (tipo: Event['tipo'], dados: unknown, pedidoId = ID): Event =>
-  messageOf(tipo, pedidoId, dados as never, { traceId: TRACE, at: AT }) as Event;
-
-const pagamento = (sucesso: boolean) => ({
-  pagamento_id: 1,
-  pedido_id: ID,
-  sucesso,
-  status: sucesso ? 'aprovado' : 'rejeitado',
-  mensagem: sucesso ? 'Pagamento aprovado' : 'saldo insuficiente',
-  valor_centavos: 4550,
-  metodo: 'pix',
-  data_processamento: AT,
-});
-const separacao = (status: 'separado' | 'liberado') => ({
-  pedido_id: ID,
-  status,
-  itens: [
-    { produto_id: 1, quantidade: 2 },
-    { produto_id: 2, quantidade: 1 },
-  ],
-  mensagem: 'ok',
-});
-const falta = { produto_id: 2, solicitado: 1, disponivel: 0 };
-
-/** One sample of every event (both outcomes of those that have two, a refusal of every command). */
-const SAMPLES: Readonly<Record<string, Event>> = {
-  PEDIDO_CRIADO: event('PEDIDO_CRIADO', { itens, valor_total_centavos: 4550 }),
-  'ESTOQUE_VERIFICADO disponivel': event('ESTOQUE_VERIFICADO', { disponivel: true, faltas: [] }),
-  'ESTOQUE_VERIFICADO indisponivel': event('ESTOQUE_VERIFICADO', { disponivel: false, faltas: [falta] }),
-  'PAGAMENTO_PROCESSADO aprovado': event('PAGAMENTO_PROCESSADO', { pagamento: pagamento(true) }),
-  'PAGAMENTO_PROCESSADO rejeitado': event('PAGAMENTO_PROCESSADO', { pagamento: pagamento(false) }),
-  ESTOQUE_SEPARADO: event('ESTOQUE_SEPARADO', { separacao: separacao('separado') }),
-  ESTOQUE_INSUFICIENTE: event('ESTOQUE_INSUFICIENTE', { faltas: [falta] }),
-  NOTA_FISCAL_EMITIDA: event('NOTA_FISCAL_EMITIDA', {
-    nota: {
-      nota_fiscal_id: 7,
-      pedido_id: ID,
-      numero: 'NF7-42',
-      chave_acesso: '1'.repeat(44),
-      data_emissao: AT,
-      valor_centavos: 4550,
-    },
-  }),
-  ENVIO_AGENDADO: event('ENVIO_AGENDADO', {
-    envio: {
-      envio_id: 3,
-      pedido_id: ID,
-      nota_fiscal_id: 7,
-      codigo_rastreamento: 'BR123456789PY',
-      status: 'enviado',
-      data_despacho: AT,
-    },
-  }),
-  PAGAMENTO_ESTORNADO: event('PAGAMENTO_ESTORNADO', {
-    estorno: { pedido_id: ID, status: 'estornado', mensagem: 'estornado' },
-  }),
-  ESTOQUE_LIBERADO: event('ESTOQUE_LIBERADO', { separacao: separacao('liberado') }),
-  ...Object.fromEntries(
-    COMMAND_TYPES.map((comando) => [
-      `ETAPA_RECUSADA ${comando}`,
-      event('ETAPA_RECUSADA', { comando, codigo: 'validation-failed', detalhe: 'recusado' }),
-    ]),
-  ),
-};
-
 /** The compensation states an order may be in while it is not final. */
-const owing = (pendentes: CompensationAction[]): Compensacao => ({
-  falha: 'invoice-failed',
-  motivo: 'nota fiscal não emitida: x',
-  pendentes,
-});
 const COMPENSATIONS: readonly (Compensacao | null)[] = [
   null,
   owing(['release-stock', 'refund-payment', 'cancel-order']),
@@ -174,7 +68,7 @@ describe('the checkout saga', () => {
       for (const compensacao of COMPENSATIONS)
         for (const [sample, ev] of Object.entries(SAMPLES)) {
           const name = `${status}, ${compensationName(compensacao)}, ${sample}`;
-          const decision = decideSaga(state(status, compensacao), ev, { at: AT });
+          const decision = decideSaga(sagaState(status, compensacao), ev, { at: AT });
           const want = expected(status, compensacao, sample);
           if (want === undefined) {
             assert.equal(decision.kind, 'ignore', name);
@@ -197,7 +91,7 @@ describe('the checkout saga', () => {
     for (const status of PEDIDO_STATUSES)
       for (const compensacao of COMPENSATIONS)
         for (const ev of Object.values(SAMPLES)) {
-          const decision = decideSaga(state(status, compensacao), ev, { at: AT });
+          const decision = decideSaga(sagaState(status, compensacao), ev, { at: AT });
           if (decision.kind === 'ignore') continue;
           for (const command of decision.commands) {
             const parsed = parseMessage(JSON.stringify(command));
@@ -217,13 +111,13 @@ describe('the checkout saga', () => {
   });
 
   test('an event of another order is ignored', () => {
-    const other = event('PEDIDO_CRIADO', { itens, valor_total_centavos: 4550 }, ID + 1);
-    assert.equal(decideSaga(state('pendente'), other, { at: AT }).kind, 'ignore');
+    const other = sampleEvent('PEDIDO_CRIADO', { itens: ITENS, valor_total_centavos: 4550 }, ID + 1);
+    assert.equal(decideSaga(sagaState('pendente'), other, { at: AT }).kind, 'ignore');
   });
 
   describe('forward', () => {
     const decide = (status: PedidoStatus, sample: string) =>
-      applied(decideSaga(state(status), SAMPLES[sample] as Event, { at: AT }));
+      applied(decideSaga(sagaState(status), SAMPLES[sample] as Event, { at: AT }));
     const dados = (command: Command | undefined) => command?.dados as unknown;
 
     test('PEDIDO_CRIADO asks estoque whether every line is available now', () => {
@@ -273,7 +167,7 @@ describe('the checkout saga', () => {
 
     test('reserved stock moves to em_separacao and asks for the invoice with the priced lines', () => {
       const d = decide('pagamento_aprovado', 'ESTOQUE_SEPARADO');
-      assert.deepEqual(dados(d.commands[0]), { valor_centavos: 4550, itens });
+      assert.deepEqual(dados(d.commands[0]), { valor_centavos: 4550, itens: ITENS });
       assert.equal(d.history.operacao, 'estoque_separado');
     });
 
@@ -292,7 +186,7 @@ describe('the checkout saga', () => {
 
   describe('failures and compensations', () => {
     const decide = (status: PedidoStatus, sample: string, compensacao: Compensacao | null = null) =>
-      applied(decideSaga(state(status, compensacao), SAMPLES[sample] as Event, { at: AT }));
+      applied(decideSaga(sagaState(status, compensacao), SAMPLES[sample] as Event, { at: AT }));
 
     test('short stock at reservation refunds first: the compensation is stored with the refund in flight', () => {
       const d = decide('pagamento_aprovado', 'ESTOQUE_INSUFICIENTE');
@@ -377,7 +271,7 @@ describe('the checkout saga', () => {
         'ETAPA_RECUSADA LIBERAR_ESTOQUE',
       ])
         assert.equal(
-          decideSaga(state('em_separacao', owed), SAMPLES[sample] as Event, { at: AT }).kind,
+          decideSaga(sagaState('em_separacao', owed), SAMPLES[sample] as Event, { at: AT }).kind,
           'ignore',
           sample,
         );
@@ -405,7 +299,7 @@ describe('the checkout saga', () => {
     test('shortages read as one phrase', () => {
       assert.equal(describeFaltas([]), 'sem detalhes');
       assert.equal(
-        describeFaltas([falta, { produto_id: 3, solicitado: 5, disponivel: 2 }]),
+        describeFaltas([FALTA, { produto_id: 3, solicitado: 5, disponivel: 2 }]),
         'produto 2 (solicitado 1, disponível 0), produto 3 (solicitado 5, disponível 2)',
       );
     });

@@ -129,6 +129,29 @@ export const UNDO_COMMAND: Readonly<
   'release-stock': 'LIBERAR_ESTOQUE',
 };
 
+/**
+ * What each forward answer does when the step succeeded: the status the order moves to (absent:
+ * it stays), the forward command asked next (absent: the saga ends) and the history entry.
+ */
+const FORWARD_STEP: Readonly<
+  Record<
+    | 'PEDIDO_CRIADO'
+    | 'ESTOQUE_VERIFICADO'
+    | 'PAGAMENTO_PROCESSADO'
+    | 'ESTOQUE_SEPARADO'
+    | 'NOTA_FISCAL_EMITIDA'
+    | 'ENVIO_AGENDADO',
+    { readonly to?: PedidoStatus; readonly next?: ForwardCommandType; readonly operacao: string }
+  >
+> = {
+  PEDIDO_CRIADO: { next: 'VERIFICAR_ESTOQUE', operacao: 'estoque_verificacao_solicitada' },
+  ESTOQUE_VERIFICADO: { next: 'PROCESSAR_PAGAMENTO', operacao: 'estoque_verificado' },
+  PAGAMENTO_PROCESSADO: { to: 'pagamento_aprovado', next: 'SEPARAR_ESTOQUE', operacao: 'pagamento_aprovado' },
+  ESTOQUE_SEPARADO: { to: 'em_separacao', next: 'EMITIR_NOTA_FISCAL', operacao: 'estoque_separado' },
+  NOTA_FISCAL_EMITIDA: { to: 'nf_emitida', next: 'AGENDAR_ENVIO', operacao: 'nota_fiscal_emitida' },
+  ENVIO_AGENDADO: { to: 'enviado', operacao: 'pedido_enviado' },
+};
+
 /** The forward command an order in `status` (and no compensation) waits an answer for. */
 const AWAITED: Partial<Readonly<Record<PedidoStatus, readonly CommandType[]>>> = {
   pendente: ['VERIFICAR_ESTOQUE', 'PROCESSAR_PAGAMENTO'],
@@ -250,8 +273,6 @@ export function decideSaga(state: SagaState, event: Event, context: SagaContext)
   if (event.pedido_id !== id) return ignore(`${event.tipo} is for order ${event.pedido_id}, not ${id}`);
 
   const envelope: CommandEnvelope = { traceId: event.trace_id, at: context.at };
-  const forward = (tipo: ForwardCommandType, as: SagaState = state): Command =>
-    forwardCommandOf(as, tipo, envelope);
 
   function ignore(reason: string): SagaDecision {
     return { kind: 'ignore', reason };
@@ -278,14 +299,14 @@ export function decideSaga(state: SagaState, event: Event, context: SagaContext)
     };
   }
 
-  /** A forward step: the new status (motivo cleared), the next command and the history line. */
-  function advance(
-    to: PedidoStatus | undefined,
-    fields: SagaFields,
-    next: Command | undefined,
-    operacao: string,
-    mensagem: string,
-  ): SagaDecision {
+  /**
+   * A forward step succeeded (FORWARD_STEP of the event): the new status (motivo cleared) with
+   * `fields`, the next command (its dados from the order as this leaves it) and the history line.
+   */
+  function advance(step: keyof typeof FORWARD_STEP, mensagem: string, fields: SagaFields = {}): SagaDecision {
+    const { to, next: nextTipo, operacao } = FORWARD_STEP[step];
+    const next =
+      nextTipo === undefined ? undefined : forwardCommandOf({ ...state, ...fields }, nextTipo, envelope);
     return apply({
       ...(to === undefined ? {} : { to }),
       fields: { ...(to === undefined ? {} : { motivo: null }), ...fields },
@@ -408,13 +429,7 @@ export function decideSaga(state: SagaState, event: Event, context: SagaContext)
   switch (event.tipo) {
     case 'PEDIDO_CRIADO':
       if (state.status !== 'pendente') return misfit();
-      return advance(
-        undefined,
-        {},
-        forward('VERIFICAR_ESTOQUE'),
-        'estoque_verificacao_solicitada',
-        `Verificação de estoque solicitada para o pedido ${id}`,
-      );
+      return advance(event.tipo, `Verificação de estoque solicitada para o pedido ${id}`);
 
     case 'ESTOQUE_VERIFICADO':
       if (!waitsFor('VERIFICAR_ESTOQUE')) return misfit();
@@ -422,13 +437,7 @@ export function decideSaga(state: SagaState, event: Event, context: SagaContext)
         return cancel(`estoque indisponível: ${describeFaltas(event.dados.faltas)}`, {
           faltas: event.dados.faltas,
         });
-      return advance(
-        undefined,
-        {},
-        forward('PROCESSAR_PAGAMENTO'),
-        'estoque_verificado',
-        `Estoque disponível para o pedido ${id}; pagamento solicitado`,
-      );
+      return advance(event.tipo, `Estoque disponível para o pedido ${id}; pagamento solicitado`);
 
     case 'PAGAMENTO_PROCESSADO': {
       if (!waitsFor('PROCESSAR_PAGAMENTO')) return misfit();
@@ -437,24 +446,12 @@ export function decideSaga(state: SagaState, event: Event, context: SagaContext)
         return compensate('payment-rejected', `pagamento rejeitado: ${pagamento.mensagem}`, {
           pagamento_status: pagamento.status,
         });
-      return advance(
-        'pagamento_aprovado',
-        {},
-        forward('SEPARAR_ESTOQUE'),
-        'pagamento_aprovado',
-        `Pagamento aprovado para o pedido ${id}`,
-      );
+      return advance(event.tipo, `Pagamento aprovado para o pedido ${id}`);
     }
 
     case 'ESTOQUE_SEPARADO':
       if (!waitsFor('SEPARAR_ESTOQUE')) return misfit();
-      return advance(
-        'em_separacao',
-        {},
-        forward('EMITIR_NOTA_FISCAL'),
-        'estoque_separado',
-        `Estoque separado para o pedido ${id}`,
-      );
+      return advance(event.tipo, `Estoque separado para o pedido ${id}`);
 
     case 'ESTOQUE_INSUFICIENTE':
       if (!waitsFor('SEPARAR_ESTOQUE')) return misfit();
@@ -465,29 +462,16 @@ export function decideSaga(state: SagaState, event: Event, context: SagaContext)
     case 'NOTA_FISCAL_EMITIDA': {
       if (!waitsFor('EMITIR_NOTA_FISCAL')) return misfit();
       const nota = event.dados.nota;
-      return advance(
-        'nf_emitida',
-        { nota_fiscal_id: nota.nota_fiscal_id, numero_nota_fiscal: nota.numero },
-        forward('AGENDAR_ENVIO', {
-          ...state,
-          nota_fiscal_id: nota.nota_fiscal_id,
-          numero_nota_fiscal: nota.numero,
-        }),
-        'nota_fiscal_emitida',
-        `Nota fiscal ${nota.numero} emitida para o pedido ${id}`,
-      );
+      return advance(event.tipo, `Nota fiscal ${nota.numero} emitida para o pedido ${id}`, {
+        nota_fiscal_id: nota.nota_fiscal_id,
+        numero_nota_fiscal: nota.numero,
+      });
     }
 
     case 'ENVIO_AGENDADO': {
       if (!waitsFor('AGENDAR_ENVIO')) return misfit();
       const codigo = event.dados.envio.codigo_rastreamento;
-      return advance(
-        'enviado',
-        { codigo_rastreamento: codigo },
-        undefined,
-        'pedido_enviado',
-        `Pedido ${id} enviado: ${codigo}`,
-      );
+      return advance(event.tipo, `Pedido ${id} enviado: ${codigo}`, { codigo_rastreamento: codigo });
     }
 
     case 'PAGAMENTO_ESTORNADO':

@@ -1,9 +1,9 @@
-import { metodoFromProto, pedidoToProto } from '@dslab/checkout-clients';
 import type { PedidosServer } from '@dslab/checkout-contracts';
-import { unaryHandlers, type TimeoutSettings } from '@dslab/checkout-kit';
+import type { TimeoutSettings } from '@dslab/checkout-kit';
 import type { HandlerContext } from '@dslab/grpc-kit';
 import type { Logger } from '@dslab/logging';
 import type { AsyncCheckout } from '../application/async-checkout.js';
+import { pedidosGrpcHandlersOver } from './grpc.js';
 
 /** The call's `authorization` metadata (one text value), as the REST header. */
 function authorizationOf(ctx: HandlerContext): string | undefined {
@@ -23,28 +23,19 @@ export function asyncPedidosGrpcHandlers(
   logger: Logger,
   timeouts: TimeoutSettings,
 ): PedidosServer {
-  return unaryHandlers<PedidosServer>(
-    logger,
+  return pedidosGrpcHandlersOver(
     {
-      criarPedido: async (request, ctx) => {
+      async criar({ cliente_id, ...input }, ctx) {
         const cliente = await checkout.authenticate(authorizationOf(ctx));
-        const { pedido } = await checkout.create(
-          cliente,
-          {
-            ...(request.cliente_id === 0 ? {} : { cliente_id: request.cliente_id }),
-            itens: request.itens,
-            metodo_pagamento: metodoFromProto(request.metodo_pagamento),
-            idempotency_key: request.idempotency_key === '' ? undefined : request.idempotency_key,
-          },
-          ctx,
-        );
-        return { pedido: pedidoToProto(pedido) };
+        // cliente_id 0 (proto3's default): the token's customer.
+        return (await checkout.create(cliente, cliente_id === 0 ? input : { ...input, cliente_id }, ctx))
+          .pedido;
       },
-      obterPedido: async (request, ctx) => {
-        const cliente = await checkout.authenticate(authorizationOf(ctx));
-        return { pedido: pedidoToProto(await checkout.obter(cliente, request.pedido_id)) };
+      async obter(pedidoId, ctx) {
+        return checkout.obter(await checkout.authenticate(authorizationOf(ctx)), pedidoId);
       },
     },
+    logger,
     timeouts,
   );
 }
