@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isAppError } from '@dslab/errors';
-import { startTcpProxy, TEST_AMQP_URL, uniqueName, type TcpProxy } from '@dslab/testing';
-import { createAmqpBus, type AmqpBusOptions } from './amqp-bus.js';
-import { eventually, gate } from './bus-contract.js';
-import { collectingLogger } from './log-collector.js';
-import { openTestAmqpBus, uniqueQueue, waitForDrain } from './testing.js';
+import { eventually, gate, startProxiedBroker, waitForDrain, type ProxiedBroker } from './testing.js';
 import type { MessageBus, ReceivedMessage } from './types.js';
 
 /**
@@ -13,58 +9,25 @@ import type { MessageBus, ReceivedMessage } from './types.js';
  * A TCP proxy sits between the bus and RabbitMQ so the tests can break the path on purpose.
  */
 
-const broker = new URL(TEST_AMQP_URL);
-
 function isUnavailable(error: unknown): boolean {
   return isAppError(error) && error.code === 'unavailable';
 }
 
 describe('AMQP bus over a path that fails', () => {
-  let proxy: TcpProxy;
+  let broker: ProxiedBroker;
+  let proxy: ProxiedBroker['proxy'];
   /** A direct bus (no proxy) to observe and clean up the queues. */
   let observer: MessageBus;
-  const queues: string[] = [];
-  const opened: MessageBus[] = [];
-
-  function queue(): string {
-    const name = uniqueQueue('amqpfail');
-    queues.push(name);
-    return name;
-  }
-
-  async function proxiedBus(
-    overrides: Partial<Omit<AmqpBusOptions, 'url' | 'logger'>> = {},
-  ): Promise<{ bus: MessageBus; lines: string[] }> {
-    const logger = collectingLogger();
-    const url = new URL(TEST_AMQP_URL);
-    url.hostname = '127.0.0.1';
-    url.port = String(proxy.port);
-    const bus = await createAmqpBus({
-      url: url.toString(),
-      connectionName: uniqueName('proxied'),
-      logger,
-      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
-      ...overrides,
-    });
-    opened.push(bus);
-    return { bus, lines: logger.lines };
-  }
+  const queue = () => broker.queue('amqpfail');
+  const proxiedBus: ProxiedBroker['openBus'] = (overrides) => broker.openBus(overrides);
 
   before(async () => {
-    proxy = await startTcpProxy({ targetHost: broker.hostname, targetPort: Number(broker.port || 5672) });
-    observer = await openTestAmqpBus();
+    broker = await startProxiedBroker();
+    ({ proxy, observer } = broker);
   });
 
   after(async () => {
-    proxy.resume();
-    proxy.refuse(false);
-    try {
-      for (const bus of opened) await bus.close();
-      for (const name of queues) await observer.deleteQueue(name);
-    } finally {
-      await observer.close();
-      await proxy.close();
-    }
+    await broker.close();
   });
 
   test('when the first connection cannot be made, then createAmqpBus rejects', async () => {

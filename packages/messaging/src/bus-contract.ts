@@ -2,52 +2,37 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isAppError } from '@dslab/errors';
 import { delay } from './defaults.js';
-import { uniqueQueue, waitForDrain } from './testing.js';
+import {
+  collectingLogger,
+  eventually,
+  gate,
+  openTestBus,
+  uniqueQueue,
+  waitForDrain,
+  type BusKind,
+} from './testing.js';
 import { HEADERS, PoisonMessageError, type MessageBus, type ReceivedMessage } from './types.js';
 
 /**
  * The behaviour every adapter of the messaging port must have. Each adapter's test file calls
- * `runBusContract` with a factory; the same tests then run against RabbitMQ and in memory.
+ * `runBusContract` with its kind; the same tests then run against RabbitMQ and in memory.
  */
 
-export interface ContractBus {
+interface ContractBus {
   readonly bus: MessageBus;
   /** Lines the bus logged (for the dead-letter log line). */
   readonly lines: readonly string[];
-  dispose(): Promise<void>;
 }
 
-/** A promise opened from outside: handlers wait on it so tests decide when they finish. */
-export interface Gate {
-  readonly promise: Promise<void>;
-  open(): void;
-}
-
-export function gate(): Gate {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
-}
-
-/** Polls until `predicate` holds; fails the test with `what` past the timeout (never a timing assertion). */
-export async function eventually(
-  what: string,
-  predicate: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await delay(10);
-  }
+async function open(kind: BusKind): Promise<ContractBus> {
+  const logger = collectingLogger();
+  return { bus: await openTestBus(kind, logger), lines: logger.lines };
 }
 
 const fastRetries = { retryDelayMs: () => 10 };
 
-export function runBusContract(adapter: string, open: () => Promise<ContractBus>): void {
-  describe(`MessageBus contract: ${adapter}`, () => {
+export function runBusContract(kind: BusKind): void {
+  describe(`MessageBus contract: ${kind}`, () => {
     let subject: ContractBus;
     let bus: MessageBus;
     const queues: string[] = [];
@@ -59,7 +44,7 @@ export function runBusContract(adapter: string, open: () => Promise<ContractBus>
     }
 
     before(async () => {
-      subject = await open();
+      subject = await open(kind);
       bus = subject.bus;
     });
 
@@ -67,7 +52,7 @@ export function runBusContract(adapter: string, open: () => Promise<ContractBus>
       try {
         for (const name of queues) await bus.deleteQueue(name);
       } finally {
-        await subject.dispose();
+        await subject.bus.close();
       }
     });
 
@@ -403,8 +388,8 @@ export function runBusContract(adapter: string, open: () => Promise<ContractBus>
     });
 
     test('when the bus is closed, then publishing rejects with unavailable', async () => {
-      const other = await open();
-      await other.dispose();
+      const other = await open(kind);
+      await other.bus.close();
       await assert.rejects(
         other.bus.publish(uniqueQueue('closed'), { messageId: 'late', body: {} }),
         (error: unknown) => isAppError(error) && error.code === 'unavailable',

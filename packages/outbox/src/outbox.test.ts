@@ -3,9 +3,7 @@ import { after, describe, test } from 'node:test';
 import { ENGINES, type TestDatabase } from '@dslab/testing';
 import { enqueue, markProcessed, wasProcessed } from './outbox.js';
 import type { OutboxTables } from './schema.js';
-import { messages, openOutboxDatabase } from './test-helpers.js';
-
-const AT = '2025-10-26T18:00:00.000Z';
+import { AT, messages, openOutboxDatabase } from './test-helpers.js';
 
 for (const engine of ENGINES) {
   describe(`outbox tables (${engine})`, () => {

@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { openDatabase, type Database } from '@dslab/db';
-import type { MessageBus } from '@dslab/messaging';
-import { openTestAmqpBus, waitForDrain } from '@dslab/messaging/testing';
+import { collectingLogger, eventually, openTestAmqpBus, waitForDrain } from '@dslab/messaging/testing';
 import { enqueue } from './outbox.js';
 import { createOutboxRelay, type OutboxRelay } from './relay.js';
 import type { OutboxTables } from './schema.js';
-import {
-  collectingLogger,
-  consumeAll,
-  delay,
-  eventually,
-  messages,
-  openOutboxDatabase,
-  testQueue,
-} from './test-helpers.js';
+import { AT, consumeAll, messages, openOutboxDatabase, wrapPublish } from './test-helpers.js';
 
 /**
  * Several processes relaying one PostgreSQL schema: each relay has its own pool and its own
@@ -22,7 +14,6 @@ import {
  * published by two relays.
  */
 
-const AT = '2025-10-26T18:00:00.000Z';
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
@@ -33,13 +24,10 @@ test('when three relays drain 2,000 rows of one PostgreSQL schema at once, then 
   const database = await openOutboxDatabase('postgres');
   cleanups.push(() => database.dispose());
   const observer = await openTestAmqpBus();
-  const queue = testQueue();
-  cleanups.push(async () => {
-    await observer.deleteQueue(queue);
-    await observer.close();
-  });
-  const received = await consumeAll(observer, queue);
-  cleanups.push(() => received.subscription.cancel());
+  cleanups.push(() => observer.close());
+  const received = await consumeAll(observer);
+  cleanups.push(() => received.dispose());
+  const { queue } = received;
 
   const { options } = database;
   assert.equal(options.engine, 'postgres');
@@ -54,13 +42,10 @@ test('when three relays drain 2,000 rows of one PostgreSQL schema at once, then 
     });
     confirmedBy.push(0);
     // Counts the confirmed publishes of this relay: their sum must be the number of rows.
-    const counting: MessageBus = {
-      ...bus,
-      publish: async (q, message) => {
-        await bus.publish(q, message);
-        confirmedBy[i] = (confirmedBy[i] ?? 0) + 1;
-      },
-    };
+    const counting = wrapPublish(bus, async (_message, publish) => {
+      await publish();
+      confirmedBy[i] = (confirmedBy[i] ?? 0) + 1;
+    });
     const relay = createOutboxRelay({
       database: own,
       bus: counting,

@@ -1,28 +1,30 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from '@dslab/db';
 import type { MessageBus } from '@dslab/messaging';
-import { waitForDrain } from '@dslab/messaging/testing';
+import {
+  BUS_KINDS,
+  collectingLogger,
+  eventually,
+  gate,
+  openTestBus,
+  waitForDrain,
+} from '@dslab/messaging/testing';
 import { ENGINES, type TestDatabase } from '@dslab/testing';
 import { enqueue } from './outbox.js';
 import { createOutboxRelay, type OutboxRelay } from './relay.js';
 import type { OutboxTables } from './schema.js';
 import {
+  AT,
   batchQueryCounter,
-  BUS_KINDS,
-  collectingLogger,
   consumeAll,
-  delay,
-  eventually,
-  gate,
   messages,
-  openBus,
   openOutboxDatabase,
-  testQueue,
+  refusing,
+  wrapPublish,
   type Received,
 } from './test-helpers.js';
-
-const AT = '2025-10-26T18:00:00.000Z';
 
 for (const engine of ENGINES) {
   for (const busKind of BUS_KINDS) {
@@ -40,15 +42,11 @@ for (const engine of ENGINES) {
       }> {
         const database = await openOutboxDatabase(engine);
         cleanups.push(() => database.dispose());
-        const bus = await openBus(busKind);
-        const queue = testQueue();
-        cleanups.push(async () => {
-          await bus.deleteQueue(queue);
-          await bus.close();
-        });
-        const received = await consumeAll(bus, queue);
-        cleanups.push(() => received.subscription.cancel());
-        return { database, bus, queue, received };
+        const bus = await openTestBus(busKind);
+        cleanups.push(() => bus.close());
+        const received = await consumeAll(bus);
+        cleanups.push(() => received.dispose());
+        return { database, bus, queue: received.queue, received };
       }
 
       function track(relay: OutboxRelay): OutboxRelay {
@@ -115,17 +113,14 @@ for (const engine of ENGINES) {
         const started = gate();
         const release = gate();
         let publishes = 0;
-        const gatedBus: MessageBus = {
-          ...bus,
-          publish: async (q, message) => {
-            publishes += 1;
-            if (publishes === 1) {
-              started.open();
-              await release.promise;
-            }
-            await bus.publish(q, message);
-          },
-        };
+        const gatedBus = wrapPublish(bus, async (_message, publish) => {
+          publishes += 1;
+          if (publishes === 1) {
+            started.open();
+            await release.promise;
+          }
+          await publish();
+        });
         // No idle polling within the test: only wakes start passes.
         const relay = track(
           createOutboxRelay({
@@ -158,14 +153,11 @@ for (const engine of ENGINES) {
         const { database, bus, queue, received } = await setUp();
         const started = gate();
         const release = gate();
-        const gatedBus: MessageBus = {
-          ...bus,
-          publish: async (q, message) => {
-            started.open();
-            await release.promise;
-            await bus.publish(q, message);
-          },
-        };
+        const gatedBus = wrapPublish(bus, async (_message, publish) => {
+          started.open();
+          await release.promise;
+          await publish();
+        });
         const relay = createOutboxRelay({
           database,
           bus: gatedBus,
@@ -203,15 +195,13 @@ for (const engine of ENGINES) {
 
       test('when the broker keeps refusing one message, then the rows after it are still published and it stays with its attempts', async () => {
         const { database, bus, queue, received } = await setUp();
-        const refusing: MessageBus = {
-          ...bus,
-          publish: async (q, message) => {
-            if (message.messageId === 'recusada') throw new Error('mensagem recusada pelo broker');
-            await bus.publish(q, message);
-          },
-        };
         const logger = collectingLogger();
-        const relay = createOutboxRelay({ database, bus: refusing, logger, batchSize: 10 });
+        const relay = createOutboxRelay({
+          database,
+          bus: refusing(bus, 'recusada', 'mensagem recusada pelo broker'),
+          logger,
+          batchSize: 10,
+        });
         await enqueue(database.db, [{ queue, messageId: 'recusada', body: {} }], AT);
         await enqueue(database.db, messages(queue, 'm', 0, 35), AT);
         assert.equal(await relay.drainOnce(), 35);
@@ -232,16 +222,15 @@ for (const engine of ENGINES) {
 
       test('when the broker keeps refusing one message, then the loop retries it ever more slowly while new messages flow at once', async () => {
         const { database, bus, queue, received } = await setUp();
-        const refusing: MessageBus = {
-          ...bus,
-          publish: async (q, message) => {
-            if (message.messageId === 'recusada') throw new Error('mensagem recusada pelo broker');
-            await bus.publish(q, message);
-          },
-        };
         const logger = collectingLogger();
         const relay = track(
-          createOutboxRelay({ database, bus: refusing, logger, idlePollMs: 10, maxBackoffMs: 60_000 }),
+          createOutboxRelay({
+            database,
+            bus: refusing(bus, 'recusada', 'mensagem recusada pelo broker'),
+            logger,
+            idlePollMs: 10,
+            maxBackoffMs: 60_000,
+          }),
         );
         await enqueue(database.db, [{ queue, messageId: 'recusada', body: {} }], AT);
         await enqueue(database.db, messages(queue, 'antes', 0, 5), AT);

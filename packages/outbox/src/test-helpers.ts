@@ -1,26 +1,20 @@
 /**
  * What the outbox tests share (never imported by the package's code): a migrated database on
- * either engine, the buses to run against, a consumer that records every delivery, and small
- * waiting helpers.
+ * either engine, the rows to enqueue, a consumer that records every delivery, buses whose
+ * publish a test controls, and a count of the relay's batch queries. Buses of either kind,
+ * waiting and logging helpers come from @dslab/messaging/testing.
  */
-import assert from 'node:assert/strict';
 import { migrate, type Engine } from '@dslab/db';
-import {
-  createInProcessBus,
-  type MessageBus,
-  type ReceivedMessage,
-  type Subscription,
-} from '@dslab/messaging';
-import { openTestAmqpBus, uniqueQueue } from '@dslab/messaging/testing';
+import type { MessageBus, OutgoingMessage, ReceivedMessage, Subscription } from '@dslab/messaging';
+import { uniqueQueue } from '@dslab/messaging/testing';
 import { createTestDatabase, type TestDatabase } from '@dslab/testing';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs } from 'kysely';
 import { outboxMigration } from './migration.js';
 import type { OutboxMessage } from './outbox.js';
-import type { RelayLogger } from './relay.js';
 import type { OutboxTables } from './schema.js';
 
-export type BusKind = 'in-process' | 'amqp';
-export const BUS_KINDS: readonly BusKind[] = ['in-process', 'amqp'];
+/** When the tests' rows were enqueued (criado_em). */
+export const AT = '2025-10-26T18:00:00.000Z';
 
 /** A fresh database (temp SQLite file or PostgreSQL schema) with the outbox tables. */
 export async function openOutboxDatabase(engine: Engine): Promise<TestDatabase<OutboxTables>> {
@@ -34,26 +28,6 @@ export async function openOutboxDatabase(engine: Engine): Promise<TestDatabase<O
   return database;
 }
 
-export async function openBus(kind: BusKind): Promise<MessageBus> {
-  return kind === 'amqp' ? openTestAmqpBus() : createInProcessBus();
-}
-
-/** A queue name of its own per test (for AMQP, delete it afterwards). */
-export function testQueue(): string {
-  return uniqueQueue('outbox');
-}
-
-export function collectingLogger(): RelayLogger & { readonly lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    debug: (message) => lines.push(`DEBUG:${message}`),
-    info: (message) => lines.push(`INFO:${message}`),
-    warn: (message) => lines.push(`WARNING:${message}`),
-    error: (message) => lines.push(`ERROR:${message}`),
-  };
-}
-
 export function messages(queue: string, prefix: string, from: number, count: number): OutboxMessage[] {
   return Array.from({ length: count }, (_, i) => ({
     queue,
@@ -64,16 +38,19 @@ export function messages(queue: string, prefix: string, from: number, count: num
 }
 
 export interface Received {
+  readonly queue: string;
   readonly messages: ReceivedMessage[];
   /** Message ids in delivery order. */
   ids(): string[];
   /** How many deliveries each id had. */
   counts(): Map<string, number>;
   readonly subscription: Subscription;
+  /** Cancels the consumer, then deletes the queue. */
+  dispose(): Promise<void>;
 }
 
-/** Consumes `queue` on `bus` and keeps every delivery. */
-export async function consumeAll(bus: MessageBus, queue: string): Promise<Received> {
+/** Consumes `queue` (by default one of its own) on `bus` and keeps every delivery. */
+export async function consumeAll(bus: MessageBus, queue = uniqueQueue('outbox')): Promise<Received> {
   const received: ReceivedMessage[] = [];
   const subscription = await bus.consume(
     queue,
@@ -83,6 +60,7 @@ export async function consumeAll(bus: MessageBus, queue: string): Promise<Receiv
     { prefetch: 200 },
   );
   return {
+    queue,
     messages: received,
     ids: () => received.map((m) => m.messageId),
     counts() {
@@ -91,37 +69,30 @@ export async function consumeAll(bus: MessageBus, queue: string): Promise<Receiv
       return counts;
     },
     subscription,
+    async dispose() {
+      await subscription.cancel();
+      await bus.deleteQueue(queue);
+    },
   };
 }
 
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * `bus` with its publish in the test's hands: `around` gets each message and the real publish,
+ * and decides when, or whether, to call it.
+ */
+export function wrapPublish(
+  bus: MessageBus,
+  around: (message: OutgoingMessage, publish: () => Promise<void>) => Promise<void>,
+): MessageBus {
+  return { ...bus, publish: (queue, message) => around(message, () => bus.publish(queue, message)) };
 }
 
-/** Polls until `predicate` holds; fails with `what` past the timeout (never a timing assertion). */
-export async function eventually(
-  what: string,
-  predicate: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await delay(10);
-  }
-}
-
-export interface Gate {
-  readonly promise: Promise<void>;
-  open(): void;
-}
-
-export function gate(): Gate {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => {
-    open = resolve;
+/** `bus` on which the broker refuses message `messageId` every time (its publish throws `reason`). */
+export function refusing(bus: MessageBus, messageId: string, reason: string): MessageBus {
+  return wrapPublish(bus, async (message, publish) => {
+    if (message.messageId === messageId) throw new Error(reason);
+    await publish();
   });
-  return { promise, open };
 }
 
 /** Counts the relay's batch queries (SELECTs with a LIMIT): one per batch, at least one per pass. */

@@ -3,31 +3,15 @@
  * them, with the same development defaults), and the environment its child processes inherit,
  * minus the settings the benchmark decides itself.
  */
-import { environmentWithout } from '@dslab/bench-kit';
+import { engineUrls, environmentWithout } from '@dslab/bench-kit';
 
-export interface BenchEngines {
-  databaseUrl: string;
-  redisUrl: string;
-  amqpUrl: string;
-  /** Which URLs are development defaults (the report says so). */
-  defaults: string[];
+/** The engine URLs, and which of them are development defaults (the report says so). */
+export function benchEngines() {
+  const { urls, defaults } = engineUrls(process.env, ['DATABASE_URL', 'REDIS_URL', 'AMQP_URL']);
+  return { databaseUrl: urls.DATABASE_URL, redisUrl: urls.REDIS_URL, amqpUrl: urls.AMQP_URL, defaults };
 }
 
-export function benchEngines(): BenchEngines {
-  const defaults: string[] = [];
-  const pick = (name: string, fallback: string) => {
-    const value = process.env[name];
-    if (value !== undefined && value !== '') return value;
-    defaults.push(name);
-    return fallback;
-  };
-  return {
-    databaseUrl: pick('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/test'),
-    redisUrl: pick('REDIS_URL', 'redis://127.0.0.1:6379'),
-    amqpUrl: pick('AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672'),
-    defaults,
-  };
-}
+export type BenchEngines = ReturnType<typeof benchEngines>;
 
 const DECIDED_BY_THE_BENCHMARK = new Set([
   'DATABASE_URL',

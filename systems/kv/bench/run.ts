@@ -18,10 +18,12 @@ import {
   readCpuSeconds,
   runAutocannon,
   sampleWhile,
-  saveReport,
   startHelloWorld,
   startNodeService,
+  withoutCredentials,
   type AutocannonRequestParams,
+  type Bench,
+  type BenchLog,
   type BenchProcess,
   type HelloWorldServer,
   type LoadResult,
@@ -29,7 +31,7 @@ import {
 import { freePort } from '@dslab/testing';
 import { kvCharts } from './charts.js';
 import { benchEngines, childEnvironment, type BenchEngines } from './config.js';
-import type { KvBenchOptions } from './options.js';
+import { HELP, parseOptions, type KvBenchOptions } from './options.js';
 import { runRedisBenchmark } from './redis-benchmark.js';
 import { renderMarkdown, renderTextReport, toJson } from './report.js';
 import type { ApplyResult, KvBenchResults, MeasuredRun, ProcessName } from './results.js';
@@ -38,20 +40,6 @@ const entries = {
   api: fileURLToPath(new URL('../kv-api/src/main.ts', import.meta.url)),
   consumer: fileURLToPath(new URL('../kv-consumer/src/main.ts', import.meta.url)),
 };
-
-export type Log = (text: string) => void;
-
-/** URL without user and password, for the report. */
-export function withoutCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
 
 /** The names one run works in (schema, queue and key prefixes), so parallel runs never meet. */
 function namespace() {
@@ -133,7 +121,7 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
   }
 }
 
-export async function runKvBench(options: KvBenchOptions, log: Log): Promise<KvBenchResults> {
+export async function runKvBench(options: KvBenchOptions, log: BenchLog): Promise<KvBenchResults> {
   const started = performance.now();
   const engines = benchEngines();
   const ns = namespace();
@@ -330,7 +318,7 @@ async function measureHello(
   options: KvBenchOptions,
   running: Running,
   work: string,
-  log: Log,
+  log: BenchLog,
   name: 'baseline' | 'kit-baseline',
   server: HelloWorldServer,
 ): Promise<MeasuredRun[]> {
@@ -463,19 +451,11 @@ async function cleanUp(
   }
 }
 
-/** Runs the benchmark and writes kv.json, kv.md and the chart into `options.outDir`. */
-export async function runAndSave(
-  options: KvBenchOptions,
-  log: Log,
-): Promise<{ results: KvBenchResults; files: string[]; text: string }> {
-  const results = await runKvBench(options, log);
-  const { files } = await saveReport({
-    outDir: options.outDir,
-    name: 'kv',
-    json: toJson(results),
-    charts: kvCharts(results),
-    markdown: (charts) => renderMarkdown(results, charts),
-    onChartError: (error) => log(`chart not rendered: ${String(error)}`),
-  });
-  return { results, files, text: renderTextReport(results) };
-}
+/** `npm run bench:kv`: writes kv.json, kv.md and the chart into `--out`. */
+export const KV_BENCH: Bench<KvBenchOptions, KvBenchResults> = {
+  script: 'bench:kv',
+  help: HELP,
+  parseOptions,
+  run: runKvBench,
+  report: { name: 'kv', json: toJson, charts: kvCharts, markdown: renderMarkdown, text: renderTextReport },
+};

@@ -11,16 +11,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  benchMain,
   countWarnings,
   machineInfo,
   readRssBytes,
   REPOSITORY_ROOT,
   runAutocannon,
   sampleWhile,
-  saveReport,
   startHelloWorld,
   startNodeService,
   startSampler,
+  type BenchLog,
   type BenchProcess,
   type LoadResult,
 } from '@dslab/bench-kit';
@@ -50,10 +51,6 @@ const entries = {
 };
 const JWT_SECRET = `bench-${randomBytes(16).toString('hex')}`;
 const COORDINATOR_SECRET = `bench-${randomBytes(12).toString('hex')}`;
-
-function log(text: string): void {
-  process.stderr.write(`[bench] ${text}\n`);
-}
 
 interface Services {
   baseline: BenchProcess;
@@ -161,6 +158,7 @@ async function profilePhase(
   work: string,
   services: Services,
   concurrency: number,
+  log: BenchLog,
 ): Promise<{ profile: ProfileResult; schema: string | undefined }> {
   const profileDir = join(work, 'cpuprofile');
   mkdirSync(profileDir, { recursive: true });
@@ -216,24 +214,12 @@ function allocator(): SlotAllocator {
   return createSlotAllocator({ nowMs: Date.now(), slotMs: SLOT_MS, horizonMs: MAX_BOOKING_HORIZON_MS });
 }
 
-async function main(): Promise<void> {
-  if (process.argv.includes('--help')) {
-    process.stdout.write(`${HELP}\n`);
-    return;
-  }
-  const options = parseOptions(
-    process.argv.slice(2).filter((a) => a !== '--report-only'),
-    benchEnvironment(),
-  );
-  if (process.argv.includes('--report-only')) {
-    await writeReport(
-      JSON.parse(
-        readFileSync(resolve(REPOSITORY_ROOT, options.outDir, 'sctec.json'), 'utf8'),
-      ) as BenchResults,
-      options.outDir,
-    );
-    return;
-  }
+/** One run of the benchmark; with --report-only, the results of the last one, read from `outDir`. */
+async function runSctecBench(options: BenchOptions, log: BenchLog): Promise<BenchResults> {
+  if (options.reportOnly)
+    return JSON.parse(
+      readFileSync(resolve(REPOSITORY_ROOT, options.outDir, 'sctec.json'), 'utf8'),
+    ) as BenchResults;
   const began = performance.now();
   const work = mkdtempSync(join(tmpdir(), 'sctec-bench-'));
   const schemas: string[] = [];
@@ -348,7 +334,7 @@ async function main(): Promise<void> {
       const c = options.concurrencies.includes(10) ? 10 : (options.concurrencies[0] ?? 10);
       log(`profiling a fresh scheduler under --cpu-prof at c=${c} (${options.profileDurationS} s)`);
       await running.scheduler.stop();
-      const profiled = await profilePhase(options, work, running, c);
+      const profiled = await profilePhase(options, work, running, c, log);
       if (profiled.schema !== undefined) schemas.push(profiled.schema);
       profile = profiled.profile;
     }
@@ -386,10 +372,8 @@ async function main(): Promise<void> {
       warnings,
       totalSeconds: (performance.now() - began) / 1000,
     };
-    await writeReport(results, options.outDir);
-    log(
-      `wrote ${join(options.outDir, 'sctec.json')}, sctec.md and the charts (SVG + PNG) in ${results.totalSeconds.toFixed(0)} s`,
-    );
+    log(`measured in ${results.totalSeconds.toFixed(0)} s`);
+    return results;
   } catch (error) {
     if (services !== undefined) {
       for (const p of [services.scheduler, services.coordinator, services.baseline])
@@ -407,21 +391,21 @@ async function main(): Promise<void> {
   }
 }
 
-/** Writes sctec.json, the charts and sctec.md into `outDir` and prints the text report. */
-async function writeReport(results: BenchResults, outDir: string): Promise<void> {
-  await saveReport({
-    outDir,
-    name: 'sctec',
-    json: toJson(results),
-    charts: sctecCharts(results),
-    markdown: (charts) => renderMarkdown(results, charts, readFinding()),
-  });
-  process.stdout.write(renderTextReport(results));
-}
-
 /** The hand-written analysis of the profile, kept beside the code and embedded in sctec.md. */
 function readFinding(): string {
   return readFileSync(fileURLToPath(new URL('./FINDING.md', import.meta.url)), 'utf8');
 }
 
-await main();
+await benchMain<BenchOptions, BenchResults>({
+  script: 'bench:sctec',
+  help: HELP,
+  parseOptions: (argv) => parseOptions(argv, benchEnvironment()),
+  run: runSctecBench,
+  report: {
+    name: 'sctec',
+    json: toJson,
+    charts: sctecCharts,
+    markdown: (results, charts) => renderMarkdown(results, charts, readFinding()),
+    text: renderTextReport,
+  },
+});

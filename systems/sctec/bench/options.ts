@@ -1,6 +1,8 @@
 /** Command-line options of `npm run bench:sctec` (pure parsing, no I/O). */
 import {
   COMMON_OPTIONS,
+  DEVELOPMENT_ENGINE_URLS,
+  engineUrls,
   LOG_LEVELS,
   parseCommandLine,
   positiveInteger,
@@ -31,16 +33,16 @@ export interface BenchOptions extends CommonBenchOptions {
   /** Use PostgreSQL (DATABASE_URL, a fresh schema) instead of the embedded SQLite. */
   postgres: boolean;
   databaseUrl: string;
+  /** Measure nothing: re-render the report from the sctec.json already in outDir. */
+  reportOnly: boolean;
 }
-
-export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 export const HELP = `npm run bench:sctec -- [options]
 
   --quick               ~30 s smoke run (short runs, 2 hot-slot rounds, 10 scientists, no profile)
   --profile             also profile the scheduler (--cpu-prof) during a distinct-slot run
                         (on by default in a full run; --no-profile turns it off)
-  --postgres            PostgreSQL from DATABASE_URL (default ${DEFAULT_DATABASE_URL}), fresh schema
+  --postgres            PostgreSQL from DATABASE_URL (default ${DEVELOPMENT_ENGINE_URLS.DATABASE_URL}), fresh schema
   --concurrency 1,10,50 keep-alive connections per run
   --duration S          seconds per measured autocannon run (full 8, quick 2)
   --loop-duration S     seconds per lock+unlock / baseline closed-loop run (full 4, quick 1.5)
@@ -63,13 +65,14 @@ const OPTIONS: CommandLineOptions<BenchOptions> = {
   '--rounds': valueOption('rounds', positiveInteger),
   '--contenders': valueOption('contenders', positiveInteger),
   '--scientists': valueOption('scientists', positiveInteger),
+  '--report-only': switchOption('reportOnly', true),
 };
 
-/** Parses argv (without node and the script); `env` supplies DATABASE_URL. Throws on a bad option. */
-export function parseOptions(
-  argv: readonly string[],
-  env: Record<string, string | undefined> = {},
-): BenchOptions {
+/**
+ * Parses argv (without node and the script); `env` supplies DATABASE_URL (unset or empty: the
+ * development default). Throws on a bad option.
+ */
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {}): BenchOptions {
   const quick = argv.includes('--quick');
   const options = parseCommandLine(
     argv,
@@ -86,8 +89,9 @@ export function parseOptions(
       profileDurationS: quick ? 3 : 8,
       logLevel: 'warn',
       postgres: false,
-      databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+      databaseUrl: engineUrls(env, ['DATABASE_URL']).urls.DATABASE_URL,
       outDir: 'docs/benchmarks',
+      reportOnly: false,
     },
     OPTIONS,
     `\n\n${HELP}`,

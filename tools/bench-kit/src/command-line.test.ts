@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  BASE_OPTIONS,
   COMMON_OPTIONS,
+  fraction,
+  nonNegativeInteger,
+  nonNegativeNumber,
   parseCommandLine,
   positiveIntegerList,
   switchOption,
   valueOption,
   positiveInteger,
+  type BaseBenchOptions,
   type CommandLineOptions,
   type CommonBenchOptions,
 } from './command-line.js';
@@ -84,5 +89,29 @@ describe('benchmark command line', () => {
     assert.throws(() => parse(['--frobnicate']), /^Error: unknown option --frobnicate \(see --help\)$/);
     assert.throws(() => parse(['--toString']), /unknown option --toString/);
     assert.throws(() => parse(['--x'], '\n\nusage'), /unknown option --x\n\nusage/);
+  });
+
+  test('a benchmark without timed runs takes the base options only', () => {
+    const defaults: BaseBenchOptions = { quick: false, logLevel: 'warn', outDir: 'docs/benchmarks' };
+    assert.deepEqual(parseCommandLine(['--quick', '--out', '/tmp/y'], { ...defaults }, BASE_OPTIONS), {
+      quick: true,
+      logLevel: 'warn',
+      outDir: '/tmp/y',
+    });
+    assert.throws(
+      () => parseCommandLine(['--duration', '1'], { ...defaults }, BASE_OPTIONS),
+      /unknown option/,
+    );
+  });
+
+  test('fractions and numbers ≥ 0 take 0, and refuse what is out of range with the flag named', () => {
+    assert.equal(fraction('--x', '0'), 0);
+    assert.equal(fraction('--x', '0.25'), 0.25);
+    assert.throws(() => fraction('--rejection', '1.5'), /--rejection needs a number from 0 to 1 \(got 1.5\)/);
+    assert.equal(nonNegativeInteger('--x', '0'), 0);
+    assert.throws(() => nonNegativeInteger('--seed', '2.5'), /--seed needs a whole number ≥ 0/);
+    assert.equal(nonNegativeNumber('--x', '0.5'), 0.5);
+    assert.throws(() => nonNegativeNumber('--quiet-wait', '-1'), /--quiet-wait needs a number ≥ 0/);
+    assert.throws(() => nonNegativeNumber('--quiet-wait', ' '), /--quiet-wait needs a number ≥ 0/);
   });
 });

@@ -7,18 +7,22 @@
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type BenchLogLevel = (typeof LOG_LEVELS)[number];
 
-/** The options every benchmark has (each picks its own defaults, and shorter ones for --quick). */
-export interface CommonBenchOptions {
+/** The options every benchmark has (each picks its own defaults). */
+export interface BaseBenchOptions {
   /** A short smoke run. */
   quick: boolean;
-  /** Seconds per measured run. */
-  durationS: number;
-  /** Unmeasured seconds of load on each target before its first measured run. */
-  warmupS: number;
   /** LOG_LEVEL of the services under test. */
   logLevel: BenchLogLevel;
   /** Where results and charts are written (relative to the repository root, or absolute). */
   outDir: string;
+}
+
+/** The options of a benchmark whose runs last a given time (each picks its own defaults, and shorter ones for --quick). */
+export interface CommonBenchOptions extends BaseBenchOptions {
+  /** Seconds per measured run. */
+  durationS: number;
+  /** Unmeasured seconds of load on each target before its first measured run. */
+  warmupS: number;
 }
 
 export function positiveNumber(flag: string, text: string | undefined): number {
@@ -37,6 +41,30 @@ export function positiveInteger(flag: string, text: string | undefined): number 
 /** "1,10,50" → [1, 10, 50]. */
 export function positiveIntegerList(flag: string, text: string | undefined): number[] {
   return (text ?? '').split(',').map((part) => positiveInteger(flag, part.trim()));
+}
+
+/** A number from 0 to 1 (0 allowed, unlike positiveNumber). */
+export function fraction(flag: string, text: string | undefined): number {
+  const value = Number(text);
+  if (text === undefined || text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1)
+    throw new Error(`${flag} needs a number from 0 to 1 (got ${String(text)})`);
+  return value;
+}
+
+/** A whole number ≥ 0. */
+export function nonNegativeInteger(flag: string, text: string | undefined): number {
+  const value = Number(text);
+  if (text === undefined || text.trim() === '' || !Number.isSafeInteger(value) || value < 0)
+    throw new Error(`${flag} needs a whole number ≥ 0 (got ${String(text)})`);
+  return value;
+}
+
+/** A number ≥ 0. */
+export function nonNegativeNumber(flag: string, text: string | undefined): number {
+  const value = Number(text);
+  if (text === undefined || text.trim() === '' || !Number.isFinite(value) || value < 0)
+    throw new Error(`${flag} needs a number ≥ 0 (got ${String(text)})`);
+  return value;
 }
 
 export function logLevel(flag: string, text: string | undefined): BenchLogLevel {
@@ -89,13 +117,18 @@ export function valueOption<Options, Value>(
   };
 }
 
-/** --quick, --duration S, --warmup S, --log-level L and --out DIR. */
-export const COMMON_OPTIONS: CommandLineOptions<CommonBenchOptions> = {
+/** --quick, --log-level L and --out DIR. */
+export const BASE_OPTIONS: CommandLineOptions<BaseBenchOptions> = {
   '--quick': switchOption('quick', true),
-  '--duration': valueOption('durationS', positiveNumber),
-  '--warmup': valueOption('warmupS', positiveNumber),
   '--log-level': valueOption('logLevel', logLevel),
   '--out': valueOption('outDir', folder),
+};
+
+/** The base options, --duration S and --warmup S. */
+export const COMMON_OPTIONS: CommandLineOptions<CommonBenchOptions> = {
+  ...BASE_OPTIONS,
+  '--duration': valueOption('durationS', positiveNumber),
+  '--warmup': valueOption('warmupS', positiveNumber),
 };
 
 /**

@@ -4,23 +4,43 @@
  */
 export type { AutocannonRequest, AutocannonRequestParams } from 'autocannon';
 export { helloWorldSource, startHelloWorld, type HelloWorldServer } from './baselines.js';
+export {
+  benchMain,
+  runAndSave,
+  saveBenchReport,
+  type Bench,
+  type BenchLog,
+  type BenchReport,
+} from './bench.js';
 export { renderSvg, svgToPng, writeCharts, type Chart, type ChartFile } from './charts.js';
 export {
+  BASE_OPTIONS,
   COMMON_OPTIONS,
   folder,
+  fraction,
   LOG_LEVELS,
   logLevel,
+  nonNegativeInteger,
+  nonNegativeNumber,
   parseCommandLine,
   positiveInteger,
   positiveIntegerList,
   positiveNumber,
   switchOption,
   valueOption,
+  type BaseBenchOptions,
   type BenchLogLevel,
   type CommandLineOption,
   type CommandLineOptions,
   type CommonBenchOptions,
 } from './command-line.js';
+export {
+  DEVELOPMENT_ENGINE_URLS,
+  engineUrls,
+  withoutCredentials,
+  type EngineUrls,
+  type EngineVariable,
+} from './engines.js';
 export { syntheticLoadResult, syntheticMachineInfo } from './fixtures.js';
 export { formatMiB, formatMs, formatNumber, formatRatio, markdownTable, textTable } from './format.js';
 export { runAtConcurrency, runAutocannon, runClosedLoop, type LoadResult } from './load.js';
@@ -49,4 +69,14 @@ export {
   type SamplerReport,
   type TcpRow,
 } from './processes.js';
-export { median, percentile, ratio, round, Samples, summarize, type LatencySummary } from './stats.js';
+export {
+  median,
+  percentile,
+  ratio,
+  round,
+  Samples,
+  summarize,
+  summarizeAt,
+  type LatencySummary,
+  type Summary,
+} from './stats.js';

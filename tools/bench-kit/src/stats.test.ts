@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { median, percentile, ratio, round, Samples, summarize } from './stats.js';
+import { median, percentile, ratio, round, Samples, summarize, summarizeAt } from './stats.js';
 
 describe('benchmark statistics', () => {
   test('the nearest-rank percentile is a value of the sample', () => {
@@ -19,6 +19,21 @@ describe('benchmark statistics', () => {
     const empty = summarize([]);
     assert.equal(empty.count, 0);
     assert.ok(Number.isNaN(empty.mean) && Number.isNaN(empty.max));
+  });
+
+  test('a summary at chosen percentiles names each one, in the order count, mean, percentiles, max', () => {
+    const s = summarizeAt([5, 1, 4, 2, 3, 6, 7, 8, 9, 10], [50, 95, 99]);
+    assert.deepEqual(Object.entries(s), [
+      ['count', 10],
+      ['mean', 5.5],
+      ['p50', 5],
+      ['p95', 10],
+      ['p99', 10],
+      ['max', 10],
+    ]);
+    const empty = summarizeAt([], [75]);
+    assert.equal(empty.count, 0);
+    assert.ok(Number.isNaN(empty.mean) && Number.isNaN(empty.p75) && Number.isNaN(empty.max));
   });
 
   test('the sample buffer grows past its initial size and sorts numerically', () => {

@@ -37,6 +37,33 @@ export function percentile(sortedValues: ArrayLike<number>, p: number): number {
   return sortedValues[Math.min(n, Math.max(1, rank)) - 1] ?? Number.NaN;
 }
 
+/** count, mean, max and the nearest-rank percentiles `P` of some values: `p50`, `p95`… */
+export type Summary<P extends number> = { count: number; mean: number } & {
+  [Key in P as `p${Key}`]: number;
+} & { max: number };
+
+/**
+ * Sorts `values` (unless `alreadySorted`) and reports count, mean, each of `percentiles` (as
+ * `p<n>`, nearest rank) and max; mean and the rest are NaN for no values.
+ */
+export function summarizeAt<const P extends number>(
+  values: ArrayLike<number>,
+  percentiles: readonly P[],
+  alreadySorted = false,
+): Summary<P> {
+  const sorted = alreadySorted ? values : Float64Array.from(values).sort();
+  let sum = 0;
+  for (let i = 0; i < sorted.length; i++) sum += sorted[i] ?? 0;
+  const result: Record<string, number> = {
+    count: sorted.length,
+    mean: sorted.length === 0 ? Number.NaN : sum / sorted.length,
+  };
+  for (const p of percentiles) result[`p${p}`] = percentile(sorted, p);
+  result.max = sorted.length === 0 ? Number.NaN : (sorted[sorted.length - 1] ?? Number.NaN);
+  return result as Summary<P>;
+}
+
+/** The latency summary of a load run: count, mean, p50, p90, p99 and max. */
 export interface LatencySummary {
   count: number;
   mean: number;
@@ -47,17 +74,7 @@ export interface LatencySummary {
 }
 
 export function summarize(values: ArrayLike<number>, alreadySorted = false): LatencySummary {
-  const sorted = alreadySorted ? values : Float64Array.from(values).sort();
-  let sum = 0;
-  for (let i = 0; i < sorted.length; i++) sum += sorted[i] ?? 0;
-  return {
-    count: sorted.length,
-    mean: sorted.length === 0 ? Number.NaN : sum / sorted.length,
-    p50: percentile(sorted, 50),
-    p90: percentile(sorted, 90),
-    p99: percentile(sorted, 99),
-    max: sorted.length === 0 ? Number.NaN : (sorted[sorted.length - 1] ?? Number.NaN),
-  };
+  return summarizeAt(values, [50, 90, 99], alreadySorted);
 }
 
 /** The middle value (the mean of the two middle ones for an even count); NaN for none. */

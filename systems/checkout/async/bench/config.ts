@@ -3,29 +3,15 @@
  * worker deployable names them, with the development defaults of .ci/run), and the environment
  * its child processes inherit, minus every setting the benchmark decides itself.
  */
-import { environmentWithout } from '@dslab/bench-kit';
+import { engineUrls, environmentWithout } from '@dslab/bench-kit';
 
-export interface BenchEngines {
-  databaseUrl: string;
-  amqpUrl: string;
-  /** Which URLs are development defaults (the report says so). */
-  defaults: string[];
+/** The engine URLs, and which of them are development defaults (the report says so). */
+export function benchEngines() {
+  const { urls, defaults } = engineUrls(process.env, ['DATABASE_URL', 'AMQP_URL']);
+  return { databaseUrl: urls.DATABASE_URL, amqpUrl: urls.AMQP_URL, defaults };
 }
 
-export function benchEngines(): BenchEngines {
-  const defaults: string[] = [];
-  const pick = (name: string, fallback: string) => {
-    const value = process.env[name];
-    if (value !== undefined && value !== '') return value;
-    defaults.push(name);
-    return fallback;
-  };
-  return {
-    databaseUrl: pick('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/test'),
-    amqpUrl: pick('AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672'),
-    defaults,
-  };
-}
+export type BenchEngines = ReturnType<typeof benchEngines>;
 
 /** The worker's settings (systems/checkout/async/src/config.ts) the benchmark sets or leaves at their default. */
 const DECIDED_BY_THE_BENCHMARK = new Set([

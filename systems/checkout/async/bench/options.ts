@@ -1,15 +1,16 @@
 /** Command-line options of `npm run bench:checkout-async` (pure parsing, no I/O). */
 import {
-  folder,
+  BASE_OPTIONS,
+  fraction,
   LOG_LEVELS,
-  logLevel,
+  nonNegativeInteger,
+  nonNegativeNumber,
   parseCommandLine,
   positiveInteger,
   positiveIntegerList,
   positiveNumber,
-  switchOption,
   valueOption,
-  type BenchLogLevel,
+  type BaseBenchOptions,
   type CommandLineOptions,
 } from '@dslab/bench-kit';
 import { MESSAGES_PER_ORDER } from './saga.js';
@@ -22,9 +23,8 @@ export interface PaymentSettings {
   rejection: number;
 }
 
-export interface CheckoutAsyncBenchOptions {
-  /** A short smoke run. */
-  quick: boolean;
+/** logLevel: of the workers (their output goes to a file). */
+export interface CheckoutAsyncBenchOptions extends BaseBenchOptions {
   /** Worker processes of each measured run (`--workers 1,2,4`). */
   workers: number[];
   /** Orders placed in each measured run. */
@@ -55,10 +55,6 @@ export interface CheckoutAsyncBenchOptions {
   quietWaitS: number;
   /** Seed of the order mix (products and quantities). */
   seed: number;
-  /** LOG_LEVEL of the workers (their output goes to a file). */
-  logLevel: BenchLogLevel;
-  /** Where results and charts are written (relative to the repository root, or absolute). */
-  outDir: string;
 }
 
 export const HELP = `npm run bench:checkout-async -- [options]
@@ -106,37 +102,13 @@ export function latencyRange(flag: string, text: string | undefined): { minMs: n
   return { minMs, maxMs };
 }
 
-/** A fraction from 0 to 1 (0 allowed, unlike positiveNumber). */
-export function fraction(flag: string, text: string | undefined): number {
-  const value = Number(text);
-  if (text === undefined || text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1)
-    throw new Error(`${flag} needs a number from 0 to 1 (got ${String(text)})`);
-  return value;
-}
-
-/** A whole number ≥ 0. */
-export function nonNegativeInteger(flag: string, text: string | undefined): number {
-  const value = Number(text);
-  if (text === undefined || text.trim() === '' || !Number.isSafeInteger(value) || value < 0)
-    throw new Error(`${flag} needs a whole number ≥ 0 (got ${String(text)})`);
-  return value;
-}
-
-/** A number ≥ 0. */
-export function nonNegativeNumber(flag: string, text: string | undefined): number {
-  const value = Number(text);
-  if (text === undefined || text.trim() === '' || !Number.isFinite(value) || value < 0)
-    throw new Error(`${flag} needs a number ≥ 0 (got ${String(text)})`);
-  return value;
-}
-
 /** Sorted, without repeats: each worker count is measured once, in ascending order. */
 function workerCounts(flag: string, text: string | undefined): number[] {
   return [...new Set(positiveIntegerList(flag, text))].sort((a, b) => a - b);
 }
 
 const OPTIONS: CommandLineOptions<CheckoutAsyncBenchOptions> = {
-  '--quick': switchOption('quick', true),
+  ...BASE_OPTIONS,
   '--workers': valueOption('workers', workerCounts),
   '--orders': valueOption('orders', positiveInteger),
   '--concurrency': valueOption('concurrency', positiveInteger),
@@ -169,8 +141,6 @@ const OPTIONS: CommandLineOptions<CheckoutAsyncBenchOptions> = {
   '--api-pool-size': valueOption('apiPoolSize', positiveInteger),
   '--customers': valueOption('customers', positiveInteger),
   '--seed': valueOption('seed', nonNegativeInteger),
-  '--log-level': valueOption('logLevel', logLevel),
-  '--out': valueOption('outDir', folder),
 };
 
 /** Customers of the namespace's seed (createNamespace's default sizes). */

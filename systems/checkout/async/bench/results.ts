@@ -3,33 +3,16 @@
  * `npm run bench:checkout-async` measured) and the pure computations on it: distributions,
  * rates, speed-ups.
  */
-import { percentile, ratio, type MachineInfo } from '@dslab/bench-kit';
+import { ratio, summarizeAt, type MachineInfo, type Summary } from '@dslab/bench-kit';
 import type { CheckoutAsyncBenchOptions, PaymentSettings } from './options.js';
 
 export { MESSAGES_PER_ORDER } from './saga.js';
 
-/** A distribution of durations in ms (nearest-rank percentiles). */
-export interface Distribution {
-  count: number;
-  mean: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
+/** A distribution of durations in ms: count, mean, p50, p95, p99 (nearest rank) and max. */
+export type Distribution = Summary<50 | 95 | 99>;
 
 export function distribution(values: readonly number[]): Distribution {
-  const sorted = Float64Array.from(values).sort();
-  let sum = 0;
-  for (const value of sorted) sum += value;
-  return {
-    count: sorted.length,
-    mean: sorted.length === 0 ? Number.NaN : sum / sorted.length,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    max: sorted.length === 0 ? Number.NaN : (sorted[sorted.length - 1] ?? Number.NaN),
-  };
+  return summarizeAt(values, [50, 95, 99]);
 }
 
 /** `count` things over `seconds`; NaN when the span is not positive. */

@@ -13,10 +13,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   machineInfo,
-  saveReport,
   startHelloWorld,
   startNodeService,
   startSampler,
+  withoutCredentials,
+  type Bench,
+  type BenchLog,
   type BenchProcess,
 } from '@dslab/bench-kit';
 import { checkoutQueues } from '@dslab/checkout-async';
@@ -36,7 +38,7 @@ import { call, freePort, seededRandom, uniqueName } from '@dslab/testing';
 import { measureBrokerRoundTrip } from './broker.js';
 import { checkoutAsyncCharts } from './charts.js';
 import { benchEngines, childEnvironment, type BenchEngines } from './config.js';
-import type { CheckoutAsyncBenchOptions, PaymentSettings } from './options.js';
+import { HELP, parseOptions, type CheckoutAsyncBenchOptions, type PaymentSettings } from './options.js';
 import { cpuBetween, cpuSnapshot, waitForQuietMachine } from './proc.js';
 import { renderMarkdown, renderRunsTable, renderTextReport, toJson } from './report.js';
 import {
@@ -54,22 +56,8 @@ import {
   type ScenarioResult,
 } from './results.js';
 
-export type Log = (text: string) => void;
-
 /** Requests of the hello-world baseline (at least; the orders' count when that is more). */
 const HELLO_REQUESTS = 3000;
-
-/** URL without user and password, for the report. */
-export function withoutCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
 
 /** `count` operations, `concurrency` at a time; each one's latency (ms) and the span (s). */
 async function runCount(
@@ -127,7 +115,7 @@ async function measureHelloWorld(options: CheckoutAsyncBenchOptions, work: strin
 const CLEAN_BELOW_PERCENT = 20;
 
 /** Waits for a quiet machine before a measurement (--quiet-below, --quiet-wait), saying so when it stays busy. */
-async function quietMachine(options: CheckoutAsyncBenchOptions, log: Log) {
+async function quietMachine(options: CheckoutAsyncBenchOptions, log: BenchLog) {
   if (options.quietWaitS === 0) return { waitedSeconds: 0, cpuPercent: null, quiet: true };
   const gate = await waitForQuietMachine({
     belowPercent: options.quietBelowPercent,
@@ -321,7 +309,7 @@ async function runConfiguration(
   options: CheckoutAsyncBenchOptions,
   payment: PaymentSettings,
   workerCount: number,
-  log: Log,
+  log: BenchLog,
   facts: { postgres?: string },
 ): Promise<ScenarioResult> {
   const ns = await createNamespace({
@@ -400,7 +388,7 @@ async function postgresVersion(ns: Namespace): Promise<string> {
 
 export async function runCheckoutAsyncBench(
   options: CheckoutAsyncBenchOptions,
-  log: Log,
+  log: BenchLog,
 ): Promise<CheckoutAsyncBenchResults> {
   const started = performance.now();
   const machine = machineInfo();
@@ -473,19 +461,17 @@ export async function runCheckoutAsyncBench(
   }
 }
 
-/** Runs the benchmark and writes checkout-async.json, .md and the charts into `options.outDir`. */
-export async function runAndSave(
-  options: CheckoutAsyncBenchOptions,
-  log: Log,
-): Promise<{ results: CheckoutAsyncBenchResults; files: string[]; text: string }> {
-  const results = await runCheckoutAsyncBench(options, log);
-  const { files } = await saveReport({
-    outDir: options.outDir,
+/** `npm run bench:checkout-async`: writes checkout-async.json, .md and the charts into `--out`. */
+export const CHECKOUT_ASYNC_BENCH: Bench<CheckoutAsyncBenchOptions, CheckoutAsyncBenchResults> = {
+  script: 'bench:checkout-async',
+  help: HELP,
+  parseOptions,
+  run: runCheckoutAsyncBench,
+  report: {
     name: 'checkout-async',
-    json: toJson(results),
-    charts: checkoutAsyncCharts(results),
-    markdown: (charts) => renderMarkdown(results, charts),
-    onChartError: (error) => log(`chart not rendered: ${String(error)}`),
-  });
-  return { results, files, text: renderTextReport(results) };
-}
+    json: toJson,
+    charts: checkoutAsyncCharts,
+    markdown: renderMarkdown,
+    text: renderTextReport,
+  },
+};
