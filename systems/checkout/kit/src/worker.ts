@@ -128,7 +128,8 @@ export function notForService(service: StepService, tipo: CommandType): PoisonMe
   return new PoisonMessageError(`${tipo} is a command for ${COMMAND_TARGET[tipo]}, not for ${service}`);
 }
 
-function describeError(error: unknown): string {
+/** An error as a log line says it: `code: detail` for an AppError, else its message. */
+export function describeError(error: unknown): string {
   if (isAppError(error)) return `${error.code}: ${error.detail}`;
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,22 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { SeparacaoValue } from '@dslab/checkout-contracts';
-import { messageIdOf, type Command } from '@dslab/checkout-contracts/messages';
+import type { Command } from '@dslab/checkout-contracts/messages';
 import type { Database } from '@dslab/db';
 import { AppError } from '@dslab/errors';
-import { ENGINES } from '@dslab/testing';
 import type { Kysely, Migration, Transaction } from 'kysely';
 import type { CommonTables } from '../src/database.js';
-import { openTestServiceDatabase, type TestServiceDatabase } from '../src/testing.js';
 import { eventFor, isRefusal, type CommandHandler } from '../src/worker.js';
 import {
-  BUS_KINDS,
   commandOf,
   countRows,
+  describeStepWorker,
   eventOfType,
-  eventually,
-  startStepHarness,
-  type StepHarness,
+  expectDeadLetteredAtOnce,
 } from '../src/broker-testing.js';
 
 /**
@@ -40,28 +36,15 @@ const toyMigrations = (): Record<string, Migration> => ({
   },
 });
 
-/** What the toy step does for each order, and how the test steers it. */
+/** The toy step (the suite's `steerable` counts its runs, overlaps them, fails them transiently). */
 class ToyStep {
-  /** Handler runs per order. */
-  readonly runs = new Map<number, number>();
   /** Orders the step refuses (validation-failed). */
   readonly refuse = new Set<number>();
-  /** Orders whose step always fails transiently. */
-  readonly broken = new Set<number>();
-  /** Orders whose runs wait until this many runs of the order started (so they overlap). */
-  readonly rendezvous = new Map<number, number>();
 
   constructor(private readonly db: Kysely<ToyTables>) {}
 
   readonly handle: CommandHandler = async (command, _ctx) => {
     const id = command.pedido_id;
-    this.runs.set(id, (this.runs.get(id) ?? 0) + 1);
-    const together = this.rendezvous.get(id);
-    if (together !== undefined)
-      await eventually(`${together} runs of order ${id} started`, () =>
-        (this.runs.get(id) ?? 0) >= together ? true : undefined,
-      );
-    if (this.broken.has(id)) throw new AppError('unavailable', `o passo do pedido ${id} está fora do ar`);
     if (this.refuse.has(id)) throw new AppError('validation-failed', `o pedido ${id} não serve`);
     await this.db
       .insertInto('efeitos')
@@ -76,15 +59,6 @@ class ToyStep {
     };
     return eventFor(command, 'ESTOQUE_SEPARADO', { separacao });
   };
-
-  async effects(pedidoId: number): Promise<number> {
-    const rows = await this.db
-      .selectFrom('efeitos')
-      .select('pedido_id')
-      .where('pedido_id', '=', pedidoId)
-      .execute();
-    return rows.length;
-  }
 }
 
 /**
@@ -136,131 +110,109 @@ describe('isRefusal', () => {
   });
 });
 
-for (const engine of ENGINES)
-  for (const busKind of BUS_KINDS)
-    describe(`command worker (${engine}, ${busKind} bus)`, () => {
-      let opened: TestServiceDatabase<ToyTables>;
-      let step: ToyStep;
-      let faults: ReturnType<typeof failingReplies<ToyTables>>;
-      let h: StepHarness;
-
-      before(async () => {
-        opened = await openTestServiceDatabase<ToyTables>(engine, 'estoque', toyMigrations, { poolSize: 10 });
-        step = new ToyStep(opened.database.db);
-        faults = failingReplies(opened.database);
-        h = await startStepHarness({
-          service: 'estoque',
-          bus: busKind,
-          database: opened.database,
-          workerDatabase: faults.database,
-          handle: step.handle,
-          maxAttempts: 3,
-        });
-      });
-      after(async () => {
-        await h.close();
-        await opened.dispose();
-      });
-
-      test('when a command arrives, then its answer reaches pedidos with the deterministic id and the trace id is logged', async () => {
-        const command = separar(101);
-        await h.send(command);
-        const [answer] = await h.waitForAnswers(101, 1);
-        assert.equal(answer?.messageId, 'estoque:101:ESTOQUE_SEPARADO');
-        const event = eventOfType(answer, 'ESTOQUE_SEPARADO');
-        assert.equal(event.trace_id, command.trace_id);
-        assert.equal(event.dados.separacao.pedido_id, 101);
-        const line = h.lines.find((l) =>
-          l.includes('Comando SEPARAR_ESTOQUE do pedido 101 processado: ESTOQUE_SEPARADO'),
-        );
-        assert.ok(line !== undefined, h.lines.join('\n'));
-        assert.ok(line.includes(command.trace_id), line);
-        assert.equal(await step.effects(101), 1);
-      });
-
-      test('when a command is delivered again after it was answered, then the step does not run again and nothing more is sent', async () => {
-        const command = separar(102);
-        await h.send(command);
-        await h.waitForDeliveries(102, 1);
-        await h.send(command);
-        await h.waitForDeliveries(102, 2);
-        assert.equal(step.runs.get(102), 1);
-        assert.equal(h.answersOf(102).length, 1);
-        assert.ok(h.lines.some((l) => l.includes('Comando SEPARAR_ESTOQUE do pedido 102 já processado')));
-      });
-
-      test('when a duplicate is delivered while the first is in flight, then both run the step, one effect, one answer', async () => {
-        step.rendezvous.set(103, 2);
-        const command = separar(103);
-        await Promise.all([h.send(command), h.send(command)]);
-        await h.waitForDeliveries(103, 2);
-        assert.equal(step.runs.get(103), 2);
-        assert.equal(await step.effects(103), 1);
-        assert.equal(h.answersOf(103).length, 1);
-        assert.ok(h.lines.some((l) => l.includes('do pedido 103 já respondido por outra entrega')));
-      });
-
-      test('when the worker fails between the effect and the answer, then the retry replays the step and exactly one answer is sent', async () => {
-        const inboxBefore = await countRows(opened.database, 'mensagens_processadas');
-        faults.failNext(1);
-        await h.send(separar(104));
-        await h.waitForDeliveries(104, 1);
-        assert.equal(
-          step.runs.get(104),
-          2,
-          'the first delivery failed after the effect; the retry ran it again',
-        );
-        assert.equal(await step.effects(104), 1);
-        assert.equal(h.answersOf(104).length, 1);
-        assert.equal(await countRows(opened.database, 'mensagens_processadas'), inboxBefore + 1);
-        assert.equal(await countRows(opened.database, 'outbox'), 0);
-        assert.ok(
-          h.lines.some((l) => l.includes('do pedido 104 (tentativa 1 de 3)')),
-          h.lines.join('\n'),
-        );
-      });
-
-      test('when the service refuses the step, then pedidos gets ETAPA_RECUSADA with the code and nothing is retried', async () => {
-        step.refuse.add(105);
-        await h.send(separar(105));
-        const [answer] = await h.waitForAnswers(105, 1);
-        assert.equal(answer?.messageId, 'estoque:105:ETAPA_RECUSADA:SEPARAR_ESTOQUE');
-        const event = eventOfType(answer, 'ETAPA_RECUSADA');
-        assert.deepEqual(event.dados, {
-          comando: 'SEPARAR_ESTOQUE',
-          codigo: 'validation-failed',
-          detalhe: 'o pedido 105 não serve',
-        });
-        assert.equal(step.runs.get(105), 1);
-      });
-
-      test('when the step keeps failing, then the command is retried up to maxAttempts and dead-lettered', async () => {
-        step.broken.add(106);
-        const id = await h.send(separar(106));
-        const dead = await h.waitForDeadLetter(id);
-        assert.match(dead.reason, /fora do ar/);
-        assert.equal(step.runs.get(106), 3);
-        assert.equal(h.answersOf(106).length, 0);
-      });
-
-      test('when a message cannot be this service command, then it is dead-lettered at once and the step never runs', async () => {
-        await h.sendRaw('not a command', 'lixo-1');
-        await h.sendRaw({ tipo: 'SEPARAR_ESTOQUE', pedido_id: 107 }, 'incompleto-1');
-        const paraOutro = commandOf('EMITIR_NOTA_FISCAL', 107, {
-          valor_centavos: 100,
-          itens: [{ produto_id: 1, quantidade: 1, preco_unitario_centavos: 100 }],
-        });
-        await h.sendRaw(paraOutro, messageIdOf('pedidos', paraOutro));
-        const evento = commandOf('SEPARAR_ESTOQUE', 107, { itens: [{ produto_id: 1, quantidade: 1 }] });
-        await h.sendRaw({ ...evento, tipo: 'ESTOQUE_INSUFICIENTE', dados: { faltas: [] } }, 'evento-1');
-
-        assert.match((await h.waitForDeadLetter('lixo-1')).reason, /not a JSON object/);
-        assert.match((await h.waitForDeadLetter('incompleto-1')).reason, /trace_id is missing/);
-        const wrong = await h.waitForDeadLetter(messageIdOf('pedidos', paraOutro));
-        assert.match(wrong.reason, /EMITIR_NOTA_FISCAL is a command for fiscal, not for estoque/);
-        assert.equal(wrong.attempts, 1);
-        assert.match((await h.waitForDeadLetter('evento-1')).reason, /is an event, not a command/);
-        assert.equal(step.runs.get(107), undefined);
-        assert.equal(h.answersOf(107).length, 0);
-      });
+describeStepWorker(
+  {
+    service: 'estoque',
+    title: 'command worker',
+    migrations: toyMigrations,
+    build: (database: Database<ToyTables>) => {
+      const faults = failingReplies(database);
+      const toy = new ToyStep(database.db);
+      return { handle: toy.handle, workerDatabase: faults.database, toy, faults };
+    },
+    maxAttempts: 3,
+  },
+  (s) => {
+    test('when a command arrives, then its answer reaches pedidos with the deterministic id and the trace id is logged', async () => {
+      const { h } = s;
+      const command = separar(101);
+      await h.send(command);
+      const [answer] = await h.waitForAnswers(101, 1);
+      assert.equal(answer?.messageId, 'estoque:101:ESTOQUE_SEPARADO');
+      const event = eventOfType(answer, 'ESTOQUE_SEPARADO');
+      assert.equal(event.trace_id, command.trace_id);
+      assert.equal(event.dados.separacao.pedido_id, 101);
+      const line = h.lines.find((l) =>
+        l.includes('Comando SEPARAR_ESTOQUE do pedido 101 processado: ESTOQUE_SEPARADO'),
+      );
+      assert.ok(line !== undefined, h.lines.join('\n'));
+      assert.ok(line.includes(command.trace_id), line);
+      assert.equal(await countRows(s.database, 'efeitos', 101), 1);
     });
+
+    test('when a command is delivered again after it was answered, then the step does not run again and nothing more is sent', async () => {
+      const { h } = s;
+      const command = separar(102);
+      await h.send(command);
+      await h.waitForDeliveries(102, 1);
+      await h.send(command);
+      await h.waitForDeliveries(102, 2);
+      assert.equal(s.step.runs(102), 1);
+      assert.equal(h.answersOf(102).length, 1);
+      assert.ok(h.lines.some((l) => l.includes('Comando SEPARAR_ESTOQUE do pedido 102 já processado')));
+    });
+
+    test('when a duplicate is delivered while the first is in flight, then both run the step, one effect, one answer', async () => {
+      const { h, step } = s;
+      step.overlap(103, 2);
+      const command = separar(103);
+      await Promise.all([h.send(command), h.send(command)]);
+      await h.waitForDeliveries(103, 2);
+      assert.equal(step.runs(103), 2);
+      assert.equal(await countRows(s.database, 'efeitos', 103), 1);
+      assert.equal(h.answersOf(103).length, 1);
+      assert.ok(h.lines.some((l) => l.includes('do pedido 103 já respondido por outra entrega')));
+    });
+
+    test('when the worker fails between the effect and the answer, then the retry replays the step and exactly one answer is sent', async () => {
+      const { h, database } = s;
+      const inboxBefore = await countRows(database, 'mensagens_processadas');
+      s.subject.faults.failNext(1);
+      await h.send(separar(104));
+      await h.waitForDeliveries(104, 1);
+      assert.equal(s.step.runs(104), 2, 'the first delivery failed after the effect; the retry ran it again');
+      assert.equal(await countRows(s.database, 'efeitos', 104), 1);
+      assert.equal(h.answersOf(104).length, 1);
+      assert.equal(await countRows(database, 'mensagens_processadas'), inboxBefore + 1);
+      assert.equal(await countRows(database, 'outbox'), 0);
+      assert.ok(
+        h.lines.some((l) => l.includes('do pedido 104 (tentativa 1 de 3)')),
+        h.lines.join('\n'),
+      );
+    });
+
+    test('when the service refuses the step, then pedidos gets ETAPA_RECUSADA with the code and nothing is retried', async () => {
+      const { h } = s;
+      s.subject.toy.refuse.add(105);
+      await h.send(separar(105));
+      const [answer] = await h.waitForAnswers(105, 1);
+      assert.equal(answer?.messageId, 'estoque:105:ETAPA_RECUSADA:SEPARAR_ESTOQUE');
+      const event = eventOfType(answer, 'ETAPA_RECUSADA');
+      assert.deepEqual(event.dados, {
+        comando: 'SEPARAR_ESTOQUE',
+        codigo: 'validation-failed',
+        detalhe: 'o pedido 105 não serve',
+      });
+      assert.equal(s.step.runs(105), 1);
+    });
+
+    test('when the step keeps failing, then the command is retried up to maxAttempts and dead-lettered', async () => {
+      const { h, step } = s;
+      step.failNext(106, h.maxAttempts);
+      const id = await h.send(separar(106));
+      const dead = await h.waitForDeadLetter(id);
+      assert.match(dead.reason, /falha simulada no pedido 106/);
+      assert.equal(step.runs(106), 3);
+      assert.equal(h.answersOf(106).length, 0);
+    });
+
+    test('when a message cannot be this service command, then it is dead-lettered at once and the step never runs', async () => {
+      const paraOutro = commandOf('EMITIR_NOTA_FISCAL', 107, {
+        valor_centavos: 100,
+        itens: [{ produto_id: 1, quantidade: 1, preco_unitario_centavos: 100 }],
+      });
+      await expectDeadLetteredAtOnce(s.h, paraOutro);
+      assert.equal(s.step.runs(107), 0);
+    });
+  },
+);
