@@ -8,13 +8,7 @@
  * mode and N checkout-worker processes on RabbitMQ; without it, the embedded single process.
  */
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import {
-  DEFAULT_DLQ_LIMIT,
-  DEFAULT_HEALTH_PORT,
-  DEFAULT_QUEUE_PREFIX,
-  MAX_DLQ_LIMIT,
-} from '@dslab/checkout-async';
+import { DEFAULT_HEALTH_PORT, DEFAULT_QUEUE_PREFIX } from '@dslab/checkout-async';
 import { DEFAULT_OUT, DEFAULT_SEED, MAX_SEED } from '@dslab/checkout-datagen';
 import {
   CHECKOUT_SERVICES,
@@ -24,7 +18,18 @@ import {
   type CheckoutService,
   type Transport,
 } from '@dslab/checkout-kit';
-import { passThroughEnvironment, redactPassword } from '@dslab/launcher';
+import {
+  countOption,
+  DEFAULT_DLQ_LIMIT,
+  DLQ_FLAGS,
+  dlqFlags,
+  parseLauncherArgs,
+  passThroughEnvironment,
+  redactPassword,
+  refuseDlqFlags,
+  type DlqFlags,
+  type HelpOrUsageError,
+} from '@dslab/launcher';
 
 export const STORAGE_ENGINES = ['sqlite', 'postgres'] as const;
 export type StorageEngine = (typeof STORAGE_ENGINES)[number];
@@ -99,9 +104,7 @@ export interface StartOptions {
   readonly amqpUrl: string | undefined;
 }
 
-export interface DlqCommandOptions {
-  readonly replay: boolean;
-  readonly limit: number;
+export interface DlqCommandOptions extends DlqFlags {
   readonly amqpUrl: string;
   readonly queuePrefix: string;
 }
@@ -109,27 +112,20 @@ export interface DlqCommandOptions {
 export type ParsedCommandLine =
   | { readonly kind: 'start'; readonly options: StartOptions }
   | { readonly kind: 'dlq'; readonly options: DlqCommandOptions }
-  | { readonly kind: 'help'; readonly text: string }
-  | { readonly kind: 'usage-error'; readonly message: string };
+  | HelpOrUsageError;
 
 function isOneOf<const T extends string>(value: string, allowed: readonly T[]): value is T {
   return (allowed as readonly string[]).includes(value);
 }
 
-/** The value of `--<flag>`, an integer from 1 to `max`: `fallback` when absent; else a problem. */
-function countOption(
-  flag: string,
-  text: string | undefined,
-  fallback: number,
-  max: number,
-  problems: string[],
-): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (/^\d+$/.test(text) && value >= 1 && value <= max) return value;
-  problems.push(`--${flag} must be an integer from 1 to ${max}, got "${text}"`);
-  return fallback;
-}
+/** The flags of starting (the dlq command refuses them). */
+const START_FLAGS = {
+  transport: { type: 'string' },
+  engine: { type: 'string' },
+  'data-dir': { type: 'string' },
+  seed: { type: 'string' },
+  workers: { type: 'string' },
+} as const;
 
 /**
  * Parses argv (without node and the script) and the launcher's environment (DATABASE_URL,
@@ -140,38 +136,28 @@ export function parseStartOptions(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): ParsedCommandLine {
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        transport: { type: 'string' },
-        engine: { type: 'string' },
-        'data-dir': { type: 'string' },
-        seed: { type: 'string' },
-        workers: { type: 'string' },
-        replay: { type: 'boolean', default: false },
-        limit: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    return { kind: 'usage-error', message: error instanceof Error ? error.message : String(error) };
-  }
-  if (values.help) return { kind: 'help', text: USAGE };
-  const [command, ...rest] = positionals;
-  if (rest.length > 0) return { kind: 'usage-error', message: `unexpected argument "${rest.join(' ')}"` };
-  if (command !== undefined && command !== 'dlq')
-    return { kind: 'usage-error', message: `unexpected argument "${command}" (the only command is dlq)` };
-  if (command === 'dlq') return parseDlq(values, env);
-
+  const parsed = parseLauncherArgs(argv, { ...START_FLAGS, ...DLQ_FLAGS }, USAGE, ['dlq']);
+  if (parsed.kind !== 'args') return parsed;
+  const { values } = parsed;
   const problems: string[] = [];
-  if (values.replay) problems.push('--replay goes with the dlq command: npm run checkout -- dlq --replay');
-  if (values.limit !== undefined)
-    problems.push('--limit goes with the dlq command: npm run checkout -- dlq --limit N');
+  if (parsed.command === 'dlq') {
+    const options = dlqFlags(values, Object.keys(START_FLAGS), problems);
+    const amqpUrl = env.AMQP_URL ?? '';
+    if (amqpUrl === '')
+      problems.push(
+        'dlq reads the dead letters from RabbitMQ: set AMQP_URL, e.g. AMQP_URL=amqp://guest:guest@127.0.0.1:5672 npm run checkout -- dlq',
+      );
+    else {
+      const problem = amqpUrlProblem(amqpUrl);
+      if (problem !== undefined) problems.push(problem);
+    }
+    const queuePrefix =
+      env.QUEUE_PREFIX === undefined || env.QUEUE_PREFIX === '' ? DEFAULT_QUEUE_PREFIX : env.QUEUE_PREFIX;
+    if (problems.length > 0) return { kind: 'usage-error', message: problems.join('\n') };
+    return { kind: 'dlq', options: { ...options, amqpUrl, queuePrefix } };
+  }
+
+  refuseDlqFlags(values, 'npm run checkout', problems);
   const transportText = values.transport ?? 'rest';
   const transport = isOneOf(transportText, LAUNCH_TRANSPORTS) ? transportText : undefined;
   if (transport === undefined)
@@ -195,7 +181,7 @@ export function parseStartOptions(
   if (transport === 'async') {
     amqpUrl = env.AMQP_URL === '' ? undefined : env.AMQP_URL;
     if (amqpUrl !== undefined) {
-      const problem = urlProblem('AMQP_URL', amqpUrl, ['amqp:', 'amqps:'], 'amqp://user:password@host:5672');
+      const problem = amqpUrlProblem(amqpUrl);
       if (problem !== undefined) problems.push(problem);
     } else {
       if (values.workers !== undefined)
@@ -234,38 +220,6 @@ export function parseStartOptions(
   };
 }
 
-/** `dlq [--replay] [--limit N]`: only those flags, and a broker to read from. */
-function parseDlq(
-  values: {
-    transport?: string | undefined;
-    engine?: string | undefined;
-    'data-dir'?: string | undefined;
-    seed?: string | undefined;
-    workers?: string | undefined;
-    replay: boolean;
-    limit?: string | undefined;
-  },
-  env: Readonly<Record<string, string | undefined>>,
-): ParsedCommandLine {
-  const problems: string[] = [];
-  for (const flag of ['transport', 'engine', 'data-dir', 'seed', 'workers'] as const)
-    if (values[flag] !== undefined) problems.push(`--${flag} is for starting, not for dlq`);
-  const limit = countOption('limit', values.limit, DEFAULT_DLQ_LIMIT, MAX_DLQ_LIMIT, problems);
-  const amqpUrl = env.AMQP_URL ?? '';
-  if (amqpUrl === '')
-    problems.push(
-      'dlq reads the dead letters from RabbitMQ: set AMQP_URL, e.g. AMQP_URL=amqp://guest:guest@127.0.0.1:5672 npm run checkout -- dlq',
-    );
-  else {
-    const problem = urlProblem('AMQP_URL', amqpUrl, ['amqp:', 'amqps:'], 'amqp://user:password@host:5672');
-    if (problem !== undefined) problems.push(problem);
-  }
-  const queuePrefix =
-    env.QUEUE_PREFIX === undefined || env.QUEUE_PREFIX === '' ? DEFAULT_QUEUE_PREFIX : env.QUEUE_PREFIX;
-  if (problems.length > 0) return { kind: 'usage-error', message: problems.join('\n') };
-  return { kind: 'dlq', options: { replay: values.replay, limit, amqpUrl, queuePrefix } };
-}
-
 /** Why `url` (the value of `key`) is not a URL of one of `protocols`; undefined when it is. */
 function urlProblem(
   key: string,
@@ -282,6 +236,10 @@ function urlProblem(
   return protocols.includes(protocol)
     ? undefined
     : `${key} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL, got "${protocol}"`;
+}
+
+function amqpUrlProblem(url: string): string | undefined {
+  return urlProblem('AMQP_URL', url, ['amqp:', 'amqps:'], 'amqp://user:password@host:5672');
 }
 
 function postgresUrlProblem(url: string | undefined): string | undefined {

@@ -4,7 +4,6 @@
  * is printed. No I/O here, so all of it is unit-tested (start-options.test.ts).
  */
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   ConfigError,
   parseConfig,
@@ -14,13 +13,24 @@ import {
 } from '@dslab/config';
 import { kvApiConfigOptions, kvApiConfigSchema } from '@dslab/kv-api';
 import { kvConsumerConfigOptions, kvConsumerConfigSchema } from '@dslab/kv-consumer';
-import { passThroughEnvironment, redactPassword } from '@dslab/launcher';
-import type { DeadLetter } from '@dslab/messaging';
+import {
+  countOption,
+  deadLetterQueueReport,
+  DEFAULT_DLQ_LIMIT,
+  DLQ_FLAGS,
+  dlqFlags,
+  parseLauncherArgs,
+  passThroughEnvironment,
+  redactPassword,
+  refuseDlqFlags,
+  type DlqFlags,
+  type HelpOrUsageError,
+} from '@dslab/launcher';
+import { deadLetterQueueName, type DeadLetter } from '@dslab/messaging';
 
 export const MAX_CONSUMERS = 16;
 export const DEFAULT_DATA_DIR = './data/kv';
-export const DEFAULT_DLQ_LIMIT = 100;
-const MAX_DLQ_LIMIT = 10_000;
+export { DEFAULT_DLQ_LIMIT };
 
 export const USAGE = `npm run kv -- [--consumers N]
 npm run kv -- dlq [--replay] [--limit N]
@@ -48,67 +58,25 @@ export interface StartOptions {
   readonly consumers: number;
 }
 
-export interface DlqOptions {
-  readonly replay: boolean;
-  readonly limit: number;
-}
+export type DlqOptions = DlqFlags;
 
 export type ParsedCommandLine =
   | { readonly kind: 'start'; readonly options: StartOptions }
   | { readonly kind: 'dlq'; readonly options: DlqOptions }
-  | { readonly kind: 'help'; readonly text: string }
-  | { readonly kind: 'usage-error'; readonly message: string };
-
-/** The value of `--<flag>`, an integer from 1 to `max`: `fallback` when absent; else a problem. */
-function countOption(
-  flag: string,
-  text: string | undefined,
-  fallback: number,
-  max: number,
-  problems: string[],
-): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (/^\d+$/.test(text) && value >= 1 && value <= max) return value;
-  problems.push(`--${flag} must be an integer from 1 to ${max}, got "${text}"`);
-  return fallback;
-}
+  | HelpOrUsageError;
 
 /** Parses argv (without node and the script). A bad command line says what is wrong. */
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        consumers: { type: 'string' },
-        replay: { type: 'boolean', default: false },
-        limit: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    return { kind: 'usage-error', message: error instanceof Error ? error.message : String(error) };
-  }
-  if (values.help) return { kind: 'help', text: USAGE };
-  const [command, ...rest] = positionals;
-  if (rest.length > 0) return { kind: 'usage-error', message: `unexpected argument "${rest.join(' ')}"` };
-  if (command !== undefined && command !== 'dlq')
-    return { kind: 'usage-error', message: `unknown command "${command}" (the only command is dlq)` };
-
+  const parsed = parseLauncherArgs(argv, { consumers: { type: 'string' }, ...DLQ_FLAGS }, USAGE, ['dlq']);
+  if (parsed.kind !== 'args') return parsed;
+  const { values } = parsed;
   const problems: string[] = [];
-  if (command === 'dlq') {
-    if (values.consumers !== undefined) problems.push('--consumers is for starting, not for dlq');
-    const limit = countOption('limit', values.limit, DEFAULT_DLQ_LIMIT, MAX_DLQ_LIMIT, problems);
+  if (parsed.command === 'dlq') {
+    const options = dlqFlags(values, ['consumers'], problems);
     if (problems.length > 0) return { kind: 'usage-error', message: problems.join('\n') };
-    return { kind: 'dlq', options: { replay: values.replay, limit } };
+    return { kind: 'dlq', options };
   }
-  if (values.replay) problems.push('--replay goes with the dlq command: npm run kv -- dlq --replay');
-  if (values.limit !== undefined)
-    problems.push('--limit goes with the dlq command: npm run kv -- dlq --limit N');
+  refuseDlqFlags(values, 'npm run kv', problems);
   const consumers = countOption('consumers', values.consumers, 1, MAX_CONSUMERS, problems);
   if (problems.length > 0) return { kind: 'usage-error', message: problems.join('\n') };
   return { kind: 'start', options: { consumers } };
@@ -322,21 +290,7 @@ export function readyReport(plan: LaunchPlan): string {
   ].join('\n');
 }
 
-/** A dead letter's body, shortened for one line. */
-function excerpt(content: Buffer, max = 200): string {
-  const text = content.toString('utf8');
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
-/** `npm run kv -- dlq`'s report of one queue. */
+/** `npm run kv -- dlq`'s report of one queue's dead letters. */
 export function deadLetterReport(queue: string, letters: readonly DeadLetter[], limit: number): string {
-  if (letters.length === 0) return `${queue}.dlq: empty`;
-  return [
-    `${queue}.dlq: ${letters.length}${letters.length >= limit ? ` (first ${limit}; --limit shows more)` : ''}`,
-    ...letters.map(
-      (letter) =>
-        `  ${letter.messageId}  ${letter.deadAt ?? '?'}  after ${letter.attempts} attempt(s): ${letter.reason}\n` +
-        `    ${excerpt(letter.content)}`,
-    ),
-  ].join('\n');
+  return deadLetterQueueReport(deadLetterQueueName(queue), letters, limit);
 }

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCleanup, writeTestSeed, type SeedSizes } from '@dslab/checkout-async/testing';
 import {
   buildApp as buildCatalogo,
   catalogoMigrations,
@@ -14,7 +15,7 @@ import {
 } from '@dslab/checkout-catalogo';
 import { closeClients, createClients } from '@dslab/checkout-clients';
 import type { PedidosPort } from '@dslab/checkout-contracts';
-import { createFaker, generateDataset, writeDatabase, type Dataset } from '@dslab/checkout-datagen';
+import type { Dataset } from '@dslab/checkout-datagen';
 import {
   buildApp as buildEstoque,
   estoqueMigrations,
@@ -31,7 +32,6 @@ import {
   importOnce,
   listenCheckoutApp,
   openServiceDatabase,
-  readSeedData,
   type CheckoutApp,
   type CheckoutService,
   type CommonTables,
@@ -70,7 +70,7 @@ export interface CheckoutOptions {
   /** The payment simulator; default: no latency, nothing rejected. */
   readonly simulator?: SimulatorConfig;
   /** Sizes of the synthetic data set imported at start. */
-  readonly sizes?: { clientes: number; produtos: number; pedidos: number };
+  readonly sizes?: SeedSizes;
   /** Budget pedidos keeps for compensations. */
   readonly compensationReserveMs?: number;
   /** Prints the services' log lines (debugging). */
@@ -98,15 +98,7 @@ type Cleanup = (() => Promise<void> | void)[];
 
 export async function startCheckout(options: CheckoutOptions): Promise<RunningCheckout> {
   const cleanup: Cleanup = [];
-  const closeAll = async () => {
-    for (const step of cleanup.splice(0).reverse()) {
-      try {
-        await step();
-      } catch {
-        // Best effort: one failed step must not keep the others (and the test process) alive.
-      }
-    }
-  };
+  const closeAll = () => runCleanup(cleanup);
   try {
     return await assemble(options, cleanup, closeAll);
   } catch (error) {
@@ -125,16 +117,10 @@ async function assemble(
   cleanup.push(() => {
     rmSync(dir, { recursive: true, force: true });
   });
-  const seedFile = join(dir, 'ecommerce.db');
-  writeDatabase(
-    seedFile,
-    generateDataset(
-      createFaker(5),
-      options.sizes ?? { clientes: 10, produtos: 8, pedidos: 20 },
-      Date.parse('2025-10-26T18:00:00.000Z'),
-    ),
-  );
-  const dataset = readSeedData(seedFile);
+  const { dataset } = writeTestSeed(dir, {
+    faker: 5,
+    sizes: options.sizes ?? { clientes: 10, produtos: 8, pedidos: 20 },
+  });
   const logger = createLogger({
     service: 'checkout-e2e',
     level: options.verbose === true ? 'info' : 'silent',

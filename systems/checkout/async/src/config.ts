@@ -17,7 +17,7 @@ import {
 import { env, type ConfigOf, type ConfigOptions, type Field } from '@dslab/config';
 import { loggingSettings } from '@dslab/logging';
 import type { SeedSettings } from './databases.js';
-import type { RedriveSettings, StepSettings } from './runtime.js';
+import type { AsyncRuntimeSettings, RedriveSettings, StepSettings } from './runtime.js';
 
 /** The worker's /health and /metrics port; with several workers on one machine, 8110, 8111, … */
 export const DEFAULT_HEALTH_PORT = 8110;
@@ -219,6 +219,18 @@ export function redriveSettingsOf(config: CommonConfig): RedriveSettings {
     stallAfterMs: config.STALL_AFTER_MS,
     sweepIntervalMs: config.SWEEP_INTERVAL_MS,
     maxRedrives: config.MAX_REDRIVES,
+  };
+}
+
+/** The runtime's settings from a parsed config: the queues, the consumers, the steps, the sweep. */
+export function runtimeSettingsOf(config: CommonConfig): AsyncRuntimeSettings {
+  return {
+    queuePrefix: config.QUEUE_PREFIX,
+    prefetch: config.PREFETCH,
+    maxAttempts: config.MAX_ATTEMPTS,
+    stepTimeoutMs: config.STEP_TIMEOUT_MS,
+    steps: stepSettingsOf(config),
+    redrive: redriveSettingsOf(config),
   };
 }
 

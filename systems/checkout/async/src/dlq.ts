@@ -5,42 +5,17 @@
  * (the consumers are idempotent, so a replay of something that did happen changes nothing).
  */
 import { ASYNC_SERVICES, queueOf } from '@dslab/checkout-contracts/messages';
+import { deadLetterQueueReport, redactPassword, type DlqFlags } from '@dslab/launcher';
 import { createLogger } from '@dslab/logging';
-import { createAmqpBus, deadLetterQueueName, type DeadLetter, type MessageBus } from '@dslab/messaging';
-import { redactUrl } from './redact.js';
-
-export const DEFAULT_DLQ_LIMIT = 100;
-export const MAX_DLQ_LIMIT = 10_000;
+import { createAmqpBus, deadLetterQueueName, type MessageBus } from '@dslab/messaging';
 
 /** The five work queues under `prefix`: pedidos' events, then each service's commands. */
 export function checkoutQueues(prefix: string): string[] {
   return ASYNC_SERVICES.map((service) => queueOf(service, prefix));
 }
 
-/** A dead letter's body, shortened for one line. */
-function excerpt(content: Buffer, max = 200): string {
-  const text = content.toString('utf8').replace(/\s+/g, ' ');
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
-/** The report of one queue's dead letters (`letters` read with `limit`). */
-export function deadLetterReport(queue: string, letters: readonly DeadLetter[], limit: number): string {
-  const name = deadLetterQueueName(queue);
-  if (letters.length === 0) return `${name}: empty`;
-  return [
-    `${name}: ${letters.length}${letters.length >= limit ? ` (first ${limit}; --limit shows more)` : ''}`,
-    ...letters.map(
-      (letter) =>
-        `  ${letter.messageId}  ${letter.deadAt ?? '?'}  after ${letter.attempts} attempt(s): ${letter.reason}\n` +
-        `    ${excerpt(letter.content)}`,
-    ),
-  ].join('\n');
-}
-
-export interface DlqOptions {
+export interface DlqOptions extends DlqFlags {
   readonly queuePrefix: string;
-  readonly limit: number;
-  readonly replay: boolean;
 }
 
 export interface DlqOutcome {
@@ -60,7 +35,7 @@ export async function inspectDeadLetters(
   for (const queue of checkoutQueues(options.queuePrefix)) {
     const letters = await bus.peekDeadLetters(queue, options.limit);
     found += letters.length;
-    write(`${deadLetterReport(queue, letters, options.limit)}\n`);
+    write(`${deadLetterQueueReport(deadLetterQueueName(queue), letters, options.limit)}\n`);
     if (options.replay && letters.length > 0) {
       const moved = await bus.replayDeadLetters(queue, options.limit);
       replayed += moved;
@@ -91,13 +66,13 @@ export async function runDeadLetterCommand(
     });
   } catch (error) {
     err(
-      `checkout: cannot reach RabbitMQ at ${redactUrl(amqpUrl)}: ${error instanceof Error ? error.message : String(error)}\n`,
+      `checkout: cannot reach RabbitMQ at ${redactPassword(amqpUrl)}: ${error instanceof Error ? error.message : String(error)}\n`,
     );
     logger.close();
     return 1;
   }
   try {
-    out(`Dead letters of the checkout's queues (${options.queuePrefix}.*) at ${redactUrl(amqpUrl)}:\n`);
+    out(`Dead letters of the checkout's queues (${options.queuePrefix}.*) at ${redactPassword(amqpUrl)}:\n`);
     const outcome = await inspectDeadLetters(bus, options, out);
     if (!options.replay && outcome.found > 0)
       out('Move them back to their queues once the cause is fixed: npm run checkout -- dlq --replay\n');

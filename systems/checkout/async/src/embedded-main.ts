@@ -9,28 +9,22 @@ import {
   describeSteps,
   embeddedConfigOptions,
   embeddedConfigSchema,
-  redriveSettingsOf,
+  runtimeSettingsOf,
   seedSettingsOf,
-  stepSettingsOf,
 } from './config.js';
-import { startEmbedded, type EmbeddedCheckout } from './embedded.js';
-import { serviceLoggers } from './loggers.js';
+import { runDeployable } from './deployable.js';
+import { startEmbedded } from './embedded.js';
 
 const SERVICE = 'checkout';
-const STOP_TIMEOUT_MS = 25_000;
 
 const { config, notes } = loadConfigOrExit(embeddedConfigSchema, SERVICE, embeddedConfigOptions);
-const loggers = serviceLoggers(config);
-const logger = loggers.of(SERVICE);
-for (const note of notes) logger.warn(note);
-
-let checkout: EmbeddedCheckout;
-try {
+await runDeployable(SERVICE, config, notes, async ({ loggers, logger, onStop }) => {
   logger.info(
     `Checkout assíncrono embutido: um processo, barramento em memória, SQLite em ${config.DATA_DIR}`,
   );
   logger.info(describeSteps(config));
-  checkout = await startEmbedded({
+  const checkout = await startEmbedded({
+    ...runtimeSettingsOf(config),
     dataDir: config.DATA_DIR,
     seed: seedSettingsOf(config),
     host: config.HOST,
@@ -41,12 +35,6 @@ try {
       catalogoGrpc: config.CATALOGO_GRPC_PORT,
     },
     loggerOf: (service) => loggers.of(service),
-    queuePrefix: config.QUEUE_PREFIX,
-    prefetch: config.PREFETCH,
-    maxAttempts: config.MAX_ATTEMPTS,
-    stepTimeoutMs: config.STEP_TIMEOUT_MS,
-    steps: stepSettingsOf(config),
-    redrive: redriveSettingsOf(config),
     auth: {
       jwtSecret: config.CHECKOUT_JWT_SECRET,
       tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
@@ -54,37 +42,9 @@ try {
     },
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
   });
-} catch (error) {
-  logger.error(`Falha ao iniciar o checkout: ${error instanceof Error ? error.message : String(error)}`);
-  loggers.closeAll();
-  process.exit(1);
-}
-logger.info(
-  `Checkout pronto: pedidos em ${checkout.pedidos.httpUrl} (gRPC ${checkout.pedidos.grpcAddress}), ` +
-    `catalogo em ${checkout.catalogo.httpUrl} (gRPC ${checkout.catalogo.grpcAddress})`,
-);
-
-let stopping = false;
-function stop(signal: NodeJS.Signals): void {
-  if (stopping) return;
-  stopping = true;
-  logger.info(`Recebido ${signal}, encerrando`);
-  const timer = setTimeout(() => {
-    logger.error('Encerramento excedeu o tempo limite; saindo');
-    process.exit(1);
-  }, STOP_TIMEOUT_MS);
-  timer.unref();
-  checkout
-    .close()
-    .then(() => {
-      logger.info('Encerrado');
-      loggers.closeAll();
-      process.exit(0);
-    })
-    .catch((error: unknown) => {
-      logger.error(`Falha no encerramento: ${String(error)}`);
-      process.exit(1);
-    });
-}
-process.once('SIGTERM', () => stop('SIGTERM'));
-process.once('SIGINT', () => stop('SIGINT'));
+  onStop(() => checkout.close());
+  logger.info(
+    `Checkout pronto: pedidos em ${checkout.pedidos.httpUrl} (gRPC ${checkout.pedidos.grpcAddress}), ` +
+      `catalogo em ${checkout.catalogo.httpUrl} (gRPC ${checkout.catalogo.grpcAddress})`,
+  );
+});

@@ -16,8 +16,8 @@
  * that did happen changes nothing.
  */
 import { buildApp as buildCatalogo, type CatalogoApp } from '@dslab/checkout-catalogo';
-import { ASYNC_SERVICES, type AsyncService } from '@dslab/checkout-contracts/messages';
-import { listenCheckoutApp, type ListeningApp } from '@dslab/checkout-kit';
+import { ASYNC_SERVICES } from '@dslab/checkout-contracts/messages';
+import { listenCheckoutApp, type CheckoutApp, type ListeningApp } from '@dslab/checkout-kit';
 import { buildAsyncApp } from '@dslab/checkout-pedidos';
 import type { Logger } from '@dslab/logging';
 import { createInProcessBus, type MessageBus } from '@dslab/messaging';
@@ -27,9 +27,10 @@ import {
   type SeedSettings,
   type ServiceDatabases,
 } from './databases.js';
-import { createAsyncRuntime, type AsyncRuntime, type RedriveSettings, type StepSettings } from './runtime.js';
+import { createAsyncRuntime, type AsyncRuntime, type AsyncRuntimeSettings } from './runtime.js';
 
-export interface EmbeddedOptions {
+/** The runtime's settings (queues, consumers, steps, the sweep) and the embedded process's own. */
+export interface EmbeddedOptions extends AsyncRuntimeSettings {
   /** SQLite files `<dataDir>/<service>.db`. */
   readonly dataDir: string;
   /** Imported into each empty database on start; absent: no import. */
@@ -44,13 +45,6 @@ export interface EmbeddedOptions {
   };
   /** The logger of each service (and of 'checkout' for the process's own lines). */
   readonly loggerOf: (service: string) => Logger;
-  readonly queuePrefix?: string;
-  readonly prefetch?: number;
-  readonly maxAttempts?: number;
-  readonly stepTimeoutMs?: number;
-  readonly steps?: StepSettings;
-  /** The orchestrator's sweep for stalled orders. */
-  readonly redrive?: RedriveSettings;
   readonly auth: {
     readonly jwtSecret: string;
     readonly tokenTtlSeconds: number;
@@ -70,7 +64,17 @@ export interface EmbeddedCheckout {
 }
 
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedCheckout> {
-  const logger = options.loggerOf('checkout');
+  const {
+    dataDir,
+    seed,
+    host = '127.0.0.1',
+    ports = {},
+    loggerOf,
+    auth,
+    requestTimeoutMs,
+    ...settings
+  } = options;
+  const logger = loggerOf('checkout');
   const bus = createInProcessBus({ logger });
   const releases: (() => Promise<void>)[] = [async () => bus.close()];
   const releaseAll = async () => {
@@ -78,23 +82,18 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   };
   try {
     const opened: OpenedDatabases = await openServiceDatabases([...ASYNC_SERVICES, 'catalogo'], {
-      storage: { dataDir: options.dataDir },
-      seed: options.seed,
+      storage: { dataDir },
+      seed,
       logger,
     });
     releases.push(() => opened.close());
     const { databases } = opened;
     const runtime = await createAsyncRuntime({
+      ...settings,
       services: ASYNC_SERVICES,
       databases,
       bus,
-      loggerOf: (service: AsyncService) => options.loggerOf(service),
-      ...(options.queuePrefix === undefined ? {} : { queuePrefix: options.queuePrefix }),
-      ...(options.prefetch === undefined ? {} : { prefetch: options.prefetch }),
-      ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
-      ...(options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs }),
-      ...(options.steps === undefined ? {} : { steps: options.steps }),
-      ...(options.redrive === undefined ? {} : { redrive: options.redrive }),
+      loggerOf,
     });
     releases.push(() => runtime.stop());
     const estoque = runtime.estoque;
@@ -103,25 +102,25 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
     const relay = runtime.relays.pedidos;
     if (estoque === undefined || catalogoDb === undefined || pedidosDb === undefined || relay === undefined)
       throw new Error('the embedded checkout needs every service');
-    const host = options.host ?? '127.0.0.1';
-    const timeout =
-      options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs };
+    const timeout = requestTimeoutMs === undefined ? {} : { requestTimeoutMs };
+    const listen = async (app: CheckoutApp, httpPort = 0, grpcPort = 0): Promise<ListeningApp> => {
+      const listening = await listenCheckoutApp(app, { host, httpPort, grpcPort }).catch(
+        async (error: unknown) => {
+          await app.close();
+          throw error;
+        },
+      );
+      releases.push(() => listening.close());
+      return listening;
+    };
 
     const catalogoApp: CatalogoApp = await buildCatalogo({
       database: catalogoDb,
-      logger: options.loggerOf('catalogo'),
+      logger: loggerOf('catalogo'),
       estoque,
       ...timeout,
     });
-    const catalogo: ListeningApp = await listenCheckoutApp(catalogoApp, {
-      host,
-      httpPort: options.ports?.catalogoHttp ?? 0,
-      grpcPort: options.ports?.catalogoGrpc ?? 0,
-    }).catch(async (error: unknown) => {
-      await catalogoApp.close();
-      throw error;
-    });
-    releases.push(() => catalogo.close());
+    const catalogo = await listen(catalogoApp, ports.catalogoHttp, ports.catalogoGrpc);
 
     // The consumers run before the API takes orders, and the orders the last process left
     // behind are driven on first: their messages in the in-memory queues died with it.
@@ -135,22 +134,14 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
 
     const pedidosApp = await buildAsyncApp({
       database: pedidosDb,
-      logger: options.loggerOf('pedidos'),
+      logger: loggerOf('pedidos'),
       catalogo: catalogoApp.service,
       relay,
-      ...(options.queuePrefix === undefined ? {} : { queuePrefix: options.queuePrefix }),
-      auth: options.auth,
+      ...(settings.queuePrefix === undefined ? {} : { queuePrefix: settings.queuePrefix }),
+      auth,
       ...timeout,
     });
-    const pedidos: ListeningApp = await listenCheckoutApp(pedidosApp, {
-      host,
-      httpPort: options.ports?.pedidosHttp ?? 0,
-      grpcPort: options.ports?.pedidosGrpc ?? 0,
-    }).catch(async (error: unknown) => {
-      await pedidosApp.close();
-      throw error;
-    });
-    releases.push(() => pedidos.close());
+    const pedidos = await listen(pedidosApp, ports.pedidosHttp, ports.pedidosGrpc);
 
     return {
       pedidos: { httpUrl: pedidos.httpUrl, grpcAddress: pedidos.grpcAddress },

@@ -10,4 +10,3 @@ export * from './embedded.js';
 export * from './dlq.js';
 export { metricsText, startHealthServer, type HealthServer } from './health-server.js';
 export { serviceLoggers, type ServiceLoggers } from './loggers.js';
-export { redactUrl } from './redact.js';

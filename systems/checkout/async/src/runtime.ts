@@ -23,7 +23,14 @@ import {
   fiscalCommandHandler,
   type Emitente,
 } from '@dslab/checkout-fiscal';
-import { createCommandWorker, type CheckoutApp, type CommonTables, type Worker } from '@dslab/checkout-kit';
+import {
+  createCommandWorker,
+  type CheckoutApp,
+  type CommandHandler,
+  type CommonTables,
+  type StepService,
+  type Worker,
+} from '@dslab/checkout-kit';
 import { buildApp as buildLogistica, logisticaCommandHandler } from '@dslab/checkout-logistica';
 import {
   buildApp as buildPagamentos,
@@ -66,14 +73,11 @@ export interface RedriveSettings {
   readonly maxRedrives?: number;
 }
 
-export interface AsyncRuntimeOptions {
-  /** What this process runs: step workers and/or the orchestrator (pedidos). */
-  readonly services: readonly AsyncService[];
-  /** Must hold the database of every service in `services`. */
-  readonly databases: ServiceDatabases;
-  readonly bus: MessageBus;
-  /** The logger of each service's lines (its name in every line). */
-  readonly loggerOf: (service: AsyncService) => Logger;
+/**
+ * The runtime's settings that every process hosting it takes from its configuration
+ * (config.ts's runtimeSettingsOf): the queues, the consumers, the steps and the sweep.
+ */
+export interface AsyncRuntimeSettings {
   readonly queuePrefix?: string;
   /** Messages in flight per queue and process. */
   readonly prefetch?: number;
@@ -84,6 +88,16 @@ export interface AsyncRuntimeOptions {
   readonly steps?: StepSettings;
   /** The orchestrator's sweep for stalled orders (when pedidos runs here). */
   readonly redrive?: RedriveSettings;
+}
+
+export interface AsyncRuntimeOptions extends AsyncRuntimeSettings {
+  /** What this process runs: step workers and/or the orchestrator (pedidos). */
+  readonly services: readonly AsyncService[];
+  /** Must hold the database of every service in `services`. */
+  readonly databases: ServiceDatabases;
+  readonly bus: MessageBus;
+  /** The logger of each service's lines (its name in every line). */
+  readonly loggerOf: (service: AsyncService) => Logger;
   /** How often an idle relay looks for rows written by other processes (default 200 ms). */
   readonly relayIdlePollMs?: number;
   /** Bound of each relay's last pass at stop (default 5000 ms). */
@@ -121,6 +135,13 @@ function required<T>(value: T | undefined, service: AsyncService): T {
   return value;
 }
 
+/** The settings among `keys` that `options` sets: one left unset stays absent (the callee's default). */
+function settingsOf<T extends object, K extends keyof T>(options: T, keys: readonly K[]): Pick<T, K> {
+  const picked: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (options[key] !== undefined) picked[key] = options[key];
+  return picked as Pick<T, K>;
+}
+
 async function withTimeout<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -135,6 +156,57 @@ async function withTimeout<T>(work: Promise<T>, ms: number, fallback: T): Promis
   }
 }
 
+/** A step service built for its command worker: its application layer and its command handler. */
+interface BuiltStep {
+  readonly app: CheckoutApp;
+  readonly handle: CommandHandler;
+  /** estoque's application layer (the embedded catalogo reads live stock from it). */
+  readonly estoque?: EstoqueService;
+}
+
+/**
+ * How each step service is built: through its own buildApp (the application layer its REST and
+ * gRPC entry points run) with its settings, and the handler of its queue's commands.
+ */
+const STEP_BUILDERS: {
+  readonly [S in StepService]: (
+    databases: ServiceDatabases,
+    logger: Logger,
+    steps: StepSettings,
+  ) => Promise<BuiltStep>;
+} = {
+  estoque: async (databases, logger) => {
+    const app = await buildEstoque({ database: required(databases.estoque, 'estoque'), logger });
+    return { app, handle: estoqueCommandHandler(app.service), estoque: app.service };
+  },
+  pagamentos: async (databases, logger, steps) => {
+    const app = await buildPagamentos({
+      database: required(databases.pagamentos, 'pagamentos'),
+      logger,
+      simulator: steps.simulator ?? SEED_SIMULATOR,
+      seed: steps.pagamentoSeed,
+    });
+    return { app, handle: pagamentosCommandHandler(app.service) };
+  },
+  fiscal: async (databases, logger, steps) => {
+    const app = await buildFiscal({
+      database: required(databases.fiscal, 'fiscal'),
+      logger,
+      emitente: steps.emitente ?? DEFAULT_EMITENTE,
+      ...(steps.fiscalSeed === undefined ? {} : { seed: steps.fiscalSeed }),
+    });
+    return { app, handle: fiscalCommandHandler(app.service) };
+  },
+  logistica: async (databases, logger, steps) => {
+    const app = await buildLogistica({
+      database: required(databases.logistica, 'logistica'),
+      logger,
+      ...(steps.logisticaSeed === undefined ? {} : { seed: steps.logisticaSeed }),
+    });
+    return { app, handle: logisticaCommandHandler(app.service) };
+  },
+};
+
 /**
  * Builds what `options.services` need (nothing runs until start()). The step services are built
  * through their own buildApp, so a worker runs exactly the application layer (validation,
@@ -145,20 +217,12 @@ export async function createAsyncRuntime(options: AsyncRuntimeOptions): Promise<
   if (services.length === 0) throw new Error('no service to run');
   const { bus, databases } = options;
   const steps = options.steps ?? {};
-  const common = {
-    bus,
-    ...(options.queuePrefix === undefined ? {} : { queuePrefix: options.queuePrefix }),
-    ...(options.prefetch === undefined ? {} : { prefetch: options.prefetch }),
-    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
-  };
-  const stepTimeout = options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs };
+  // What every consumer gets; a setting left out keeps the consumer's own default.
+  const common = { bus, ...settingsOf(options, ['queuePrefix', 'prefetch', 'maxAttempts']) };
 
   const relays: Partial<Record<AsyncService, OutboxRelay>> = {};
-  const databaseOf = (service: AsyncService): Database<CommonTables> => {
-    const database = databases[service];
-    if (database === undefined) throw new Error(`the database of ${service} was not opened`);
-    return database;
-  };
+  const databaseOf = (service: AsyncService): Database<CommonTables> =>
+    required<Database<CommonTables>>(databases[service], service);
 
   for (const service of services) {
     relays[service] = createOutboxRelay({
@@ -175,108 +239,35 @@ export async function createAsyncRuntime(options: AsyncRuntimeOptions): Promise<
   const workers: { readonly service: AsyncService; readonly worker: Worker }[] = [];
   let estoque: EstoqueService | undefined;
   let orchestrator: Orchestrator | undefined;
-  const redrive = options.redrive ?? {};
   try {
     for (const service of services) {
       const logger = options.loggerOf(service);
-      switch (service) {
-        case 'pedidos': {
-          orchestrator = createOrchestrator({
-            ...common,
-            database: required(databases.pedidos, service),
-            relay: relayOf(service),
-            logger,
-            ...(redrive.stallAfterMs === undefined ? {} : { stallAfterMs: redrive.stallAfterMs }),
-            ...(redrive.sweepIntervalMs === undefined ? {} : { sweepIntervalMs: redrive.sweepIntervalMs }),
-            ...(redrive.maxRedrives === undefined ? {} : { maxRedrives: redrive.maxRedrives }),
-          });
-          workers.push({ service, worker: orchestrator });
-          break;
-        }
-        case 'estoque': {
-          const app = await buildEstoque({ database: required(databases.estoque, service), logger });
-          apps.push(app);
-          estoque = app.service;
-          workers.push({
-            service,
-            worker: createCommandWorker({
-              ...common,
-              ...stepTimeout,
-              service,
-              database: required(databases.estoque, service),
-              relay: relayOf(service),
-              logger,
-              handle: estoqueCommandHandler(app.service),
-            }),
-          });
-          break;
-        }
-        case 'pagamentos': {
-          const app = await buildPagamentos({
-            database: required(databases.pagamentos, service),
-            logger,
-            simulator: steps.simulator ?? SEED_SIMULATOR,
-            seed: steps.pagamentoSeed,
-          });
-          apps.push(app);
-          workers.push({
-            service,
-            worker: createCommandWorker({
-              ...common,
-              ...stepTimeout,
-              service,
-              database: required(databases.pagamentos, service),
-              relay: relayOf(service),
-              logger,
-              handle: pagamentosCommandHandler(app.service),
-            }),
-          });
-          break;
-        }
-        case 'fiscal': {
-          const app = await buildFiscal({
-            database: required(databases.fiscal, service),
-            logger,
-            emitente: steps.emitente ?? DEFAULT_EMITENTE,
-            ...(steps.fiscalSeed === undefined ? {} : { seed: steps.fiscalSeed }),
-          });
-          apps.push(app);
-          workers.push({
-            service,
-            worker: createCommandWorker({
-              ...common,
-              ...stepTimeout,
-              service,
-              database: required(databases.fiscal, service),
-              relay: relayOf(service),
-              logger,
-              handle: fiscalCommandHandler(app.service),
-            }),
-          });
-          break;
-        }
-        case 'logistica': {
-          const app = await buildLogistica({
-            database: required(databases.logistica, service),
-            logger,
-            ...(steps.logisticaSeed === undefined ? {} : { seed: steps.logisticaSeed }),
-          });
-          apps.push(app);
-          workers.push({
-            service,
-            worker: createCommandWorker({
-              ...common,
-              ...stepTimeout,
-              service,
-              database: required(databases.logistica, service),
-              relay: relayOf(service),
-              logger,
-              handle: logisticaCommandHandler(app.service),
-            }),
-          });
-          break;
-        }
+      if (service === 'pedidos') {
+        orchestrator = createOrchestrator({
+          ...common,
+          database: required(databases.pedidos, service),
+          relay: relayOf(service),
+          logger,
+          ...settingsOf(options.redrive ?? {}, ['stallAfterMs', 'sweepIntervalMs', 'maxRedrives']),
+        });
+        workers.push({ service, worker: orchestrator });
+        continue;
       }
+      const step = await STEP_BUILDERS[service](databases, logger, steps);
+      apps.push(step.app);
+      if (step.estoque !== undefined) estoque = step.estoque;
+      workers.push({
+        service,
+        worker: createCommandWorker({
+          ...common,
+          ...settingsOf(options, ['stepTimeoutMs']),
+          service,
+          database: databaseOf(service),
+          relay: relayOf(service),
+          logger,
+          handle: step.handle,
+        }),
+      });
     }
   } catch (error) {
     await Promise.all(apps.map((app) => closeApp(app)));

@@ -3,9 +3,11 @@
  * namespace of its own, for the end-to-end tests (test/harness.ts) and the benchmark
  * (bench/, `npm run bench:checkout-async`); never imported by the deployables. A namespace is a
  * seed file in a temp dir, the six databases as PostgreSQL schemas `<prefix>_<service>` (migrated
- * and seeded here, so the workers find them ready) and queues `<prefix>.*` on RabbitMQ. The pedidos
- * async API runs in the calling process; the workers run as real child processes (worker-main.ts,
- * as in production). dispose() drops the schemas, deletes the queues and the temp dir.
+ * and seeded here, so the workers find them ready) and queues `<prefix>.*` on RabbitMQ — or, with
+ * `engine: 'sqlite'`, SQLite files in the temp dir and the in-process bus. The pedidos async API
+ * runs in the calling process; the workers and the embedded process run as real child processes
+ * (worker-main.ts, embedded-main.ts, as in production). dispose() drops the schemas, deletes the
+ * queues and the temp dir.
  *
  * The engines default to the tests' (TEST_POSTGRES_URL, TEST_AMQP_URL from @dslab/testing); a
  * caller that reads its own settings (the benchmark) passes their URLs.
@@ -20,9 +22,9 @@ import { createFaker, generateDataset, writeDatabase, type Dataset } from '@dsla
 import { buildApp as buildEstoque } from '@dslab/checkout-estoque';
 import { CHECKOUT_SERVICES, readSeedData, type CheckoutService } from '@dslab/checkout-kit';
 import { buildAsyncApp } from '@dslab/checkout-pedidos';
-import { dropSchema, sql } from '@dslab/db';
+import { dropSchema, sql, type Engine } from '@dslab/db';
 import { createLogger, type Logger } from '@dslab/logging';
-import { createAmqpBus, type MessageBus } from '@dslab/messaging';
+import { createAmqpBus, createInProcessBus, type MessageBus } from '@dslab/messaging';
 import { createOutboxRelay, type OutboxRelay } from '@dslab/outbox';
 import {
   call,
@@ -42,22 +44,61 @@ export const SENHA = 'senha-de-teste-123';
 
 /** The worker deployable's entry point (what `spawnWorker` and the benchmark start). */
 export const WORKER_MAIN = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
-/** The repository root (the workers' working directory). */
+/** The embedded single process's entry point. */
+export const EMBEDDED_MAIN = fileURLToPath(new URL('./embedded-main.ts', import.meta.url));
+/** The repository root (the child processes' working directory). */
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/** ASYNC_TEST_VERBOSE set: the services' lines are shown (the test process's and the children's). */
+const VERBOSE = process.env.ASYNC_TEST_VERBOSE !== undefined;
+/** LOG_LEVEL of the child processes: their warnings and errors, everything when verbose. */
+const CHILD_LOG_LEVEL = VERBOSE ? 'info' : 'warn';
 
 /** Lines of the calling process's services: silent unless ASYNC_TEST_VERBOSE is set. */
 export function testLogger(service: string): Logger {
-  return createLogger({ service, level: process.env.ASYNC_TEST_VERBOSE === undefined ? 'silent' : 'info' });
+  return createLogger({ service, level: VERBOSE ? 'info' : 'silent' });
+}
+
+/** The seed's customers, products and past orders a test writes (`writeTestSeed`). */
+export interface SeedSizes {
+  readonly clientes: number;
+  readonly produtos: number;
+  readonly pedidos: number;
+}
+
+/**
+ * A synthetic seed written to `<dir>/ecommerce.db` (datagen with faker seed `faker`, as of a
+ * fixed instant, so a run is reproducible) and the data set as the services will import it.
+ */
+export function writeTestSeed(
+  dir: string,
+  options: { readonly faker: number; readonly sizes: SeedSizes },
+): { readonly seedFile: string; readonly dataset: Dataset } {
+  const seedFile = join(dir, 'ecommerce.db');
+  writeDatabase(
+    seedFile,
+    generateDataset(createFaker(options.faker), options.sizes, Date.parse('2025-10-26T18:00:00.000Z')),
+  );
+  return { seedFile, dataset: readSeedData(seedFile) };
+}
+
+/** The opened databases as plain Kysely handles (the invariant checker's shape). */
+export function kyselyOf(databases: ServiceDatabases): NamespaceDatabases {
+  return Object.fromEntries(
+    CHECKOUT_SERVICES.map((service) => [service, databases[service]?.db as unknown as Kysely<unknown>]),
+  ) as unknown as NamespaceDatabases;
 }
 
 /** The six databases of a namespace as plain Kysely handles (the invariant checker's shape). */
 export type NamespaceDatabases = { readonly [S in CheckoutService]: Kysely<unknown> };
 
 export interface Namespace {
+  /** postgres: schemas on PostgreSQL and queues on RabbitMQ; sqlite: files in `dir`, the in-process bus. */
+  readonly engine: Engine;
   /** Queue prefix; the schemas are `<prefix>_<service>`. */
   readonly prefix: string;
   readonly schemaPrefix: string;
-  /** The engines the namespace lives on (the workers get the same). */
+  /** The engines a postgres namespace lives on (the workers get the same). */
   readonly postgresUrl: string;
   readonly amqpUrl: string;
   readonly dir: string;
@@ -74,7 +115,9 @@ export interface Namespace {
 }
 
 export interface NamespaceOptions {
-  readonly sizes?: { clientes: number; produtos: number; pedidos: number };
+  /** Default postgres (with RabbitMQ); sqlite: SQLite files and the in-process bus (no worker process). */
+  readonly engine?: Engine;
+  readonly sizes?: SeedSizes;
   /** Stock of each product after the import (default: the seed's). */
   readonly stockOf?: (produtoId: number) => number;
   /** PostgreSQL connections per database in the calling process. */
@@ -85,8 +128,11 @@ export interface NamespaceOptions {
   readonly amqpUrl?: string;
 }
 
-/** Clean-up steps, run last-registered first, each on its own (one failure does not stop the rest). */
-async function runAll(steps: (() => Promise<void>)[]): Promise<void> {
+/**
+ * Runs the clean-up steps `steps` holds (and empties it), last-registered first, each on its own:
+ * one failure does not stop the rest, nor keep the test process alive.
+ */
+export async function runCleanup(steps: (() => Promise<void> | void)[]): Promise<void> {
   for (const step of steps.splice(0).reverse()) {
     try {
       await step();
@@ -97,6 +143,7 @@ async function runAll(steps: (() => Promise<void>)[]): Promise<void> {
 }
 
 export async function createNamespace(options: NamespaceOptions = {}): Promise<Namespace> {
+  const engine = options.engine ?? 'postgres';
   const postgresUrl = options.postgresUrl ?? TEST_POSTGRES_URL;
   const amqpUrl = options.amqpUrl ?? TEST_AMQP_URL;
   const cleanup: (() => Promise<void>)[] = [];
@@ -107,33 +154,24 @@ export async function createNamespace(options: NamespaceOptions = {}): Promise<N
     const schemaPrefix = `${prefix}_`;
     const dir = mkdtempSync(join(tmpdir(), 'checkout-async-'));
     cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const seedFile = join(dir, 'ecommerce.db');
-    writeDatabase(
-      seedFile,
-      generateDataset(
-        createFaker(7),
-        options.sizes ?? { clientes: 12, produtos: 20, pedidos: 20 },
-        Date.parse('2025-10-26T18:00:00.000Z'),
-      ),
-    );
-    const dataset = readSeedData(seedFile);
-    for (const service of CHECKOUT_SERVICES)
-      cleanup.push(() => dropSchema(postgresUrl, schemaOf(service, schemaPrefix)));
+    const { seedFile, dataset } = writeTestSeed(dir, {
+      faker: 7,
+      sizes: options.sizes ?? { clientes: 12, produtos: 20, pedidos: 20 },
+    });
+    if (engine === 'postgres')
+      for (const service of CHECKOUT_SERVICES)
+        cleanup.push(() => dropSchema(postgresUrl, schemaOf(service, schemaPrefix)));
     const opened: OpenedDatabases = await openServiceDatabases(CHECKOUT_SERVICES, {
-      storage: {
-        databaseUrl: postgresUrl,
-        schemaPrefix,
-        dataDir: dir,
-        poolSize: options.poolSize ?? 2,
-      },
+      storage:
+        engine === 'postgres'
+          ? { databaseUrl: postgresUrl, schemaPrefix, dataDir: dir, poolSize: options.poolSize ?? 2 }
+          : { dataDir: dir },
       seed: { file: seedFile, fiscalSerie: 1, random: Math.random },
       logger: testLogger('checkout-test'),
     });
     cleanup.push(() => opened.close());
     const { databases } = opened;
-    const dbs = Object.fromEntries(
-      CHECKOUT_SERVICES.map((service) => [service, databases[service]?.db as unknown as Kysely<unknown>]),
-    ) as unknown as NamespaceDatabases;
+    const dbs = kyselyOf(databases);
     if (options.stockOf !== undefined) {
       for (const produto of dataset.produtos)
         await sql`UPDATE estoque SET quantidade = ${options.stockOf(produto.id)} WHERE produto_id = ${produto.id}`.execute(
@@ -141,17 +179,21 @@ export async function createNamespace(options: NamespaceOptions = {}): Promise<N
         );
     }
     const initialStock = await stockOf(dbs);
-    const bus = await createAmqpBus({
-      url: amqpUrl,
-      connectionName: uniqueName('dslab-test'),
-      logger: testLogger('checkout-test-bus'),
-    });
+    const bus =
+      engine === 'postgres'
+        ? await createAmqpBus({
+            url: amqpUrl,
+            connectionName: uniqueName('dslab-test'),
+            logger: testLogger('checkout-test-bus'),
+          })
+        : createInProcessBus({ logger: testLogger('checkout-test-bus') });
     cleanup.push(() => bus.close());
     cleanup.push(async () => {
       for (const queue of checkoutQueues(prefix)) await bus.deleteQueue(queue).catch(() => undefined);
     });
     for (const queue of checkoutQueues(prefix)) await bus.declareQueue(queue);
     return {
+      engine,
       prefix,
       schemaPrefix,
       postgresUrl,
@@ -163,10 +205,10 @@ export async function createNamespace(options: NamespaceOptions = {}): Promise<N
       dbs,
       bus,
       initialStock,
-      dispose: () => runAll(cleanup),
+      dispose: () => runCleanup(cleanup),
     };
   } catch (error) {
-    await runAll(cleanup);
+    await runCleanup(cleanup);
     throw error;
   }
 }
@@ -192,7 +234,10 @@ export interface RunningApi {
  * pedidos' async API on a free port over the namespace's pedidos schema, its relay on the
  * namespace's bus, pricing from catalogo's application layer in process (live stock from estoque's).
  */
-export async function startApi(ns: Namespace): Promise<RunningApi> {
+export async function startApi(
+  ns: Namespace,
+  options: { readonly relayIdlePollMs?: number } = {},
+): Promise<RunningApi> {
   const { databases } = ns;
   if (databases.pedidos === undefined || databases.catalogo === undefined || databases.estoque === undefined)
     throw new Error('the namespace has no pedidos, catalogo or estoque database');
@@ -203,7 +248,13 @@ export async function startApi(ns: Namespace): Promise<RunningApi> {
     logger: testLogger('catalogo'),
     estoque: estoque.service,
   });
-  const relay = createOutboxRelay({ database: databases.pedidos, bus: ns.bus, logger, name: 'pedidos-api' });
+  const relay = createOutboxRelay({
+    database: databases.pedidos,
+    bus: ns.bus,
+    logger,
+    name: 'pedidos-api',
+    ...(options.relayIdlePollMs === undefined ? {} : { idlePollMs: options.relayIdlePollMs }),
+  });
   relay.start();
   const app = await buildAsyncApp({
     database: databases.pedidos,
@@ -228,7 +279,11 @@ export async function startApi(ns: Namespace): Promise<RunningApi> {
 }
 
 /** An access token of each of the first `n` customers of the seed (password SENHA). */
-export async function loginCustomers(api: RunningApi, dataset: Dataset, n: number): Promise<string[]> {
+export async function loginCustomers(
+  api: Pick<RunningApi, 'url'>,
+  dataset: Dataset,
+  n: number,
+): Promise<string[]> {
   const tokens: string[] = [];
   for (const cliente of dataset.clientes.slice(0, n)) {
     const response = await call<{ access_token: string }>(api.url, 'POST', '/auth/login', {
@@ -259,7 +314,7 @@ export interface OrderAnswer {
  * answer must be 202 with a Location. Answers the orders' ids; `onAnswer` sees every answer.
  */
 export async function placeOrders(
-  api: RunningApi,
+  api: Pick<RunningApi, 'url'>,
   count: number,
   options: {
     readonly concurrency: number;
@@ -307,6 +362,13 @@ export async function statusCounts(
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
+/** How many of `counts` (statusCounts) are neither enviado nor cancelado: sagas still running. */
+export function inFlight(counts: Readonly<Record<string, number>>): number {
+  return Object.entries(counts)
+    .filter(([status]) => status !== 'enviado' && status !== 'cancelado')
+    .reduce((sum, [, n]) => sum + n, 0);
+}
+
 /**
  * Polls the pedidos database until every order placed through the checkout is enviado or
  * cancelado (the saga's terminal states); fails after `timeoutMs` with the counts by status.
@@ -320,8 +382,7 @@ export async function waitUntilTerminal(
   for (;;) {
     const counts = await statusCounts(dbs);
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    const terminal = (counts.enviado ?? 0) + (counts.cancelado ?? 0);
-    if (total === expected && terminal === expected) return counts;
+    if (total === expected && inFlight(counts) === 0) return counts;
     if (Date.now() > deadline)
       throw new Error(`not every order is terminal after ${timeoutMs} ms: ${JSON.stringify(counts)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -343,7 +404,7 @@ export function workerEnvironment(ns: Namespace, port: number, extra: Record<str
     HEALTH_PORT: String(port),
     DATA_DIR: ns.dir,
     ECOMMERCE_DB: ns.seedFile,
-    LOG_LEVEL: process.env.ASYNC_TEST_VERBOSE === undefined ? 'warn' : 'info',
+    LOG_LEVEL: CHILD_LOG_LEVEL,
     PAGAMENTO_LATENCIA_MIN_MS: '1',
     PAGAMENTO_LATENCIA_MAX_MS: '5',
     PAGAMENTO_TAXA_REJEICAO: '0.1',
@@ -352,18 +413,31 @@ export function workerEnvironment(ns: Namespace, port: number, extra: Record<str
   };
 }
 
+/**
+ * A deployable (`WORKER_MAIN`, `EMBEDDED_MAIN`) as a child process from the repository root with
+ * `env` (LOG_LEVEL warn unless ASYNC_TEST_VERBOSE), once GET /health on `port` answers 200.
+ */
+export async function spawnDeployable(
+  entry: string,
+  port: number,
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<ServiceProcess> {
+  return spawnService({
+    entry,
+    port,
+    cwd: REPOSITORY_ROOT,
+    env: { LOG_LEVEL: CHILD_LOG_LEVEL, ...env },
+    echo: VERBOSE,
+    timeoutMs,
+  });
+}
+
 /** A worker-main.ts child process on the namespace, once its /health answers 200. */
 export async function spawnWorker(
   ns: Namespace,
   extra: Record<string, string> = {},
 ): Promise<ServiceProcess> {
   const port = await freePort();
-  return spawnService({
-    entry: WORKER_MAIN,
-    port,
-    cwd: REPOSITORY_ROOT,
-    env: workerEnvironment(ns, port, extra),
-    echo: process.env.ASYNC_TEST_VERBOSE !== undefined,
-    timeoutMs: 90_000,
-  });
+  return spawnDeployable(WORKER_MAIN, port, workerEnvironment(ns, port, extra), 90_000);
 }

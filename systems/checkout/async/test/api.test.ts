@@ -6,7 +6,6 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { AsyncRuntime } from '@dslab/checkout-async';
 import { queueOf } from '@dslab/checkout-contracts/messages';
@@ -16,33 +15,15 @@ import {
   createNamespace,
   expectEverythingHolds,
   loginCustomers,
+  REPOSITORY_ROOT,
   startApi,
   startRuntime,
+  untilTerminal,
   waitUntilTerminal,
   type Namespace,
+  type PedidoBody,
   type RunningApi,
 } from './harness.js';
-
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-
-interface PedidoBody {
-  id: number;
-  status: string;
-  historico: { etapa: string; mensagem: string; em: string }[];
-  _links: Record<string, { href: string }>;
-}
-
-/** GET /pedidos/{id} until the order is enviado or cancelado. */
-async function untilTerminal(api: RunningApi, token: string, id: number): Promise<PedidoBody> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const response = await call<PedidoBody>(api.url, 'GET', `/pedidos/${id}`, { token });
-    assert.equal(response.status, 200, response.text);
-    if (response.body.status === 'enviado' || response.body.status === 'cancelado') return response.body;
-    if (Date.now() > deadline) throw new Error(`pedido ${id} still ${response.body.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('async checkout API over RabbitMQ and PostgreSQL', () => {
   let ns: Namespace;
@@ -71,7 +52,7 @@ describe('async checkout API over RabbitMQ and PostgreSQL', () => {
     assert.equal(response.status, 202, response.text);
     assert.equal(response.body.status, 'pendente');
     assert.equal(response.headers.location, `/pedidos/${response.body.id}`);
-    const done = await untilTerminal(api, token, response.body.id);
+    const done = await untilTerminal(api.url, token, response.body.id);
     assert.equal(done.status, 'enviado');
     assert.deepEqual(
       done.historico.map((h) => h.etapa).slice(0, 1),
@@ -101,7 +82,7 @@ describe('async checkout API over RabbitMQ and PostgreSQL', () => {
     const replayed = responses.filter((r) => r.headers['idempotent-replayed'] === 'true').length;
     assert.equal(replayed, 19);
     const [id = 0] = [...ids];
-    assert.equal((await untilTerminal(api, token, id)).status, 'enviado');
+    assert.equal((await untilTerminal(api.url, token, id)).status, 'enviado');
 
     const count = async (db: keyof Namespace['dbs'], query: ReturnType<typeof sql<{ n: string | number }>>) =>
       Number((await query.execute(ns.dbs[db])).rows[0]?.n ?? 0);
@@ -158,7 +139,7 @@ describe('poison messages end in the dead-letter queue, and the dlq command show
   function checkout(args: string[]): Promise<{ code: number | null; output: string }> {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'systems/checkout/start.ts', ...args], {
-        cwd: repoRoot,
+        cwd: REPOSITORY_ROOT,
         env: { ...process.env, AMQP_URL: TEST_AMQP_URL, QUEUE_PREFIX: ns.prefix },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -9,40 +9,35 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startEmbedded, type EmbeddedCheckout } from '@dslab/checkout-async';
-import { createFaker, generateDataset, writeDatabase, type Dataset } from '@dslab/checkout-datagen';
-import { readSeedData } from '@dslab/checkout-kit';
 import { sql } from '@dslab/db';
 import { call } from '@dslab/testing';
-import { findAsyncCheckoutViolations, type CheckoutDatabases } from '../../e2e/invariants.js';
-import { JWT_SECRET, SENHA, testLogger } from './harness.js';
-
-interface PedidoBody {
-  id: number;
-  status: string;
-  motivo?: string | null;
-  historico: { etapa: string }[];
-}
+import {
+  expectNoViolations,
+  JWT_SECRET,
+  kyselyOf,
+  loginCustomers,
+  SENHA,
+  stockOf,
+  testLogger,
+  untilTerminal,
+  writeTestSeed,
+  type NamespaceDatabases,
+  type PedidoBody,
+} from './harness.js';
 
 describe('the embedded async checkout: one process, in-process bus, SQLite', () => {
   let dir: string;
-  let dataset: Dataset;
   let checkout: EmbeddedCheckout;
   let token: string;
   let initialStock: Map<number, number>;
-  let dbs: CheckoutDatabases;
+  let dbs: NamespaceDatabases;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'checkout-embedded-'));
-    const seedFile = join(dir, 'ecommerce.db');
-    writeDatabase(
-      seedFile,
-      generateDataset(
-        createFaker(11),
-        { clientes: 5, produtos: 6, pedidos: 5 },
-        Date.parse('2025-10-26T18:00:00.000Z'),
-      ),
-    );
-    dataset = readSeedData(seedFile);
+    const { seedFile, dataset } = writeTestSeed(dir, {
+      faker: 11,
+      sizes: { clientes: 5, produtos: 6, pedidos: 5 },
+    });
     checkout = await startEmbedded({
       dataDir: dir,
       seed: { file: seedFile, fiscalSerie: 1, random: Math.random },
@@ -50,21 +45,11 @@ describe('the embedded async checkout: one process, in-process bus, SQLite', () 
       steps: { simulator: { minMs: 1, maxMs: 3, rejectionProbability: 0 } },
       auth: { jwtSecret: JWT_SECRET, tokenTtlSeconds: 600, senhaPadrao: SENHA },
     });
-    dbs = Object.fromEntries(
-      Object.entries(checkout.databases).map(([service, database]) => [service, database.db]),
-    ) as unknown as CheckoutDatabases;
+    dbs = kyselyOf(checkout.databases);
     await sql`UPDATE estoque SET quantidade = 0 WHERE produto_id = 2`.execute(dbs.estoque);
     await sql`UPDATE estoque SET quantidade = 10 WHERE produto_id = 1`.execute(dbs.estoque);
-    const { rows } = await sql<{
-      produto_id: number;
-      quantidade: number;
-    }>`SELECT produto_id, quantidade FROM estoque`.execute(dbs.estoque);
-    initialStock = new Map(rows.map((r) => [r.produto_id, r.quantidade]));
-    const login = await call<{ access_token: string }>(checkout.pedidos.httpUrl, 'POST', '/auth/login', {
-      body: { email: dataset.clientes[0]?.email, senha: SENHA },
-    });
-    assert.equal(login.status, 200, login.text);
-    token = login.body.access_token;
+    initialStock = await stockOf(dbs);
+    [token = ''] = await loginCustomers({ url: checkout.pedidos.httpUrl }, dataset, 1);
   });
   after(async () => {
     await checkout.close();
@@ -77,15 +62,7 @@ describe('the embedded async checkout: one process, in-process bus, SQLite', () 
       body: { itens },
     });
     assert.equal(created.status, 202, created.text);
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const read = await call<PedidoBody>(checkout.pedidos.httpUrl, 'GET', `/pedidos/${created.body.id}`, {
-        token,
-      });
-      if (read.body.status === 'enviado' || read.body.status === 'cancelado') return read.body;
-      if (Date.now() > deadline) throw new Error(`still ${read.body.status}: ${read.text}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    return untilTerminal(checkout.pedidos.httpUrl, token, created.body.id, 20_000);
   }
 
   test('when a customer orders what is in stock, then the in-process workers ship it', async () => {
@@ -97,14 +74,7 @@ describe('the embedded async checkout: one process, in-process bus, SQLite', () 
   test('when the stock is not there, then the order is cancelled and nothing is held or charged', async () => {
     const pedido = await order([{ produto_id: 2, quantidade: 1 }]);
     assert.equal(pedido.status, 'cancelado', JSON.stringify(pedido));
-    // A relay deletes a row just after the bus took it: give the last deletes a moment.
-    let problems: string[] = [];
-    for (let attempt = 0; attempt < 20; attempt++) {
-      problems = await findAsyncCheckoutViolations(dbs, initialStock);
-      if (problems.length === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.deepEqual(problems, []);
+    await expectNoViolations(dbs, initialStock);
     assert.deepEqual(await checkout.runtime.pending(), {
       pedidos: 0,
       estoque: 0,

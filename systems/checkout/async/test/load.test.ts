@@ -11,19 +11,17 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { seededRandom, type ServiceProcess } from '@dslab/testing';
+import { seededRandom } from '@dslab/testing';
 import {
-  createNamespace,
   expectEverythingHolds,
+  expectWorkersAlive,
   loginCustomers,
   placeOrders,
   seedOf,
-  spawnWorker,
-  startApi,
+  startWorkerCluster,
   statusCounts,
   waitUntilTerminal,
-  type Namespace,
-  type RunningApi,
+  type WorkerCluster,
 } from './harness.js';
 
 const ORDERS = 1000;
@@ -32,32 +30,27 @@ const CUSTOMERS = 10;
 const SCARCE_PRODUCTS = 5;
 
 describe('1,000 orders with 4 workers on RabbitMQ and PostgreSQL', { timeout: 900_000 }, () => {
-  let ns: Namespace;
-  let api: RunningApi;
-  let workers: ServiceProcess[] = [];
+  let cluster: WorkerCluster;
   const seed = seedOf('ASYNC_LOAD_SEED');
 
   before(
     async () => {
       // Products 1–5 run out (≈150 units asked of each, 60 on the shelf); the rest never do.
-      ns = await createNamespace({ stockOf: (id) => (id <= SCARCE_PRODUCTS ? 60 : 5000) });
-      workers = await Promise.all(
-        Array.from({ length: WORKERS }, () => spawnWorker(ns, { DATABASE_POOL_SIZE: '2' })),
-      );
-      api = await startApi(ns);
+      cluster = await startWorkerCluster({
+        stockOf: (id) => (id <= SCARCE_PRODUCTS ? 60 : 5000),
+        workers: WORKERS,
+        workerEnv: { DATABASE_POOL_SIZE: '2' },
+      });
     },
     { timeout: 300_000 },
   );
-  after(async () => {
-    await Promise.all(workers.map((worker) => worker.stop()));
-    await api.close();
-    await ns.dispose();
-  });
+  after(() => cluster.close());
 
   test(
     'when 1,000 orders are placed at once, then every one ends enviado or cancelado and every invariant holds',
     { timeout: 900_000 },
     async () => {
+      const { ns, api, workers } = cluster;
       const random = seededRandom(seed);
       const tokens = await loginCustomers(api, ns.dataset, CUSTOMERS);
       const produtos = ns.dataset.produtos.map((p) => p.id);
@@ -90,8 +83,7 @@ describe('1,000 orders with 4 workers on RabbitMQ and PostgreSQL', { timeout: 90
       await expectEverythingHolds(ns);
       const compensated = await statusCounts(ns.dbs);
       assert.deepEqual(compensated, counts, 'nothing moves once every order is terminal');
-      for (const worker of workers)
-        assert.equal(worker.child.exitCode, null, `a worker died:\n${worker.output().slice(-2000)}`);
+      expectWorkersAlive(workers);
     },
   );
 });

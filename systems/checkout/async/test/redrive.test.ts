@@ -10,58 +10,37 @@
 // Every invariant of the asynchronous checkout holds at the end (e2e/invariants.ts).
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  checkoutQueues,
-  createAsyncRuntime,
-  openServiceDatabases,
-  schemaOf,
-  type AsyncRuntime,
-  type RedriveSettings,
-  type ServiceDatabases,
-} from '@dslab/checkout-async';
-import { buildApp as buildCatalogo } from '@dslab/checkout-catalogo';
+import type { AsyncRuntime, RedriveSettings, ServiceDatabases } from '@dslab/checkout-async';
 import { queueOf, type AsyncService, type Event } from '@dslab/checkout-contracts/messages';
-import { createFaker, generateDataset, writeDatabase, type Dataset } from '@dslab/checkout-datagen';
-import { buildApp as buildEstoque } from '@dslab/checkout-estoque';
-import { CHECKOUT_SERVICES, readSeedData } from '@dslab/checkout-kit';
-import { buildAsyncApp, createOrchestrator, eventOf, type Orchestrator } from '@dslab/checkout-pedidos';
-import { dropSchema, sql, type Engine } from '@dslab/db';
-import { createLogger, type Logger } from '@dslab/logging';
-import { createInProcessBus, type MessageBus, type Subscription } from '@dslab/messaging';
-import { openTestAmqpBus } from '@dslab/messaging/testing';
-import { createOutboxRelay, type OutboxRelay } from '@dslab/outbox';
-import { call, TEST_POSTGRES_URL, uniqueName } from '@dslab/testing';
+import { createOrchestrator, eventOf, type Orchestrator } from '@dslab/checkout-pedidos';
+import { sql, type Engine } from '@dslab/db';
+import type { Subscription } from '@dslab/messaging';
+import { call } from '@dslab/testing';
 import type { Kysely } from 'kysely';
-import { findAsyncCheckoutViolations, type CheckoutDatabases } from '../../e2e/invariants.js';
+import {
+  createNamespace,
+  loginCustomers,
+  startApi,
+  startRuntime,
+  testLogger,
+  violationsEventually,
+  type Namespace,
+  type RunningApi,
+} from './harness.js';
 
-const JWT_SECRET = 'test-secret-of-the-redrive-tests-0123456789';
-const SENHA = 'senha-de-teste-123';
-
-const logger = (service: string): Logger =>
-  createLogger({ service, level: process.env.ASYNC_TEST_VERBOSE === undefined ? 'silent' : 'info' });
-
-/** The six databases (seeded), a bus and the pedidos API, on one engine. */
+/** A namespace on one engine (stock 100 of everything), the pedidos API and a customer's token. */
 interface World {
-  readonly engine: Engine;
-  readonly prefix: string;
-  readonly databases: ServiceDatabases;
-  readonly dbs: CheckoutDatabases;
-  readonly bus: MessageBus;
-  readonly dataset: Dataset;
-  readonly initialStock: ReadonlyMap<number, number>;
-  readonly apiRelay: OutboxRelay;
-  readonly url: string;
+  readonly ns: Namespace;
+  readonly api: RunningApi;
   readonly token: string;
+  /** Workers and/or the orchestrator in the test process (stopped by dispose); no sweep unless `redrive` says. */
   runtime(services: readonly AsyncService[], redrive?: RedriveSettings): Promise<AsyncRuntime>;
   place(): Promise<number>;
   status(id: number): Promise<string>;
   /** Waits until every order in `ids` is enviado. */
   shipped(ids: readonly number[], timeoutMs?: number): Promise<void>;
-  /** findAsyncCheckoutViolations, retried for a moment (a relay deletes a row just after the broker took it). */
+  /** violationsEventually over the namespace. */
   violations(): Promise<string[]>;
   dispose(): Promise<void>;
 }
@@ -75,126 +54,39 @@ async function eventually(what: string, check: () => Promise<boolean> | boolean,
 }
 
 async function openWorld(engine: Engine): Promise<World> {
-  const cleanup: (() => Promise<void>)[] = [];
-  const runAll = async () => {
-    for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
+  const ns = await createNamespace({
+    engine,
+    sizes: { clientes: 4, produtos: 6, pedidos: 4 },
+    stockOf: () => 100,
+    poolSize: 4,
+  });
+  const runtimes: AsyncRuntime[] = [];
+  let api: RunningApi | undefined;
+  const dispose = async () => {
+    for (const runtime of runtimes.splice(0).reverse()) await runtime.stop().catch(() => undefined);
+    await api?.close().catch(() => undefined);
+    await ns.dispose();
   };
   try {
-    const prefix = uniqueName('rd')
-      .toLowerCase()
-      .replace(/[^a-z0-9_]/g, '_');
-    const dir = mkdtempSync(join(tmpdir(), 'checkout-redrive-'));
-    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const seedFile = join(dir, 'ecommerce.db');
-    writeDatabase(
-      seedFile,
-      generateDataset(
-        createFaker(5),
-        { clientes: 4, produtos: 6, pedidos: 4 },
-        Date.parse('2025-10-26T18:00:00Z'),
-      ),
-    );
-    const dataset = readSeedData(seedFile);
-    const schemaPrefix = `${prefix}_`;
-    if (engine === 'postgres')
-      for (const service of CHECKOUT_SERVICES)
-        cleanup.push(() => dropSchema(TEST_POSTGRES_URL, schemaOf(service, schemaPrefix)));
-    const opened = await openServiceDatabases(CHECKOUT_SERVICES, {
-      storage:
-        engine === 'postgres'
-          ? { databaseUrl: TEST_POSTGRES_URL, schemaPrefix, dataDir: dir, poolSize: 4 }
-          : { dataDir: dir },
-      seed: { file: seedFile, fiscalSerie: 1, random: Math.random },
-      logger: logger('checkout-test'),
-    });
-    cleanup.push(() => opened.close());
-    const { databases } = opened;
-    const dbs = Object.fromEntries(
-      CHECKOUT_SERVICES.map((service) => [service, databases[service]?.db as unknown as Kysely<unknown>]),
-    ) as unknown as CheckoutDatabases;
-    await sql`UPDATE estoque SET quantidade = 100`.execute(dbs.estoque);
-    const { rows } = await sql<{
-      produto_id: number | string;
-      quantidade: number | string;
-    }>`SELECT produto_id, quantidade FROM estoque`.execute(dbs.estoque);
-    const initialStock = new Map(rows.map((r) => [Number(r.produto_id), Number(r.quantidade)]));
-
-    const bus = engine === 'postgres' ? await openTestAmqpBus() : createInProcessBus();
-    cleanup.push(() => bus.close());
-    if (engine === 'postgres')
-      cleanup.push(async () => {
-        for (const queue of checkoutQueues(prefix)) await bus.deleteQueue(queue).catch(() => undefined);
-      });
-
-    const pedidosDb = databases.pedidos;
-    const estoqueDb = databases.estoque;
-    const catalogoDb = databases.catalogo;
-    assert.ok(pedidosDb !== undefined && estoqueDb !== undefined && catalogoDb !== undefined);
-    const estoque = await buildEstoque({ database: estoqueDb, logger: logger('estoque') });
-    const catalogo = await buildCatalogo({
-      database: catalogoDb,
-      logger: logger('catalogo'),
-      estoque: estoque.service,
-    });
-    const apiRelay = createOutboxRelay({
-      database: pedidosDb,
-      bus,
-      logger: logger('pedidos'),
-      name: 'pedidos-api',
-      idlePollMs: 20,
-    });
-    apiRelay.start();
-    cleanup.push(() => apiRelay.stop());
-    const app = await buildAsyncApp({
-      database: pedidosDb,
-      logger: logger('pedidos'),
-      catalogo: catalogo.service,
-      relay: apiRelay,
-      queuePrefix: prefix,
-      auth: { jwtSecret: JWT_SECRET, tokenTtlSeconds: 3600, senhaPadrao: SENHA },
-    });
-    const url = await app.http.listen({ host: '127.0.0.1', port: 0 });
-    cleanup.push(async () => {
-      await app.http.close();
-      await app.close();
-      await Promise.all([catalogo.http.close(), estoque.http.close()]);
-    });
-    const login = await call<{ access_token: string }>(url, 'POST', '/auth/login', {
-      body: { email: dataset.clientes[0]?.email, senha: SENHA },
-    });
-    assert.equal(login.status, 200, login.text);
-    const produto = dataset.produtos[0]?.id ?? 1;
-
+    api = await startApi(ns, { relayIdlePollMs: 20 });
+    const [token = ''] = await loginCustomers(api, ns.dataset, 1);
+    const produto = ns.dataset.produtos[0]?.id ?? 1;
+    const url = api.url;
     const world: World = {
-      engine,
-      prefix,
-      databases,
-      dbs,
-      bus,
-      dataset,
-      initialStock,
-      apiRelay,
-      url,
-      token: login.body.access_token,
+      ns,
+      api,
+      token,
       async runtime(services, redrive) {
-        const runtime = await createAsyncRuntime({
-          services,
-          databases,
-          bus,
-          loggerOf: (service) => logger(service),
-          queuePrefix: prefix,
-          steps: { simulator: { minMs: 1, maxMs: 5, rejectionProbability: 0 } },
-          maxAttempts: 3,
+        const runtime = await startRuntime(ns, services, {
           relayIdlePollMs: 20,
           redrive: redrive ?? { sweepIntervalMs: 0 },
         });
-        cleanup.push(() => runtime.stop());
-        await runtime.start();
+        runtimes.push(runtime);
         return runtime;
       },
       async place() {
         const res = await call<{ id: number }>(url, 'POST', '/pedidos', {
-          token: world.token,
+          token,
           body: { itens: [{ produto_id: produto, quantidade: 2 }], metodo_pagamento: 'pix' },
         });
         assert.equal(res.status, 202, res.text);
@@ -203,7 +95,7 @@ async function openWorld(engine: Engine): Promise<World> {
       async status(id) {
         const { rows: found } = await sql<{
           status: string;
-        }>`SELECT status FROM pedidos WHERE id = ${id}`.execute(dbs.pedidos);
+        }>`SELECT status FROM pedidos WHERE id = ${id}`.execute(ns.dbs.pedidos);
         return found[0]?.status ?? 'missing';
       },
       async shipped(ids, timeoutMs = 30_000) {
@@ -214,20 +106,12 @@ async function openWorld(engine: Engine): Promise<World> {
             timeoutMs,
           );
       },
-      async violations() {
-        let problems: string[] = [];
-        for (let attempt = 0; attempt < 40; attempt++) {
-          problems = await findAsyncCheckoutViolations(dbs, initialStock);
-          if (problems.length === 0) break;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-        return problems;
-      },
-      dispose: runAll,
+      violations: () => violationsEventually(ns.dbs, ns.initialStock),
+      dispose,
     };
     return world;
   } catch (error) {
-    await runAll();
+    await dispose();
     throw error;
   }
 }
@@ -236,7 +120,7 @@ async function openWorld(engine: Engine): Promise<World> {
 async function historyOf(w: World, id: number, operacao: string): Promise<string[]> {
   const { rows } = await sql<{ mensagem: string }>`
     SELECT mensagem FROM operacoes WHERE pedido_id = ${id} AND operacao = ${operacao} ORDER BY id
-  `.execute(w.dbs.pedidos);
+  `.execute(w.ns.dbs.pedidos);
   return rows.map((r) => r.mensagem);
 }
 
@@ -261,10 +145,10 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         stallAfterMs: 1500,
         sweepIntervalMs: 100,
       });
-      const queue = queueOf('pagamentos', w.prefix);
+      const queue = queueOf('pagamentos', w.ns.prefix);
       const ids = await Promise.all([w.place(), w.place(), w.place()]);
-      await eventually('three payments queued', async () => (await w.bus.depth(queue)).ready === 3);
-      await w.bus.deleteQueue(queue);
+      await eventually('three payments queued', async () => (await w.ns.bus.depth(queue)).ready === 3);
+      await w.ns.bus.deleteQueue(queue);
       const payments = await w.runtime(['pagamentos']);
 
       await w.shipped(ids);
@@ -286,18 +170,18 @@ for (const engine of ['sqlite', 'postgres'] as const) {
     test('when a step did happen but its answer is late, then the re-sent command has no second effect and the late answer is dropped by the inbox', async () => {
       const workers = await w.runtime(['estoque', 'pagamentos', 'fiscal', 'logistica']);
       const orchestrator: Orchestrator = createOrchestrator({
-        database: w.databases.pedidos as NonNullable<ServiceDatabases['pedidos']>,
-        bus: w.bus,
-        relay: w.apiRelay,
-        logger: logger('pedidos'),
-        queuePrefix: w.prefix,
+        database: w.ns.databases.pedidos as NonNullable<ServiceDatabases['pedidos']>,
+        bus: w.ns.bus,
+        relay: w.api.relay,
+        logger: testLogger('pedidos'),
+        queuePrefix: w.ns.prefix,
         sweepIntervalMs: 0,
       });
       // Stands in for the orchestrator's consumer: applies every event, except that the first
       // answer of the payment and of the reservation is held back (late, not lost).
       const late = new Map<string, { readonly messageId: string; readonly event: Event }>();
-      const subscription: Subscription = await w.bus.consume(
-        queueOf('pedidos', w.prefix),
+      const subscription: Subscription = await w.ns.bus.consume(
+        queueOf('pedidos', w.ns.prefix),
         async (message) => {
           const event = eventOf(message);
           const key = `${event.pedido_id}:${event.tipo}`;
@@ -318,14 +202,14 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         // A sweep now (as the embedded start-up runs it): PROCESSAR_PAGAMENTO again.
         await eventually(
           'the payment command left the outbox',
-          async () => (await w.apiRelay.pending()) === 0,
+          async () => (await w.api.relay.pending()) === 0,
         );
         assert.equal((await orchestrator.redriveStalled({ olderThanMs: 0 })).redriven, 1);
         await eventually('pagamento_aprovado', async () => (await w.status(id)) === 'pagamento_aprovado');
         await eventually('the reservation done, its answer late', () => late.has(`${id}:ESTOQUE_SEPARADO`));
         await eventually(
           'the reservation command left the outbox',
-          async () => (await w.apiRelay.pending()) === 0,
+          async () => (await w.api.relay.pending()) === 0,
         );
         assert.equal((await orchestrator.redriveStalled({ olderThanMs: 0 })).redriven, 1);
         await w.shipped([id]);
@@ -342,26 +226,26 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         }
         assert.equal(await w.status(id), 'enviado');
         assert.equal(
-          await count(w.dbs.pagamentos, sql`SELECT COUNT(*) AS n FROM pagamentos WHERE pedido_id = ${id}`),
+          await count(w.ns.dbs.pagamentos, sql`SELECT COUNT(*) AS n FROM pagamentos WHERE pedido_id = ${id}`),
           1,
           'one payment',
         );
         assert.equal(
-          await count(w.dbs.estoque, sql`SELECT COUNT(*) AS n FROM reservas WHERE pedido_id = ${id}`),
+          await count(w.ns.dbs.estoque, sql`SELECT COUNT(*) AS n FROM reservas WHERE pedido_id = ${id}`),
           1,
           'one reservation',
         );
         // Both copies reached the services (each ran its step twice, idempotently).
         assert.equal(
           await count(
-            w.dbs.pagamentos,
+            w.ns.dbs.pagamentos,
             sql`SELECT COUNT(*) AS n FROM mensagens_processadas WHERE mensagem_id IN (${`pedidos:${id}:PROCESSAR_PAGAMENTO`}, ${`pedidos:${id}:PROCESSAR_PAGAMENTO:reenvio-1`})`,
           ),
           2,
         );
         assert.equal(
           await count(
-            w.dbs.estoque,
+            w.ns.dbs.estoque,
             sql`SELECT COUNT(*) AS n FROM mensagens_processadas WHERE mensagem_id IN (${`pedidos:${id}:SEPARAR_ESTOQUE`}, ${`pedidos:${id}:SEPARAR_ESTOQUE:reenvio-1`})`,
           ),
           2,
