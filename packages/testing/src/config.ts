@@ -15,3 +15,8 @@ export function inheritedEnvironment(): NodeJS.ProcessEnv {
 
 /** RabbitMQ for tests (CI exports AMQP_URL); each test uses its own queue names. */
 export const TEST_AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** A test switch set in the environment (e.g. ASYNC_TEST_VERBOSE=1 shows the services' lines). */
+export function testSwitch(name: string): boolean {
+  return process.env[name] !== undefined;
+}

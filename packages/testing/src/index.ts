@@ -6,5 +6,5 @@ export { expectAppError } from './errors.js';
 export { freePort, spawnService, waitUntilHealthy, type ServiceProcess } from './process.js';
 export * from './compose-check.js';
 export { seededRandom } from './random.js';
-export { TEST_AMQP_URL, TEST_REDIS_URL } from './config.js';
+export { TEST_AMQP_URL, TEST_REDIS_URL, testSwitch } from './config.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';

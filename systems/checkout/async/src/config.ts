@@ -249,3 +249,13 @@ export function describeSteps(config: CommonConfig): string {
     (config.PAGAMENTO_SEED === undefined ? '' : `, semente ${config.PAGAMENTO_SEED}`)
   );
 }
+
+/** What the dead-letter command (dlq-main.ts) reads: the broker and the queues' namespace. */
+export const dlqConfigSchema = {
+  AMQP_URL: env.url('RabbitMQ whose checkout dead-letter queues are listed or replayed', {
+    protocols: ['amqp', 'amqps'],
+  }),
+  QUEUE_PREFIX: queuePrefixSetting(
+    'namespace of the queues: <prefix>.<service>.comandos and <prefix>.pedidos.eventos',
+  ),
+};

@@ -32,6 +32,7 @@ import {
   spawnService,
   TEST_AMQP_URL,
   TEST_POSTGRES_URL,
+  testSwitch,
   uniqueName,
   type ServiceProcess,
 } from '@dslab/testing';
@@ -50,7 +51,7 @@ export const EMBEDDED_MAIN = fileURLToPath(new URL('./embedded-main.ts', import.
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /** ASYNC_TEST_VERBOSE set: the services' lines are shown (the test process's and the children's). */
-const VERBOSE = process.env.ASYNC_TEST_VERBOSE !== undefined;
+const VERBOSE = testSwitch('ASYNC_TEST_VERBOSE');
 /** LOG_LEVEL of the child processes: their warnings and errors, everything when verbose. */
 const CHILD_LOG_LEVEL = VERBOSE ? 'info' : 'warn';
 
