@@ -77,3 +77,69 @@ test('when the proxy refuses, then new connections close at once; when it stops 
   const next = await client();
   assert.equal(await roundTrip(next, 'c'), 'c');
 });
+
+test('when the proxy delays, then a round trip takes at least twice the delay and the bytes arrive in order', async () => {
+  const slow = await startTcpProxy({
+    targetHost: '127.0.0.1',
+    targetPort: (echo.address() as AddressInfo).port,
+    delayMs: 100,
+  });
+  try {
+    const socket = connect({ host: '127.0.0.1', port: slow.port });
+    socket.on('error', () => undefined);
+    clients.push(socket);
+    await once(socket, 'connect');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const received = (): string => Buffer.concat(chunks).toString('utf8');
+
+    const started = performance.now();
+    socket.write('ping');
+    while (received() !== 'ping') await once(socket, 'data');
+    assert.ok(performance.now() - started >= 200, `round trip took ${performance.now() - started} ms`);
+
+    // The first chunk waits 300 ms; the delay then drops to 0, and the later ones still queue behind it.
+    chunks.length = 0;
+    slow.setDelay(300);
+    const sentA = performance.now();
+    socket.write('a');
+    // Let 'a' reach the proxy (and be queued for 300 ms) before the delay drops.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    slow.setDelay(0);
+    const expected = Array.from({ length: 50 }, (_, i) => `-${i}`).join('');
+    for (let i = 0; i < 50; i++) socket.write(`-${i}`);
+    while (received().length < 1 + expected.length) await once(socket, 'data');
+    assert.equal(received(), `a${expected}`);
+    assert.ok(performance.now() - sentA >= 300, `'a' came back after ${performance.now() - sentA} ms`);
+    assert.equal(slow.delayMs, 0);
+    assert.throws(() => slow.setDelay(-1), /≥ 0/);
+  } finally {
+    await slow.close();
+  }
+});
+
+test('when a delaying proxy is paused, then the delayed bytes wait for resume too', async () => {
+  const slow = await startTcpProxy({
+    targetHost: '127.0.0.1',
+    targetPort: (echo.address() as AddressInfo).port,
+    delayMs: 50,
+  });
+  try {
+    const socket = connect({ host: '127.0.0.1', port: slow.port });
+    socket.on('error', () => undefined);
+    clients.push(socket);
+    await once(socket, 'connect');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.write('held');
+    // Queued in the proxy on its way to the echo server, then blackholed before it is due.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    slow.pause();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(Buffer.concat(chunks).toString('utf8'), '');
+    slow.resume();
+    while (Buffer.concat(chunks).toString('utf8') !== 'held') await once(socket, 'data');
+  } finally {
+    await slow.close();
+  }
+});
