@@ -67,6 +67,17 @@ export function nonNegativeNumber(flag: string, text: string | undefined): numbe
   return value;
 }
 
+/** "50-150" → { minMs: 50, maxMs: 150 }; "0-0" is no latency at all. */
+export function latencyRange(flag: string, text: string | undefined): { minMs: number; maxMs: number } {
+  const match = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(text ?? '');
+  const minMs = Number(match?.[1]);
+  const maxMs = Number(match?.[2]);
+  if (match === null || !Number.isSafeInteger(minMs) || !Number.isSafeInteger(maxMs))
+    throw new Error(`${flag} needs MIN-MAX in whole ms, e.g. 50-150 (got ${String(text)})`);
+  if (maxMs < minMs) throw new Error(`${flag}: MAX must not be less than MIN (got ${String(text)})`);
+  return { minMs, maxMs };
+}
+
 export function logLevel(flag: string, text: string | undefined): BenchLogLevel {
   const known = LOG_LEVELS.find((level) => level === text);
   if (known === undefined)

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
 /**
  * The engines a benchmark runs against: their URLs as the services name them (each variable's
  * value, or the development default of .ci/run's local servers), and how a report shows them.
@@ -49,5 +52,16 @@ export function withoutCredentials(url: string): string {
     return parsed.toString();
   } catch {
     return '(unparseable URL)';
+  }
+}
+
+/** RabbitMQ's version as `rabbitmqctl version` prints it (a report states it), or why it is unknown. */
+export async function rabbitmqVersion(): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)('rabbitmqctl', ['version'], { timeout: 15_000 });
+    const version = stdout.trim().split('\n').pop()?.trim();
+    return version === undefined || version === '' ? 'unknown' : version;
+  } catch {
+    return 'unknown (rabbitmqctl not available)';
   }
 }

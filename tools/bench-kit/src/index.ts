@@ -18,6 +18,7 @@ export {
   COMMON_OPTIONS,
   folder,
   fraction,
+  latencyRange,
   LOG_LEVELS,
   logLevel,
   nonNegativeInteger,
@@ -37,6 +38,7 @@ export {
 export {
   DEVELOPMENT_ENGINE_URLS,
   engineUrls,
+  rabbitmqVersion,
   withoutCredentials,
   type EngineUrls,
   type EngineVariable,
@@ -44,6 +46,14 @@ export {
 export { syntheticLoadResult, syntheticMachineInfo } from './fixtures.js';
 export { formatMiB, formatMs, formatNumber, formatRatio, markdownTable, textTable } from './format.js';
 export { runAtConcurrency, runAutocannon, runClosedLoop, type LoadResult } from './load.js';
+export {
+  cpuBetween,
+  cpuSnapshot,
+  parseMachineCpu,
+  parseProcessTimes,
+  waitForQuietMachine,
+  type CpuSnapshot,
+} from './machine.js';
 export {
   describeMachine,
   machineInfo,

@@ -1,13 +1,12 @@
 // The checkout-async benchmark's pure pieces: options, the figures computed from a run's raw
-// measurements, /proc parsing, the report and the charts. Never timings: the benchmark's numbers
-// are not assertions.
+// measurements, the report and the charts (its /proc readers moved to bench-kit's machine.ts).
+// Never timings: the benchmark's numbers are not assertions.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compile } from 'vega-lite';
-import { syntheticMachineInfo } from '@dslab/bench-kit';
+import { latencyRange, syntheticMachineInfo } from '@dslab/bench-kit';
 import { checkoutAsyncCharts, latencySpec, throughputSpec } from './charts.js';
-import { latencyRange, parseOptions } from './options.js';
-import { cpuBetween, parseMachineCpu, parseProcessTimes, type CpuSnapshot } from './proc.js';
+import { parseOptions } from './options.js';
 import {
   completionRange,
   paymentCap,
@@ -257,25 +256,6 @@ test('a configuration reports its median batch, with the figures of every batch 
   assert.equal(medianRun(batches, 25).completion.rate, 20);
   assert.equal(medianRun(batches, 25).repeats.length, 3);
   assert.equal(medianRun(batches, 5).completion.rate, 20); // none clean: the median of all
-});
-
-describe('reading /proc', () => {
-  test('the machine line gives busy and total ticks; a process line its name and CPU with children', () => {
-    assert.deepEqual(parseMachineCpu('cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8\n'), {
-      busy: 150,
-      total: 1000,
-    });
-    assert.equal(parseMachineCpu('intr 1 2 3'), undefined);
-    const stat = '42 (beam.smp) S 1 2 3 4 5 6 7 8 9 10 300 100 50 50 20 0 1 0 100 0 0';
-    assert.deepEqual(parseProcessTimes(stat), { name: 'beam.smp', seconds: 5 });
-    assert.equal(parseProcessTimes('garbage'), undefined);
-  });
-
-  test('CPU between snapshots is percent of one core; the machine is scaled by its cores', () => {
-    const start: CpuSnapshot = { at: 0, machine: { busy: 0, total: 0 }, postgres: 1, rabbitmq: undefined };
-    const end: CpuSnapshot = { at: 2000, machine: { busy: 300, total: 400 }, postgres: 2, rabbitmq: 5 };
-    assert.deepEqual(cpuBetween(start, end, 2), { machine: 150, postgres: 50, rabbitmq: null });
-  });
 });
 
 describe('checkout-async benchmark report', () => {

@@ -7,8 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { messageOf } from '@dslab/checkout-contracts/messages';
 import { createLogger } from '@dslab/logging';
 import { createAmqpBus } from '@dslab/messaging';
-import { startSampler } from '@dslab/bench-kit';
-import { cpuBetween, cpuSnapshot } from './proc.js';
+import { cpuBetween, cpuSnapshot, startSampler } from '@dslab/bench-kit';
 import { distribution, perSecond, type BrokerBaseline } from './results.js';
 
 /** A real command envelope, as large as the checkout's (pedido id, trace id, time, dados). */

@@ -2,6 +2,7 @@
 import {
   BASE_OPTIONS,
   fraction,
+  latencyRange,
   LOG_LEVELS,
   nonNegativeInteger,
   nonNegativeNumber,
@@ -90,17 +91,6 @@ with confirms, consume, ack) of as many messages as the orders move.
 Engines come from DATABASE_URL and AMQP_URL (development defaults: the local servers,
 postgres://postgres@127.0.0.1:5432/test and amqp://guest:guest@127.0.0.1:5672). Each run works in
 a namespace of its own (schemas and queues with a unique prefix), dropped at the end.`;
-
-/** "50-150" → { minMs: 50, maxMs: 150 }; "0-0" is a payment without latency. */
-export function latencyRange(flag: string, text: string | undefined): { minMs: number; maxMs: number } {
-  const match = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(text ?? '');
-  const minMs = Number(match?.[1]);
-  const maxMs = Number(match?.[2]);
-  if (match === null || !Number.isSafeInteger(minMs) || !Number.isSafeInteger(maxMs))
-    throw new Error(`${flag} needs MIN-MAX in whole ms, e.g. 50-150 (got ${String(text)})`);
-  if (maxMs < minMs) throw new Error(`${flag}: MAX must not be less than MIN (got ${String(text)})`);
-  return { minMs, maxMs };
-}
 
 /** Sorted, without repeats: each worker count is measured once, in ascending order. */
 function workerCounts(flag: string, text: string | undefined): number[] {

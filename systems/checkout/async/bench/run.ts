@@ -6,16 +6,18 @@
  * claims is checked before it is reported: every measured order got a 202 and ended terminal,
  * and the consumers' inbox rows show how many messages an order really moved.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
+  cpuBetween,
+  cpuSnapshot,
   machineInfo,
+  rabbitmqVersion,
   startHelloWorld,
   startNodeService,
   startSampler,
+  waitForQuietMachine,
   withoutCredentials,
   type Bench,
   type BenchLog,
@@ -39,7 +41,6 @@ import { measureBrokerRoundTrip } from './broker.js';
 import { checkoutAsyncCharts } from './charts.js';
 import { benchEngines, childEnvironment, type BenchEngines } from './config.js';
 import { HELP, parseOptions, type CheckoutAsyncBenchOptions, type PaymentSettings } from './options.js';
-import { cpuBetween, cpuSnapshot, waitForQuietMachine } from './proc.js';
 import { renderMarkdown, renderRunsTable, renderTextReport, toJson } from './report.js';
 import {
   distribution,
@@ -368,16 +369,6 @@ async function runConfiguration(
     await Promise.all(workers.map((w) => w.stop()));
     await api?.close();
     await ns.dispose();
-  }
-}
-
-async function rabbitmqVersion(): Promise<string> {
-  try {
-    const { stdout } = await promisify(execFile)('rabbitmqctl', ['version'], { timeout: 15_000 });
-    const version = stdout.trim().split('\n').pop()?.trim();
-    return version === undefined || version === '' ? 'unknown' : version;
-  } catch {
-    return 'unknown (rabbitmqctl not available)';
   }
 }
 
