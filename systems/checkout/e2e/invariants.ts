@@ -26,6 +26,16 @@ async function rows<T>(db: Kysely<unknown>, query: ReturnType<typeof sql<T>>): P
 
 const num = (value: unknown) => Number(value);
 
+function groupBy<T>(items: readonly T[], key: (item: T) => number): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  for (const item of items) {
+    const list = groups.get(key(item));
+    if (list === undefined) groups.set(key(item), [item]);
+    else list.push(item);
+  }
+  return groups;
+}
+
 /**
  * Checks the checkout's cross-service invariants over the six databases, for the orders placed
  * through the checkout (not the seed's imported history). `initialStock` is the stock per product
@@ -77,6 +87,13 @@ export async function findCheckoutViolations(
     status: string;
   }>(dbs.logistica, sql`SELECT pedido_id, nota_fiscal_id, codigo_rastreamento, status FROM envios`);
   const enviosPorPedido = new Map(envios.map((e) => [num(e.pedido_id), e]));
+  // Indexed once: a benchmark's namespace holds tens of thousands of orders (a filter per order
+  // would make the check quadratic).
+  const heldPorPedido = groupBy(held, (h) => num(h.pedido_id));
+  const itensPorPedido = groupBy(itens, (i) => num(i.pedido_id));
+  const enviosPorNota = new Map<number, number>();
+  for (const e of envios)
+    enviosPorNota.set(num(e.nota_fiscal_id), (enviosPorNota.get(num(e.nota_fiscal_id)) ?? 0) + 1);
 
   for (const p of pedidos) {
     const id = num(p.id);
@@ -84,8 +101,8 @@ export async function findCheckoutViolations(
     const reserva = reservas.get(id);
     const nota = notasPorPedido.get(id);
     const envio = enviosPorPedido.get(id);
-    const linhas = held.filter((h) => num(h.pedido_id) === id);
-    const pedidoItens = itens.filter((i) => num(i.pedido_id) === id);
+    const linhas = heldPorPedido.get(id) ?? [];
+    const pedidoItens = itensPorPedido.get(id) ?? [];
     const holding = linhas.some((l) => num(l.reservado) > num(l.liberado));
     if (p.status === 'enviado' || p.status === 'nf_emitida' || p.status === 'em_separacao') {
       if (pagamento?.status !== 'aprovado')
@@ -131,7 +148,7 @@ export async function findCheckoutViolations(
       problems.push(`pedido ${id} pendente: already reserved`);
   }
   for (const n of notas)
-    if (ids.has(num(n.pedido_id)) && envios.filter((e) => num(e.nota_fiscal_id) === num(n.id)).length > 1)
+    if (ids.has(num(n.pedido_id)) && (enviosPorNota.get(num(n.id)) ?? 0) > 1)
       problems.push(`nota fiscal ${n.numero}: more than one dispatch`);
 
   // Stock conservation: what is on the shelf plus what orders still hold is what there was.
@@ -139,14 +156,19 @@ export async function findCheckoutViolations(
     dbs.estoque,
     sql`SELECT produto_id, quantidade FROM estoque`,
   );
+  const heldPorProduto = new Map<number, number>();
+  for (const h of held)
+    if (ids.has(num(h.pedido_id)))
+      heldPorProduto.set(
+        num(h.produto_id),
+        (heldPorProduto.get(num(h.produto_id)) ?? 0) + num(h.reservado) - num(h.liberado),
+      );
   for (const s of stock) {
     const produto = num(s.produto_id);
     if (num(s.quantidade) < 0) problems.push(`product ${produto}: negative stock ${s.quantidade}`);
     const initial = initialStock.get(produto);
     if (initial === undefined) continue;
-    const stillHeld = held
-      .filter((h) => num(h.produto_id) === produto && ids.has(num(h.pedido_id)))
-      .reduce((sum, h) => sum + num(h.reservado) - num(h.liberado), 0);
+    const stillHeld = heldPorProduto.get(produto) ?? 0;
     if (num(s.quantidade) + stillHeld !== initial)
       problems.push(
         `product ${produto}: ${s.quantidade} on the shelf + ${stillHeld} held ≠ ${initial} at the start`,
