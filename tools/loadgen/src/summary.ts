@@ -26,7 +26,7 @@ const HEADERS = [
 
 function rowOf(figures: TransportFigures): string[] {
   const low = figures.lowLoad?.latency ?? null;
-  const bestClosed = Math.max(...figures.closed.map((c) => c.throughput), Number.NaN);
+  const bestClosed = figures.closed.reduce((best, c) => Math.max(best, c.throughput), 0);
   const faultErrors = figures.faults.map((f) => `${f.label}: ${f.errors}`).join('; ');
   return [
     figures.transport,
