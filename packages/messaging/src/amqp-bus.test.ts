@@ -127,6 +127,8 @@ describe('AMQP bus over a path that fails', () => {
     const { bus } = await proxiedBus();
     const q = queue();
     await bus.declareQueue(q);
+    // The cut of an earlier test sends its buses reconnecting in the background: count once they are back.
+    await eventually('the earlier buses reconnected', () => broker.everyBusConnected);
     const connectionsBefore = proxy.connections;
     proxy.pause();
     try {

@@ -67,6 +67,11 @@ export interface ProxiedBroker {
   openBus(
     options?: Partial<Omit<AmqpBusOptions, 'url' | 'logger'>>,
   ): Promise<{ bus: MessageBus; lines: string[] }>;
+  /**
+   * True when every bus opened through the proxy and not closed is connected: after a cut they
+   * reconnect in the background, and a test that counts the proxy's connections waits for this.
+   */
+  readonly everyBusConnected: boolean;
   /** Lets connections through again: resumes a paused path and stops refusing. */
   heal(): void;
   /** Heals the path, closes the buses opened through it, deletes the queues, closes the observer and the proxy. */
@@ -89,10 +94,14 @@ export async function startProxiedBroker(): Promise<ProxiedBroker> {
     proxy.resume();
     proxy.refuse(false);
   };
+  const closed = new WeakSet<MessageBus>();
   return {
     proxy,
     observer,
     heal,
+    get everyBusConnected() {
+      return opened.every((bus) => closed.has(bus) || bus.connected);
+    },
     queue(prefix) {
       const name = uniqueQueue(prefix);
       queues.push(name);
@@ -111,6 +120,12 @@ export async function startProxiedBroker(): Promise<ProxiedBroker> {
         ...options,
       });
       opened.push(bus);
+      // A bus the test closed itself stays disconnected on purpose: everyBusConnected skips it.
+      const close = bus.close.bind(bus);
+      bus.close = async () => {
+        closed.add(bus);
+        await close();
+      };
       return { bus, lines: logger.lines };
     },
     async close() {
