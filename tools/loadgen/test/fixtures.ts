@@ -1,8 +1,9 @@
 /**
  * Made-up results of `npm run bench:checkout` for the report's tests: three transports, four
  * open-model steps each (gRPC and REST break the p99 target at 80/s, async meets it everywhere),
- * two closed-model runs, two fault phases (a kill at a time, a pause after the 60th payment) and
- * a hop-latency phase. Fixed, round values, so a test can say which sentence they must produce.
+ * two closed-model runs, two fault phases (a kill at a time — gRPC cancels the orders cleanly,
+ * REST cancels and errs, async ships them late —, a pause after the 60th payment) and a
+ * hop-latency phase. Fixed, round values, so a test can say which sentence they must produce.
  */
 import { syntheticMachineInfo } from '@dslab/bench-kit';
 import type {
@@ -137,11 +138,17 @@ interface PhaseOptions {
   timeline?: TimelineBucket[];
   faults?: FaultEvent[];
   resourceRate?: number;
+  /** The cancellations by reason (default: a tenth of the orders without error, all `pagamento rejeitado`). */
+  cancelledByReason?: Record<string, number>;
 }
+
+/** The reason a cancellation has when the payment simulator declines (a business refusal). */
+export const REJECTED = 'pagamento rejeitado';
 
 export function phase(o: PhaseOptions): PhaseResult {
   const errors = o.errors ?? 0;
-  const cancelled = Math.round((o.sent - errors) / 10);
+  const cancelledByReason = o.cancelledByReason ?? { [REJECTED]: Math.round((o.sent - errors) / 10) };
+  const cancelled = Object.values(cancelledByReason).reduce((a, b) => a + b, 0);
   const shipped = o.sent - errors - cancelled;
   const windowSeconds = o.sent / o.throughput;
   const timeline =
@@ -162,7 +169,7 @@ export function phase(o: PhaseOptions): PhaseResult {
     cancelled,
     errors,
     errorsByKind: o.errorsByKind ?? {},
-    cancelledByReason: cancelled === 0 ? {} : { 'payment-rejected': cancelled },
+    cancelledByReason: Object.fromEntries(Object.entries(cancelledByReason).filter(([, n]) => n > 0)),
     throughput: o.throughput,
     goodput: shipped / windowSeconds,
     endToEnd: hdr(o.p50, o.p99, o.sent),
@@ -196,7 +203,10 @@ interface TransportShape {
   kill: {
     fired: number;
     restored: number;
-    errors: number[];
+    /** The seconds that differ from the steady 18 shipped + 2 cancelled of 20 arrivals, by t. */
+    seconds: Readonly<Record<number, Partial<TimelineBucket>>>;
+    /** Of the phase's cancellations, how many the fault caused (the rest are `pagamento rejeitado`). */
+    faultCancelled: number;
     kinds: Record<string, number>;
     processes: string[];
     worstP99: number;
@@ -217,24 +227,20 @@ export const KILL = 'kill:pagamentos@5s+3s';
 export const PAUSE = 'pause:estoque@payments=60+2s';
 export const LATENCY = 'pagamentos=200ms';
 
+/** The reason pedidos gives an order it cancels because pagamentos could not be reached. */
+export const UNREACHABLE = 'pagamento não processado';
+
+/**
+ * `kill:pagamentos`: gRPC cancels the orders that arrive while pagamentos is down, cleanly (no
+ * error), REST cancels some and errs on others, async ships them late (they wait in the queue and
+ * drain after the restore). The phase's totals are the timeline's.
+ */
 function killPhase(s: TransportShape): PhaseResult {
-  const { fired, restored, errors: errorBuckets, worstP99 } = s.kill;
-  const start = Math.floor(fired);
-  const errorsAt = (t: number) => (t >= start ? (errorBuckets[t - start] ?? 0) : 0);
-  const isAsync = s.transport === 'async';
-  const timeline = steadyTimeline(FAULT_SECONDS, FAULT_RATE, 20, (t) => {
-    const errors = errorsAt(t);
-    if (isAsync && t >= start && t < restored)
-      // The orders wait in the queue while the worker is down: few end.
-      return { shipped: 1, cancelled: 1, errors: 0, p99Ms: worstP99 / 2 };
-    if (isAsync && t >= Math.ceil(restored) && t < Math.ceil(restored) + 2)
-      // … and drain once it is back.
-      return { shipped: 36, cancelled: 4, errors: 0, p99Ms: worstP99 };
-    if (errors === 0) return {};
-    const cancelled = Math.min(2, FAULT_RATE - errors);
-    return { shipped: FAULT_RATE - errors - cancelled, cancelled, errors, p99Ms: worstP99 };
-  });
-  const errors = errorBuckets.reduce((a, b) => a + b, 0);
+  const { fired, restored, worstP99 } = s.kill;
+  const timeline = steadyTimeline(FAULT_SECONDS, FAULT_RATE, 20, (t) => s.kill.seconds[t] ?? {});
+  const total = (pick: (b: TimelineBucket) => number) => timeline.reduce((n, b) => n + pick(b), 0);
+  const errors = total((b) => b.errors);
+  const cancelled = total((b) => b.cancelled);
   return phase({
     transport: s.transport,
     label: `fault ${KILL}`,
@@ -244,6 +250,10 @@ function killPhase(s: TransportShape): PhaseResult {
     sent: FAULT_RATE * FAULT_SECONDS,
     errors,
     errorsByKind: s.kill.kinds,
+    cancelledByReason: {
+      [REJECTED]: cancelled - s.kill.faultCancelled,
+      [UNREACHABLE]: s.kill.faultCancelled,
+    },
     throughput: 19.5,
     p50: s.p50[1] ?? 0,
     p99: worstP99,
@@ -371,10 +381,17 @@ export const SHAPES: readonly TransportShape[] = [
     kill: {
       fired: 5,
       restored: 8.4,
-      errors: [15, 20, 20, 6],
-      kinds: { 'grpc-UNAVAILABLE': 55, timeout: 6 },
+      // Cancelled at once while pagamentos is down; the second of the restore is half back.
+      seconds: {
+        5: { shipped: 0, cancelled: 20, p99Ms: 120 },
+        6: { shipped: 0, cancelled: 20, p99Ms: 120 },
+        7: { shipped: 0, cancelled: 20, p99Ms: 120 },
+        8: { shipped: 8, cancelled: 12, p99Ms: 120 },
+      },
+      faultCancelled: 70,
+      kinds: {},
       processes: ['pagamentos'],
-      worstP99: 900,
+      worstP99: 120,
     },
     pause: {
       fired: 3.2,
@@ -402,10 +419,18 @@ export const SHAPES: readonly TransportShape[] = [
     kill: {
       fired: 5,
       restored: 8.6,
-      errors: [14, 20, 20, 12, 3],
-      kinds: { 'http-503': 60, ECONNRESET: 9 },
+      // Some cancelled, some in error; the second after the restore still has errors.
+      seconds: {
+        5: { shipped: 0, cancelled: 14, errors: 6, p99Ms: 150 },
+        6: { shipped: 0, cancelled: 14, errors: 6, p99Ms: 150 },
+        7: { shipped: 0, cancelled: 14, errors: 6, p99Ms: 150 },
+        8: { shipped: 6, cancelled: 10, errors: 4, p99Ms: 150 },
+        9: { shipped: 16, cancelled: 2, errors: 2, p99Ms: 150 },
+      },
+      faultCancelled: 50,
+      kinds: { 'http-503': 20, ECONNRESET: 4 },
       processes: ['pagamentos'],
-      worstP99: 950,
+      worstP99: 150,
     },
     pause: { fired: 3.3, restored: 5.3, errors: 10, kinds: { 'http-504': 10 }, processes: ['estoque'] },
     latency: { p50: 260, p99: 340 },
@@ -427,7 +452,18 @@ export const SHAPES: readonly TransportShape[] = [
     kill: {
       fired: 5,
       restored: 8.5,
-      errors: [0],
+      // The orders wait in the queue while the worker is down (few end), then drain.
+      seconds: {
+        5: { shipped: 1, cancelled: 1, p99Ms: 1900 },
+        6: { shipped: 1, cancelled: 1, p99Ms: 1900 },
+        7: { shipped: 1, cancelled: 1, p99Ms: 1900 },
+        8: { shipped: 1, cancelled: 1, p99Ms: 1900 },
+        9: { shipped: 36, cancelled: 4, p99Ms: 3800 },
+        10: { shipped: 36, cancelled: 4, p99Ms: 3800 },
+        11: { shipped: 36, cancelled: 4, p99Ms: 3000 },
+        12: { shipped: 29, cancelled: 3, p99Ms: 1500 },
+      },
+      faultCancelled: 0,
       kinds: {},
       processes: ['worker-pagamentos'],
       worstP99: 3800,

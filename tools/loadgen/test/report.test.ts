@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { writeCharts, type ChartFile } from '@dslab/bench-kit';
-import { analyzeResults, recoveryAfter } from '../src/report/analysis.js';
+import {
+  analyzeResults,
+  BUSINESS_CANCEL_REASONS,
+  isBusinessCancellation,
+  recoveryAfter,
+  recoveryOf,
+} from '../src/report/analysis.js';
 import { CHART_NAMES, reportCharts } from '../src/report/charts.js';
 import { countCodeLines, globToRegExp, measureCodeSize } from '../src/report/code-size.js';
 import {
@@ -15,8 +21,18 @@ import {
   type CheckoutBench,
 } from '../src/report/command.js';
 import { renderReport, reproduceCommand } from '../src/report/markdown.js';
+import { reasonOf } from '../src/drivers.js';
 import type { CheckoutBenchResults } from '../src/results.js';
-import { KILL, LATENCY, mutableCopy, PAUSE, steadyTimeline, syntheticResults } from './fixtures.js';
+import {
+  KILL,
+  LATENCY,
+  mutableCopy,
+  PAUSE,
+  REJECTED,
+  steadyTimeline,
+  syntheticResults,
+  UNREACHABLE,
+} from './fixtures.js';
 
 /** ChartFiles as writeCharts would name them, without rendering (for the pure tests). */
 function chartFiles(results: CheckoutBenchResults): ChartFile[] {
@@ -30,6 +46,14 @@ function render(results: CheckoutBenchResults): string {
 /** The report's text with the Markdown tables' and emphasis' noise left as is: just search it. */
 function assertIncludes(text: string, fragment: string): void {
   assert.ok(text.includes(fragment), `expected the report to contain:\n  ${fragment}`);
+}
+
+/** The text of one fault scenario (4.5.n), up to the next heading of its level or above. */
+function scenarioText(text: string, n: number): string {
+  const start = text.indexOf(`#### 4.5.${n} `);
+  assert.ok(start >= 0, `no scenario 4.5.${n}`);
+  const next = text.slice(start + 1).search(/\n#{2,4} /);
+  return next < 0 ? text.slice(start) : text.slice(start, start + 1 + next);
 }
 
 function assertClean(text: string): void {
@@ -171,32 +195,92 @@ describe('renderReport', () => {
     assertIncludes(text, 'A máquina inteira estava em 94 % da sua CPU: a CPU era o limite.');
   });
 
-  test('when rendered, then each fault scenario has its events, errors, recovery and audit', () => {
+  test('when rendered, then each fault scenario has its events, lost orders, recovery and audit', () => {
     assertIncludes(text, `#### 4.5.1 Falha \`${KILL}\``);
     assertIncludes(text, `#### 4.5.2 Falha \`${PAUSE}\``);
     assertIncludes(text, `#### 4.5.3 Atraso num salto: \`${LATENCY}\``);
+    // The rule is named once, with the business reasons and the tolerance.
     assertIncludes(
       text,
-      '- **gRPC:** SIGKILL em `pagamentos` aos 5,0 s, de volta e saudável em 8,4 s. Enquanto o serviço estava fora do ar, 61 pedidos terminaram em erro (chegaram 80 nesse período). Voltou ao normal (um segundo sem erros, com tantos desfechos quanto chegadas) 0,6 s após a restauração.',
-    );
-    assertIncludes(text, '`grpc-UNAVAILABLE` 55, `timeout` 6');
-    assertIncludes(
-      text,
-      'Voltou ao normal (um segundo sem erros, com tantos desfechos quanto chegadas) 1,4 s após a restauração.',
+      'ou `cancelado` por um motivo que não é uma recusa de negócio (`pagamento rejeitado` e `estoque insuficiente` acontecem também sem falha e não contam)',
     );
     assertIncludes(
       text,
-      '- **assíncrono:** SIGKILL em `worker-pagamentos` aos 5,0 s, de volta e saudável em 8,5 s. Nenhum pedido terminou em erro enquanto o serviço estava fora do ar.',
+      'a parcela de `enviado` entre os terminados chegou à da referência menos 15 pontos percentuais',
+    );
+    // gRPC: 70 of its 94 cancellations are `pagamento não processado`, no error; the 20/s step ships 90 %.
+    assertIncludes(
+      text,
+      '- **gRPC:** SIGKILL em `pagamentos` aos 5,0 s, de volta e saudável em 8,4 s. Perdeu 70 de 300 pedidos (23 %; sem falha, 0 %): 70 cancelados por motivo que não é recusa de negócio (`pagamento não processado` 70). Nos segundos em que o serviço estava fora do ar chegaram 80 pedidos e terminaram 8 `enviado`, 72 `cancelado` e 0 erros. Recuperação 0,6 s após a volta do serviço: o segundo que começa em 9,0 s teve 90 % de `enviado` entre os pedidos terminados e nenhum erro (limiar 75 %).',
+    );
+    assertIncludes(
+      text,
+      '`enviado` 206, `cancelado` 94 (24 por recusa de negócio), 0 erros; goodput 13,4/s (sem falha 17,8/s)',
+    );
+    // REST: 50 cancelled by the fault and 24 errors; the second after the restore still errs.
+    assertIncludes(
+      text,
+      'Perdeu 74 de 300 pedidos (25 %; sem falha, 0 %): 50 cancelados por motivo que não é recusa de negócio (`pagamento não processado` 50) e 24 erros (`http-503` 20, `ECONNRESET` 4).',
+    );
+    assertIncludes(text, 'Recuperação 1,4 s após a volta do serviço: o segundo que começa em 10,0 s');
+    assertIncludes(
+      text,
+      '- **assíncrono:** SIGKILL em `worker-pagamentos` aos 5,0 s, de volta e saudável em 8,5 s. Nenhum pedido perdido (nenhum erro, nenhum cancelamento causado pela falha). Nos segundos em que o serviço estava fora do ar chegaram 80 pedidos e terminaram 4 `enviado`, 4 `cancelado` e 0 erros. Recuperação 0,5 s após a volta do serviço',
+    );
+    assertIncludes(
+      text,
+      '| gRPC | 300 | 206 | 24 / 70 | 0 | 70 (23 %) | 13,4/s (17,8/s) | 0,6 s | 120 ms (15,0 ms) | 120 ms | 0 |',
     );
     assertIncludes(
       text,
       'SIGSTOP em `estoque` aos 3,2 s (quando o contador `payments` da fase estava em 60), retomado (SIGCONT) em 5,2 s',
     );
-    assertIncludes(text, 'Menos erros: assíncrono (0).');
-    assertIncludes(text, 'pior segundo com p99 3.800 ms');
+    assertIncludes(
+      text,
+      'Pedidos perdidos (erros e cancelamentos causados pela falha, sobre os pedidos da fase): gRPC 70 (23 %), REST 74 (25 %) e assíncrono 0 (0 %). Menos pedidos perdidos: assíncrono (0).',
+    );
+    assertIncludes(
+      text,
+      'O gRPC não registrou nenhum erro e ainda assim perdeu vendas: a falha virou cancelamento limpo (`pagamento não processado` 70)',
+    );
+    // p99 120 / 15, 150 / 22, 3800 / 95.
+    assertIncludes(
+      text,
+      'p99 da fase em relação à mesma taxa sem falha: gRPC 8,00× (120 ms contra 15,0 ms), REST 6,82× (150 ms contra 22,0 ms) e assíncrono 40,0× (3.800 ms contra 95,0 ms).',
+    );
+    assertIncludes(
+      text,
+      'O assíncrono atrasou em vez de perder: perdeu menos pedidos que os outros (0), e o seu p99 chegou a 40,0× o de sem falha.',
+    );
+    assertIncludes(text, 'e o custo aparece na latência ponta a ponta (pior segundo com p99 3.800 ms).');
     // Latency phase: p99 320 vs 15 ms at 20/s without delay.
     assertIncludes(text, 'p99 com o atraso em relação à mesma taxa sem atraso: gRPC 21,3×');
-    assertIncludes(text, `- **Falha \`${KILL}\`:** gRPC 61 erros, REST 69 erros e assíncrono 0 erros.`);
+    assertIncludes(
+      text,
+      `- **Falha \`${KILL}\`:** pedidos perdidos (erros e cancelamentos causados pela falha) gRPC 70 de 300, REST 74 de 300 e assíncrono 0 de 300; p99 da fase 120 ms no gRPC (15,0 ms sem falha), 150 ms no REST (22,0 ms sem falha) e 3.800 ms no assíncrono (95,0 ms sem falha).`,
+    );
+    assert.ok(!text.includes('Nenhum transporte perdeu pedidos nesta falha'));
+  });
+
+  test('when rendered, then 5.2, 5.4 and the conclusion compare the transports by lost orders and p99', () => {
+    assertIncludes(
+      text,
+      `Medido nas falhas injetadas (pedidos perdidos na fase — erros e cancelamentos causados pela falha — e o p99 da fase): \`${KILL}\`: gRPC 70 (p99 120 ms), REST 74 (p99 150 ms) e assíncrono 0 (p99 3.800 ms)`,
+    );
+    assertIncludes(
+      text,
+      'o acoplamento apareceu nos números: a cadeia síncrona perdeu pedidos, e o assíncrono perdeu menos e os atrasou.',
+    );
+    assertIncludes(text, `| \`${KILL}\` | gRPC | 70 (23 %) | 0 | 70 | 120 ms (15,0 ms) | 0,6 s | 0 |`);
+    assertIncludes(
+      text,
+      `Nas falhas medidas: \`${KILL}\`: o assíncrono perdeu menos pedidos (0, contra 70 no gRPC e 74 no REST), com p99 da fase de 3.800 ms contra 120 ms e 150 ms;`,
+    );
+    assertIncludes(
+      text,
+      `- **Falhas e picos:** o assíncrono perdeu menos pedidos (erros e cancelamentos causados pela falha) que a cadeia síncrona em 2 de 2 falhas (\`${KILL}\`: gRPC 70, REST 74 e assíncrono 0;`,
+    );
+    assertIncludes(text, `pagando em latência (p99 3.800 ms contra 95,0 ms sem falha em \`${KILL}\`;`);
   });
 
   test('when rendered, then the code size table and the ratio between the variants come from codeSize', () => {
@@ -245,7 +329,114 @@ describe('renderReport', () => {
     asyncKill.errorsByKind = { 'http-503': 90 };
     const text2 = render(changed);
     assertIncludes(text2, 'O assíncrono também registrou erros (`http-503` 90)');
-    assertIncludes(text2, 'Menos erros: gRPC (61).');
+    assertIncludes(text2, 'Menos pedidos perdidos: gRPC (70).');
+    assertIncludes(text2, 'O assíncrono perdeu mais pedidos (90) que o gRPC e o REST nesta falha.');
+    // gRPC lost the fewest, but 23 % of its orders: it did not delay instead of losing.
+    assert.ok(!scenarioText(text2, 1).includes('atrasou em vez de perder'));
+    assertIncludes(
+      text2,
+      'o assíncrono perdeu menos pedidos (erros e cancelamentos causados pela falha) que a cadeia síncrona em 1 de 2 falhas',
+    );
+  });
+
+  test('when both sync transports cancel cleanly under the fault and async ships late, then the text names what each lost', () => {
+    const changed = mutableCopy(results);
+    const restKill = changed.transports[1]?.faults[0];
+    assert.ok(restKill !== undefined);
+    // REST's 24 errors become clean cancellations with a reason of its own.
+    restKill.errors = 0;
+    restKill.errorsByKind = {};
+    restKill.cancelled += 24;
+    restKill.cancelledByReason = { ...restKill.cancelledByReason, 'pagamentos indisponível': 24 };
+    restKill.timeline = restKill.timeline.map((b) => ({
+      ...b,
+      cancelled: b.cancelled + b.errors,
+      errors: 0,
+    }));
+    const text2 = render(changed);
+    assertIncludes(
+      text2,
+      'O gRPC e o REST não registraram nenhum erro e ainda assim perderam vendas: a falha virou cancelamento limpo (`pagamento não processado` 120, `pagamentos indisponível` 24), o pedido recusado e compensado.',
+    );
+    assertIncludes(
+      text2,
+      'Perdeu 74 de 300 pedidos (25 %; sem falha, 0 %): 74 cancelados por motivo que não é recusa de negócio (`pagamento não processado` 50, `pagamentos indisponível` 24).',
+    );
+    // Without errors, the second after the restore is back: 16 shipped of 20 ended (80 % ≥ 75 %).
+    assertIncludes(
+      text2,
+      'Recuperação 0,4 s após a volta do serviço: o segundo que começa em 9,0 s teve 80 % de `enviado`',
+    );
+    assertIncludes(text2, 'Menos pedidos perdidos: assíncrono (0).');
+    assertClean(text2);
+  });
+
+  test('when the fault costs async orders too and its p99 stays, then it is no longer said to delay instead of losing', () => {
+    const changed = mutableCopy(results);
+    const asyncKill = changed.transports[2]?.faults[0];
+    assert.ok(asyncKill !== undefined);
+    asyncKill.cancelledByReason = { [REJECTED]: 3, [UNREACHABLE]: 30 };
+    asyncKill.endToEnd.p99 = 150;
+    const text2 = render(changed);
+    assertIncludes(
+      text2,
+      'gRPC 70 (23 %), REST 74 (25 %) e assíncrono 30 (10 %). Menos pedidos perdidos: assíncrono (30).',
+    );
+    assertIncludes(text2, 'assíncrono 1,58× (150 ms contra 95,0 ms)');
+    const kill = scenarioText(text2, 1);
+    assert.ok(!kill.includes('atrasou em vez de perder'));
+    assert.ok(!kill.includes('e o custo aparece na latência'));
+    assertIncludes(
+      text2,
+      'no assíncrono o pedido é aceito (202) e pode esperar na fila até o serviço voltar.',
+    );
+  });
+
+  test('when no transport loses an order in a fault, then the text says so and credits none', () => {
+    const changed = mutableCopy(results);
+    for (const t of changed.transports)
+      for (const f of t.faults.slice(0, 2)) {
+        f.cancelled += f.errors;
+        f.cancelledByReason = { [REJECTED]: f.cancelled };
+        f.errors = 0;
+        f.errorsByKind = {};
+      }
+    const text2 = render(changed);
+    assertIncludes(
+      text2,
+      'Nenhum transporte perdeu pedidos nesta falha: não houve erro, e todo cancelamento teve um motivo de negócio.',
+    );
+    assertIncludes(
+      text2,
+      '- **Falhas e picos:** nenhum transporte perdeu pedidos nas falhas injetadas nesta execução',
+    );
+    assert.ok(!text2.includes('Menos pedidos perdidos'));
+    assertClean(text2);
+  });
+
+  test('when the restore comes too late or the shipped share never comes back, then the recovery says so', () => {
+    const changed = mutableCopy(results);
+    const [grpcKill] = changed.transports[0]?.faults ?? [];
+    const [restKill] = changed.transports[1]?.faults ?? [];
+    assert.ok(grpcKill !== undefined && restKill !== undefined);
+    const event = grpcKill.faults[0];
+    assert.ok(event !== undefined);
+    event.restoredAtS = 14.2;
+    // REST: every second after the restore ends cancelled, cleanly.
+    restKill.timeline = restKill.timeline.map((b) =>
+      b.t >= 9 ? { ...b, shipped: 0, cancelled: b.shipped + b.cancelled + b.errors, errors: 0 } : b,
+    );
+    const text2 = render(changed);
+    assertIncludes(
+      text2,
+      'O serviço voltou aos 14,2 s e os envios pararam aos 15,0 s: não sobrou um segundo inteiro de envios depois da volta, e a fase terminou cedo demais para medir a recuperação.',
+    );
+    assertIncludes(
+      text2,
+      'Até o fim dos envios (15,0 s) nenhum segundo inteiro depois da volta do serviço atingiu o critério de recuperação (75 % de `enviado` entre os terminados, sem erros).',
+    );
+    assertIncludes(text2, '| gRPC | 300 | 206 | 24 / 70 | 0 | 70 (23 %) | 13,4/s (17,8/s) | — |');
+    assertClean(text2);
   });
 
   test('when the audit found violations, then they are counted and listed under their phase', () => {
@@ -290,20 +481,99 @@ describe('renderReport', () => {
 });
 
 describe('analysis', () => {
-  test('when the first clean second after the restore comes, then recovery is counted from the restore to its start', () => {
+  test('when the first second back comes, then recovery is counted from the restore by the shipped share, not by the absence of errors', () => {
     const phase = syntheticResults().transports[0]?.faults[0];
     assert.ok(phase !== undefined);
-    assert.equal(recoveryAfter(phase, 8.4)?.toFixed(1), '0.6');
-    assert.equal(recoveryAfter(phase, null), null);
-    // A second with fewer ends than arrivals is not "recovered" even without errors.
-    const lagging = {
+    assert.equal(recoveryAfter(phase, 8.4, 0.9)?.toFixed(1), '0.6');
+    assert.equal(recoveryAfter(phase, null, 0.9), null);
+    assert.deepEqual(recoveryOf(phase, null, 0.9), { status: 'not-restored' });
+    // Seconds without errors in which every order ends cancelled are not "recovered".
+    const cancelling = {
       ...phase,
-      timeline: steadyTimeline(15, 20, 10, (t) => (t >= 5 && t < 12 ? { shipped: 5, cancelled: 0 } : {})),
+      timeline: steadyTimeline(15, 20, 10, (t) => (t >= 5 && t < 12 ? { shipped: 0, cancelled: 20 } : {})),
     };
-    assert.equal(recoveryAfter(lagging, 8.4), 12 - 8.4);
-    // Nothing clean before the sending stopped: no recovery.
+    assert.equal(recoveryAfter(cancelling, 8.4, 0.9), 12 - 8.4);
+    // 14 of 20 shipped (70 %) is within 15 points of 80 %, not of 90 %.
+    const partly = {
+      ...phase,
+      timeline: steadyTimeline(15, 20, 10, (t) => (t >= 5 ? { shipped: 14, cancelled: 6 } : {})),
+    };
+    assert.equal(recoveryAfter(partly, 8.4, 0.8)?.toFixed(1), '0.6');
+    assert.equal(recoveryAfter(partly, 8.4, 0.9), null);
+    assert.deepEqual(recoveryOf(partly, 8.4, 0.9), { status: 'not-recovered' });
+    // A second where nothing ended (the orders wait in a queue) is not recovered either.
+    const waiting = {
+      ...phase,
+      timeline: steadyTimeline(15, 20, 10, (t) => (t < 11 && t >= 5 ? { shipped: 0, cancelled: 0 } : {})),
+    };
+    assert.equal(recoveryAfter(waiting, 8.4, 0.9), 11 - 8.4);
+    // An error in the second is not recovered, whatever shipped.
     const never = { ...phase, timeline: steadyTimeline(15, 20, 10, () => ({ errors: 1 })) };
-    assert.equal(recoveryAfter(never, 8.4), null);
+    assert.deepEqual(recoveryOf(never, 8.4, 0.9), { status: 'not-recovered' });
+    // Sending stops at 15 s: a restore after 14 s leaves no whole second to judge.
+    assert.deepEqual(recoveryOf(phase, 14.2, 0.9), { status: 'too-soon' });
+    assert.equal(recoveryOf(phase, 14, 0.9).status, 'recovered');
+    assert.deepEqual(recoveryOf(phase, 8.4, null), { status: 'no-baseline' });
+  });
+
+  test('when the reasons are split, then the business refusals are the heads pedidos writes for a declined payment and missing stock', () => {
+    assert.deepEqual(
+      BUSINESS_CANCEL_REASONS.map((r) => isBusinessCancellation(r)),
+      [true, true],
+    );
+    assert.ok(isBusinessCancellation(reasonOf('pagamento rejeitado: saldo insuficiente')));
+    assert.ok(isBusinessCancellation(reasonOf('estoque insuficiente: produto 3 (faltam 2)')));
+    for (const motivo of [
+      'pagamento não processado: connect ECONNREFUSED',
+      'estoque não separado: x',
+      'pagamento sem resposta: deadline',
+      'pagamentos indisponível',
+      null,
+    ])
+      assert.ok(!isBusinessCancellation(reasonOf(motivo)), `${String(motivo)} is not a business refusal`);
+  });
+
+  test('when a fault phase is analysed, then lost = errors + cancellations for other reasons, against the reference', () => {
+    const a = analyzeResults(syntheticResults());
+    const kill = a.faultScenarios[0];
+    assert.ok(kill !== undefined);
+    assert.deepEqual(
+      kill.byTransport.map((f) => [f.transport, f.errors, f.businessCancelled, f.faultCancelled, f.lost]),
+      [
+        ['grpc', 0, 24, 70, 70],
+        ['rest', 24, 24, 50, 74],
+        ['async', 0, 33, 0, 0],
+      ],
+    );
+    const [grpc] = kill.byTransport;
+    assert.ok(grpc !== undefined);
+    assert.equal(grpc.lostShare?.toFixed(4), (70 / 300).toFixed(4));
+    assert.ok(grpc.reference !== null);
+    assert.equal(grpc.reference.lost, 0);
+    assert.equal(grpc.reference.shippedShare, 0.9);
+    assert.equal(grpc.recoveryThreshold?.toFixed(2), '0.75');
+    assert.equal(grpc.recoveryBaseline, 'reference');
+    assert.deepEqual(grpc.faultCancelledByReason, [[UNREACHABLE, 70]]);
+    assert.equal(grpc.p99Ratio, 8);
+    assert.deepEqual(
+      kill.byTransport.map((f) => f.recoveredAfterS?.toFixed(1)),
+      ['0.6', '1.4', '0.5'],
+    );
+    assert.equal(kill.fewestLost?.transport, 'async');
+    assert.equal(kill.delayedInsteadOfLost?.transport, 'async');
+  });
+
+  test('when there is no reference step, then recovery falls back to the seconds before the fault', () => {
+    const changed = mutableCopy(syntheticResults());
+    const grpc = changed.transports[0];
+    assert.ok(grpc !== undefined);
+    grpc.open.steps = grpc.open.steps.filter((s) => s.offeredRate !== 20);
+    const f = analyzeResults(changed).faultScenarios[0]?.byTransport[0];
+    assert.ok(f !== undefined);
+    assert.equal(f.reference, null);
+    assert.equal(f.recoveryBaseline, 'before-fault');
+    assert.equal(f.recoveredAfterS?.toFixed(1), '0.6');
+    assertIncludes(render(changed), 'a partir dos segundos antes da falha, sem degrau de referência');
   });
 
   test('when CPU per order is computed, then it is the processes’ CPU time over the window ÷ the orders ended', () => {
@@ -379,6 +649,30 @@ describe('charts', () => {
         'assíncrono restaurado 8.5',
       ],
     );
+  });
+
+  test('when the fault timeline is drawn, then each transport has arrivals, shipped, cancelled and errors per second', () => {
+    const results = syntheticResults();
+    const kill = reportCharts(results).find((c) => c.name === CHART_NAMES.fault(`fault ${KILL}`));
+    assert.ok(kill !== undefined);
+    const values = (
+      kill.spec as { data: { values: { serie: string; t: number; transporte: string; valor: number }[] } }
+    ).data.values;
+    const at = (transporte: string, t: number) =>
+      Object.fromEntries(
+        values.filter((v) => v.transporte === transporte && v.t === t).map((v) => [v.serie, v.valor]),
+      );
+    // gRPC at 6 s: every order cancelled, no error; async: almost nothing ends.
+    assert.deepEqual(at('gRPC', 6), { 'chegadas/s': 20, 'enviados/s': 0, 'cancelados/s': 20, 'erros/s': 0 });
+    assert.deepEqual(at('REST', 6), { 'chegadas/s': 20, 'enviados/s': 0, 'cancelados/s': 14, 'erros/s': 6 });
+    assert.deepEqual(at('assíncrono', 9), {
+      'chegadas/s': 20,
+      'enviados/s': 36,
+      'cancelados/s': 4,
+      'erros/s': 0,
+    });
+    // The last second is closed at its end, so the step line draws it.
+    assert.deepEqual(at('gRPC', 15), at('gRPC', 14));
   });
 
   test('when writeCharts renders them, then every chart has a non-empty SVG and PNG', async () => {

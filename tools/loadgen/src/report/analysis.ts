@@ -11,6 +11,7 @@ import type {
   HdrSummary,
   LoadTransport,
   PhaseResult,
+  TimelineBucket,
   TransportResults,
 } from '../results.js';
 
@@ -40,6 +41,20 @@ export function latencyOf(summary: HdrSummary | null): Latency | null {
   return { mean, p50, p90, p99, max };
 }
 
+/**
+ * The reasons of the cancellations that happen with no fault at all: the business refusing the
+ * order. A reason is the head of the order's motivo (drivers.ts `reasonOf`: the text before its
+ * first colon); pedidos writes `pagamento rejeitado: …` when the payment is declined and
+ * `estoque insuficiente: …` when the stock runs out. Any other reason (`pagamento não processado`,
+ * `estoque não separado`, `… sem resposta`, …) is a step that could not run: an order lost to a
+ * fault.
+ */
+export const BUSINESS_CANCEL_REASONS: readonly string[] = ['pagamento rejeitado', 'estoque insuficiente'];
+
+export function isBusinessCancellation(reason: string): boolean {
+  return BUSINESS_CANCEL_REASONS.includes(reason);
+}
+
 /** The figures of one phase that every table shows. */
 export interface PhaseFigures {
   readonly phase: PhaseResult;
@@ -51,6 +66,17 @@ export interface PhaseFigures {
   readonly errors: number;
   /** errors ÷ ended (null when nothing ended). */
   readonly errorRatio: number | null;
+  /** Cancellations for a reason in BUSINESS_CANCEL_REASONS, and for any other reason. */
+  readonly businessCancelled: number;
+  readonly faultCancelled: number;
+  /** The latter by reason, most frequent first. */
+  readonly faultCancelledByReason: readonly (readonly [string, number])[];
+  /** Orders lost (not shipped because something failed): errors + faultCancelled. */
+  readonly lost: number;
+  /** lost ÷ sent (null when nothing was sent). */
+  readonly lostShare: number | null;
+  /** shipped ÷ ended (null when nothing ended). */
+  readonly shippedShare: number | null;
   readonly throughput: number;
   readonly goodput: number;
   readonly latency: Latency | null;
@@ -107,23 +133,65 @@ export interface FaultFigures extends PhaseFigures {
   readonly firedAtS: number | null;
   readonly restoredAtS: number | null;
   readonly problems: readonly string[];
-  /** Errors that ended in a second overlapping [fired, restored] (to the end when never restored). */
-  readonly errorsDuringFault: number | null;
+  /**
+   * Orders that arrived, and that ended by outcome, in the seconds overlapping [fired, restored]
+   * (to the end when never restored); null when the fault never fired.
+   */
   readonly sentDuringFault: number | null;
+  readonly shippedDuringFault: number | null;
+  readonly cancelledDuringFault: number | null;
+  readonly errorsDuringFault: number | null;
   /** Error kinds, most frequent first. */
   readonly errorKinds: readonly (readonly [string, number])[];
-  /**
-   * Seconds from the restore to the first whole second of the send period (starting at or after
-   * the restore) with no error and at least as many orders ended as arrived; null when no such
-   * second came before the sending stopped (or no restore).
-   */
+  /** The time-resolved recovery (see recoveryOf), and its seconds when it recovered (else null). */
+  readonly recovery: Recovery;
   readonly recoveredAfterS: number | null;
+  /**
+   * The shipped share (of the ended orders) a second must reach to count as recovered: the
+   * reference's (or, without one, the seconds before the fault's) minus RECOVERY_TOLERANCE.
+   */
+  readonly recoveryThreshold: number | null;
+  readonly recoveryBaseline: 'reference' | 'before-fault' | null;
   /** The worst p99 of a one-second bucket of the phase. */
   readonly worstSecondP99Ms: number | null;
   /** The same transport's open-model step at the phase's rate (the fault-free reference), if run. */
   readonly reference: StepFigures | null;
+  /** Phase ÷ reference: goodput, and end-to-end p99 (null without a reference or a figure). */
+  readonly goodputRatio: number | null;
+  readonly p99Ratio: number | null;
   readonly violations: number;
 }
+
+/**
+ * When a fault phase got back to normal, judged second by second. The timeline has no
+ * cancellation reasons, so the rule uses the shipped share: the first whole second of the send
+ * period starting at or after the restore in which at least one order ended, none in error, and
+ * the share of the ended orders that shipped reached the baseline's minus RECOVERY_TOLERANCE.
+ * - recovered: `afterS` from the restore to that second (which starts at `atS`);
+ * - not-recovered: whole seconds came after the restore, none met the rule before sending stopped;
+ * - too-soon: the sending stopped less than a whole second after the restore: nothing to judge;
+ * - not-restored: the service was never back; no-baseline: no share to compare against.
+ */
+export type Recovery =
+  | {
+      readonly status: 'recovered';
+      readonly afterS: number;
+      readonly atS: number;
+      readonly shippedShare: number;
+    }
+  | { readonly status: 'not-recovered' }
+  | { readonly status: 'too-soon' }
+  | { readonly status: 'not-restored' }
+  | { readonly status: 'no-baseline' };
+
+/** How far (absolute share) below the baseline's shipped share a second may be and still count as recovered. */
+export const RECOVERY_TOLERANCE = 0.15;
+
+/** How many times the reference p99 a fault phase's p99 must reach to say the fault delayed the orders. */
+export const DELAY_P99_FACTOR = 2;
+
+/** How far (absolute share of the orders) above the reference's a phase's lost share may be and still count as "few lost". */
+export const DELAY_LOST_TOLERANCE = 0.05;
 
 export interface AuditSummary {
   readonly phases: number;
@@ -169,8 +237,15 @@ export interface FaultScenario {
   /** The spec(s) as given (`kill:pagamentos@5s+5s`), or the hop latency (`pagamentos=200ms`). */
   readonly title: string;
   readonly byTransport: readonly FaultFigures[];
-  /** The transport with the fewest errors (null when fewer than two ran it or they tie). */
-  readonly fewestErrors: FaultFigures | null;
+  /** The transport that lost the fewest orders (null when fewer than two ran it or they tie). */
+  readonly fewestLost: FaultFigures | null;
+  /** The transports tied at the fewest lost orders (all of them when none lost any). */
+  readonly leastLost: readonly FaultFigures[];
+  /**
+   * fewestLost, when its lost share stayed within DELAY_LOST_TOLERANCE of its reference's and its
+   * p99 reached DELAY_P99_FACTOR × the reference's: the fault delayed its orders instead of losing them.
+   */
+  readonly delayedInsteadOfLost: FaultFigures | null;
 }
 
 export interface CodeSizeRow {
@@ -222,6 +297,10 @@ function ended(phase: PhaseResult): number {
 
 function phaseFigures(phase: PhaseResult): PhaseFigures {
   const total = ended(phase);
+  const byReason = sortedCounts(phase.cancelledByReason);
+  const faultCancelledByReason = byReason.filter(([reason]) => !isBusinessCancellation(reason));
+  const faultCancelled = faultCancelledByReason.reduce((n, [, count]) => n + count, 0);
+  const lost = phase.errors + faultCancelled;
   return {
     phase,
     label: phase.label,
@@ -231,6 +310,12 @@ function phaseFigures(phase: PhaseResult): PhaseFigures {
     cancelled: phase.cancelled,
     errors: phase.errors,
     errorRatio: total === 0 ? null : phase.errors / total,
+    businessCancelled: phase.cancelled - faultCancelled,
+    faultCancelled,
+    faultCancelledByReason,
+    lost,
+    lostShare: phase.sent === 0 ? null : lost / phase.sent,
+    shippedShare: total === 0 ? null : phase.shipped / total,
     throughput: phase.throughput,
     goodput: phase.goodput,
     latency: latencyOf(phase.endToEnd),
@@ -302,17 +387,54 @@ export function resourceFigures(
   };
 }
 
-/** Seconds from `restoredAtS` to the first clean second of the send period (see FaultFigures). */
-export function recoveryAfter(phase: PhaseResult, restoredAtS: number | null): number | null {
-  if (restoredAtS === null) return null;
-  const clean = phase.timeline.find(
-    (b) =>
-      b.t >= restoredAtS &&
-      b.t < phase.sendSeconds &&
-      b.errors === 0 &&
-      b.shipped + b.cancelled + b.errors >= b.sent,
-  );
-  return clean === undefined ? null : clean.t - restoredAtS;
+/**
+ * The time-resolved recovery of a fault phase (see Recovery): `baselineShare` is the shipped share
+ * of the ended orders when nothing fails (the reference step's).
+ */
+export function recoveryOf(
+  phase: PhaseResult,
+  restoredAtS: number | null,
+  baselineShare: number | null,
+  tolerance = RECOVERY_TOLERANCE,
+): Recovery {
+  if (restoredAtS === null) return { status: 'not-restored' };
+  const first = Math.ceil(restoredAtS);
+  if (first + 1 > phase.sendSeconds) return { status: 'too-soon' };
+  if (baselineShare === null) return { status: 'no-baseline' };
+  const threshold = Math.max(0, baselineShare - tolerance);
+  for (let t = first; t + 1 <= phase.sendSeconds; t += 1) {
+    const b = phase.timeline.find((bucket) => bucket.t === t);
+    if (b === undefined) continue;
+    const total = b.shipped + b.cancelled + b.errors;
+    // A tiny epsilon: 0.9 - 0.15 must accept a share of exactly 0.75.
+    if (total > 0 && b.errors === 0 && b.shipped / total >= threshold - 1e-9)
+      return { status: 'recovered', afterS: t - restoredAtS, atS: t, shippedShare: b.shipped / total };
+  }
+  return { status: 'not-recovered' };
+}
+
+/** recoveryOf's seconds from the restore, or null when it did not recover (or could not be told). */
+export function recoveryAfter(
+  phase: PhaseResult,
+  restoredAtS: number | null,
+  baselineShare: number | null,
+  tolerance = RECOVERY_TOLERANCE,
+): number | null {
+  const recovery = recoveryOf(phase, restoredAtS, baselineShare, tolerance);
+  return recovery.status === 'recovered' ? recovery.afterS : null;
+}
+
+/** The shipped share of the ended orders in the whole seconds before `firedAtS` (null when none ended). */
+function shippedShareBefore(phase: PhaseResult, firedAtS: number | null): number | null {
+  if (firedAtS === null) return null;
+  const before = phase.timeline.filter((b) => b.t + 1 <= firedAtS);
+  const shipped = before.reduce((n, b) => n + b.shipped, 0);
+  const total = before.reduce((n, b) => n + b.shipped + b.cancelled + b.errors, 0);
+  return total === 0 ? null : shipped / total;
+}
+
+function ratio(value: number | null | undefined, base: number | null | undefined): number | null {
+  return value == null || base == null || base <= 0 ? null : value / base;
 }
 
 function faultFigures(
@@ -327,21 +449,40 @@ function faultFigures(
   const overlapping = (t: number) =>
     firedAtS !== null && t + 1 > firedAtS && (restoredAtS === null || t < restoredAtS);
   const during = phase.timeline.filter((b) => overlapping(b.t));
+  const sumDuring = (pick: (b: TimelineBucket) => number) =>
+    firedAtS === null ? null : during.reduce((n, b) => n + pick(b), 0);
   const bucketP99s = phase.timeline.map((b) => b.p99Ms).filter((v): v is number => v !== null);
+  const figures = phaseFigures(phase);
+  const reference = steps.find((s) => s.rate === phase.offeredRate) ?? null;
+  const before = shippedShareBefore(phase, firedAtS);
+  const baseline =
+    reference?.shippedShare != null
+      ? { share: reference.shippedShare, source: 'reference' as const }
+      : before !== null
+        ? { share: before, source: 'before-fault' as const }
+        : null;
+  const recovery = recoveryOf(phase, restoredAtS, baseline?.share ?? null);
   return {
-    ...phaseFigures(phase),
+    ...figures,
     transport,
     kind: events.length === 0 ? 'latency' : 'fault',
     events,
     firedAtS,
     restoredAtS,
     problems: events.flatMap((e) => (e.problem === undefined ? [] : [`${e.spec}: ${e.problem}`])),
-    errorsDuringFault: firedAtS === null ? null : during.reduce((n, b) => n + b.errors, 0),
-    sentDuringFault: firedAtS === null ? null : during.reduce((n, b) => n + b.sent, 0),
+    sentDuringFault: sumDuring((b) => b.sent),
+    shippedDuringFault: sumDuring((b) => b.shipped),
+    cancelledDuringFault: sumDuring((b) => b.cancelled),
+    errorsDuringFault: sumDuring((b) => b.errors),
     errorKinds: sortedCounts(phase.errorsByKind),
-    recoveredAfterS: recoveryAfter(phase, restoredAtS),
+    recovery,
+    recoveredAfterS: recovery.status === 'recovered' ? recovery.afterS : null,
+    recoveryThreshold: baseline === null ? null : Math.max(0, baseline.share - RECOVERY_TOLERANCE),
+    recoveryBaseline: baseline?.source ?? null,
     worstSecondP99Ms: bucketP99s.length === 0 ? null : Math.max(...bucketP99s),
-    reference: steps.find((s) => s.rate === phase.offeredRate) ?? null,
+    reference,
+    goodputRatio: ratio(figures.goodput, reference?.goodput),
+    p99Ratio: ratio(figures.latency?.p99, reference?.latency?.p99),
     violations: phase.audit.violations.length,
   };
 }
@@ -442,15 +583,25 @@ function scenarios(transports: readonly TransportFigures[]): FaultScenario[] {
     const kind = byTransport.some((f) => f.kind === 'fault') ? 'fault' : 'latency';
     const specs = [...new Set(byTransport.flatMap((f) => f.events.map((e) => e.spec)))];
     const title = specs.length > 0 ? specs.join(', ') : label.replace(/^(fault|latency)\s+/, '');
-    const sorted = [...byTransport].sort((a, b) => a.errors - b.errors);
-    const [least, second] = sorted;
+    const fewest = Math.min(...byTransport.map((f) => f.lost));
+    const leastLost = byTransport.filter((f) => f.lost === fewest);
+    const [only] = leastLost;
+    const fewestLost = byTransport.length > 1 && leastLost.length === 1 && only !== undefined ? only : null;
     return {
       label,
       kind,
       title,
       byTransport,
-      fewestErrors:
-        least !== undefined && second !== undefined && least.errors < second.errors ? least : null,
+      fewestLost,
+      leastLost,
+      delayedInsteadOfLost:
+        fewestLost !== null &&
+        fewestLost.p99Ratio !== null &&
+        fewestLost.p99Ratio >= DELAY_P99_FACTOR &&
+        fewestLost.lostShare !== null &&
+        fewestLost.lostShare <= (fewestLost.reference?.lostShare ?? 0) + DELAY_LOST_TOLERANCE
+          ? fewestLost
+          : null,
     };
   });
 }

@@ -4,7 +4,7 @@
  */
 import type { Chart } from '@dslab/bench-kit';
 import type { TopLevelSpec } from 'vega-lite';
-import type { CheckoutBenchResults, PhaseResult } from '../results.js';
+import type { CheckoutBenchResults, PhaseResult, TimelineBucket } from '../results.js';
 import { analyzeResults, transportLabel, type ReportAnalysis } from './analysis.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -258,26 +258,37 @@ function resourceSpec(
   };
 }
 
+/** The fault timeline's lines, in legend order, and their colours. */
+const FAULT_SERIES = [
+  { serie: 'chegadas/s', color: '#bbbbbb', value: (b: TimelineBucket) => b.sent },
+  { serie: 'enviados/s', color: '#4c78a8', value: (b: TimelineBucket) => b.shipped },
+  { serie: 'cancelados/s', color: '#f58518', value: (b: TimelineBucket) => b.cancelled },
+  { serie: 'erros/s', color: '#9d2a8f', value: (b: TimelineBucket) => b.errors },
+] as const;
+
 /**
- * One fault scenario: per transport (one row each), orders ended and errors per second, with
- * vertical rules where the fault fired (red) and where the service was back (green).
+ * One fault scenario: per transport (one row each), arrivals and orders shipped, cancelled and in
+ * error per second, with vertical rules where the fault fired (red) and where the service was back
+ * (green).
  */
 export function faultSpec(results: CheckoutBenchResults, label: string, title = label): TopLevelSpec {
   const phases = results.transports.flatMap((t) =>
     t.faults.filter((f) => f.label === label).map((phase) => ({ transport: t.transport, phase })),
   );
-  const series = (transport: string, phase: PhaseResult) =>
-    phase.timeline.flatMap((b) => [
-      { transporte: transportLabel(transport), t: b.t, serie: 'chegadas/s', valor: b.sent, tipo: 'linha' },
-      {
+  // A step-after line ends at its last point: the last second gets a closing point at its end.
+  const series = (transport: string, phase: PhaseResult) => {
+    const last = phase.timeline[phase.timeline.length - 1];
+    const points = last === undefined ? [] : [...phase.timeline, { ...last, t: last.t + 1 }];
+    return points.flatMap((b) =>
+      FAULT_SERIES.map((s) => ({
         transporte: transportLabel(transport),
         t: b.t,
-        serie: 'concluídos/s',
-        valor: b.shipped + b.cancelled + b.errors,
+        serie: s.serie,
+        valor: s.value(b),
         tipo: 'linha',
-      },
-      { transporte: transportLabel(transport), t: b.t, serie: 'erros/s', valor: b.errors, tipo: 'linha' },
-    ]);
+      })),
+    );
+  };
   const rules = (transport: string, phase: PhaseResult) =>
     phase.faults.flatMap((e) => [
       ...(e.firedAtS === null
@@ -338,8 +349,8 @@ export function faultSpec(results: CheckoutBenchResults, label: string, title = 
               type: 'nominal',
               title: null,
               scale: {
-                domain: ['chegadas/s', 'concluídos/s', 'erros/s', 'falha', 'restaurado'],
-                range: ['#bbbbbb', '#4c78a8', '#e45756', '#d62728', '#2ca02c'],
+                domain: [...FAULT_SERIES.map((s) => s.serie), 'falha', 'restaurado'],
+                range: [...FAULT_SERIES.map((s) => s.color), '#d62728', '#2ca02c'],
               },
             },
           },

@@ -8,7 +8,10 @@ import { describeMachine, markdownTable, type ChartFile } from '@dslab/bench-kit
 import type { AuditFindings, CheckoutBenchResults, CheckoutBenchSettings, FaultEvent } from '../results.js';
 import {
   analyzeResults,
+  BUSINESS_CANCEL_REASONS,
+  DELAY_P99_FACTOR,
   OMISSION_RATE_TOLERANCE,
+  RECOVERY_TOLERANCE,
   transportLabel,
   type FaultFigures,
   type FaultScenario,
@@ -112,14 +115,14 @@ function summary(ctx: Context): string[] {
       `- **Joelho** (maior taxa com p99 ≤ ${ms(results.settings.targetP99Ms)}, erros e vazão dentro dos critérios): ${listPt(knees)}.`,
     );
   for (const scenario of a.faultScenarios) {
-    const each = scenario.byTransport.map((f) =>
-      scenario.kind === 'fault'
-        ? `${transportLabel(f.transport)} ${plural(f.errors, 'erro')}`
-        : `${transportLabel(f.transport)} p99 ${ms(f.latency?.p99)} (${ms(f.reference?.latency?.p99)} sem atraso)`,
-    );
-    lines.push(
-      `- **${scenario.kind === 'fault' ? 'Falha' : 'Atraso'} \`${scenario.title}\`:** ${listPt(each)}.`,
-    );
+    if (scenario.kind === 'fault')
+      lines.push(
+        `- **Falha \`${scenario.title}\`:** pedidos perdidos (erros e cancelamentos causados pela falha) ${listPt(scenario.byTransport.map((f) => `${transportLabel(f.transport)} ${num(f.lost)} de ${num(f.sent)}`))}; p99 da fase ${listPt(scenario.byTransport.map((f) => `${ms(f.latency?.p99)} no ${transportLabel(f.transport)} (${ms(f.reference?.latency?.p99)} sem falha)`))}.`,
+      );
+    else
+      lines.push(
+        `- **Atraso \`${scenario.title}\`:** ${listPt(scenario.byTransport.map((f) => `${transportLabel(f.transport)} p99 ${ms(f.latency?.p99)} (${ms(f.reference?.latency?.p99)} sem atraso)`))}.`,
+      );
   }
   lines.push(
     a.auditViolations === 0 && a.auditUnsettled === 0
@@ -613,75 +616,171 @@ function eventText(e: FaultEvent): string {
   return `${action} em ${processes} aos ${seconds(e.firedAtS)}${observed}, ${restored}`;
 }
 
+/** "`a`, `b` e `c`". */
+function codeList(items: readonly string[]): string {
+  return listPt(items.map((item) => `\`${item}\``));
+}
+
+/** How many orders the phase lost and how (errors, cancellations the fault caused), against the reference. */
+function lossText(f: FaultFigures): string {
+  const reference = f.reference === null ? '' : `; sem falha, ${share(f.reference.lostShare)}`;
+  if (f.lost === 0)
+    return `Nenhum pedido perdido (nenhum erro, nenhum cancelamento causado ${f.kind === 'fault' ? 'pela falha' : 'pelo atraso'}).`;
+  const parts = [
+    ...(f.faultCancelled === 0
+      ? []
+      : [
+          `${plural(f.faultCancelled, 'cancelado', 'cancelados')} por motivo que não é recusa de negócio (${counts(f.faultCancelledByReason)})`,
+        ]),
+    ...(f.errors === 0 ? [] : [`${plural(f.errors, 'erro')} (${counts(f.errorKinds)})`]),
+  ];
+  return `Perdeu ${num(f.lost)} de ${plural(f.sent, 'pedido')} (${share(f.lostShare)}${reference}): ${listPt(parts)}.`;
+}
+
+function recoveryText(f: FaultFigures): string {
+  const r = f.recovery;
+  switch (r.status) {
+    case 'recovered':
+      return ` Recuperação ${seconds(r.afterS)} após a volta do serviço: o segundo que começa em ${seconds(r.atS)} teve ${share(r.shippedShare)} de \`enviado\` entre os pedidos terminados e nenhum erro (limiar ${share(f.recoveryThreshold)}${f.recoveryBaseline === 'before-fault' ? ', a partir dos segundos antes da falha, sem degrau de referência' : ''}).`;
+    case 'not-recovered':
+      return ` Até o fim dos envios (${seconds(f.phase.sendSeconds)}) nenhum segundo inteiro depois da volta do serviço atingiu o critério de recuperação (${share(f.recoveryThreshold)} de \`enviado\` entre os terminados, sem erros).`;
+    case 'too-soon':
+      return ` O serviço voltou aos ${seconds(f.restoredAtS)} e os envios pararam aos ${seconds(f.phase.sendSeconds)}: não sobrou um segundo inteiro de envios depois da volta, e a fase terminou cedo demais para medir a recuperação.`;
+    case 'no-baseline':
+      return ' Sem referência sem falha (nem degrau na mesma taxa, nem segundo inteiro antes da falha), a recuperação não foi medida.';
+    case 'not-restored':
+      return '';
+  }
+}
+
 function faultBullet(f: FaultFigures): string {
   const label = transportLabel(f.transport);
   const reference =
     f.reference === null
       ? ''
       : ` (sem falha, a ${perSecond(f.reference.rate)}: ${latencyPair(f.reference.latency)})`;
+  const goodput = `goodput ${perSecond(f.goodput)}${f.reference === null ? '' : ` (sem falha ${perSecond(f.reference.goodput)})`}`;
   const audit =
     f.violations === 0 && f.phase.audit.unsettled === 0
       ? 'auditoria sem violações'
       : `auditoria: ${plural(f.violations, 'violação', 'violações')}, ${plural(f.phase.audit.unsettled, 'pedido', 'pedidos')} sem desfecho`;
-  const outcomes = `${plural(f.sent, 'pedido')}: \`enviado\` ${num(f.shipped)}, \`cancelado\` ${num(f.cancelled)}, ${plural(f.errors, 'erro')}${f.errors === 0 ? '' : ` (${counts(f.errorKinds)})`}`;
+  const outcomes = `${plural(f.sent, 'pedido')}: \`enviado\` ${num(f.shipped)}, \`cancelado\` ${num(f.cancelled)} (${num(f.businessCancelled)} por recusa de negócio), ${plural(f.errors, 'erro')}`;
   if (f.kind === 'latency')
-    return `- **${label}:** ${latencyPair(f.latency)}${reference}; ${outcomes}; pior segundo com p99 ${ms(f.worstSecondP99Ms)}; ${audit}.`;
+    return `- **${label}:** ${latencyPair(f.latency)}${reference}; ${outcomes}; ${goodput}; pior segundo com p99 ${ms(f.worstSecondP99Ms)}; ${audit}. ${lossText(f)}`;
   const away = f.events[0]?.action === 'pause' ? 'congelado' : 'fora do ar';
   const during =
-    f.errorsDuringFault === null
+    f.sentDuringFault === null
       ? ''
-      : f.errorsDuringFault === 0
-        ? ` Nenhum pedido terminou em erro enquanto o serviço estava ${away}.`
-        : ` Enquanto o serviço estava ${away}, ${plural(f.errorsDuringFault, 'pedido terminou', 'pedidos terminaram')} em erro (chegaram ${num(f.sentDuringFault)} nesse período).`;
-  const recovery =
-    f.restoredAtS === null
-      ? ''
-      : f.recoveredAfterS === null
-        ? ' Até o fim dos envios não houve um segundo sem erros com os desfechos acompanhando as chegadas.'
-        : ` Voltou ao normal (um segundo sem erros, com tantos desfechos quanto chegadas) ${seconds(f.recoveredAfterS)} após a restauração.`;
+      : ` Nos segundos em que o serviço estava ${away} chegaram ${plural(f.sentDuringFault, 'pedido')} e terminaram ${num(f.shippedDuringFault)} \`enviado\`, ${num(f.cancelledDuringFault)} \`cancelado\` e ${plural(f.errorsDuringFault ?? 0, 'erro')}.`;
   const problems = f.problems.length === 0 ? '' : ` Problema: ${f.problems.join('; ')}.`;
   return (
-    `- **${label}:** ${f.events.map(eventText).join('; ')}.${during}${recovery} Na fase toda, ${outcomes}; ` +
+    `- **${label}:** ${f.events.map(eventText).join('; ')}. ${lossText(f)}${during}${recoveryText(f)} Na fase toda, ${outcomes}; ${goodput}; ` +
     `${latencyPair(f.latency)}${reference}, pior segundo com p99 ${ms(f.worstSecondP99Ms)}; ${audit}.${problems}`
   );
 }
 
+function capitalized(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
+
+/** "o gRPC" / "o gRPC e o REST". */
+function theTransports(phases: readonly FaultFigures[]): string {
+  return listPt(phases.map((f) => `o ${transportLabel(f.transport)}`));
+}
+
+/** Who lost the fewest orders in a scenario, against the others, with the p99s (one clause, no final stop). */
+function lossComparison(scenario: FaultScenario): string {
+  const title = `\`${scenario.title}\``;
+  const all = scenario.byTransport;
+  if (all.length === 0) return `${title}: nenhum transporte`;
+  if (all.every((f) => f.lost === 0)) return `${title}: nenhum transporte perdeu pedidos`;
+  const fewest = scenario.fewestLost;
+  const others = all.filter((f) => f !== fewest);
+  if (fewest !== null)
+    return (
+      `${title}: ${theTransports([fewest])} perdeu menos pedidos (${num(fewest.lost)}, contra ${listPt(others.map((f) => `${num(f.lost)} no ${transportLabel(f.transport)}`))}), ` +
+      `com p99 da fase de ${ms(fewest.latency?.p99)} contra ${listPt(others.map((f) => ms(f.latency?.p99)))}`
+    );
+  const tied = scenario.leastLost;
+  const first = tied[0];
+  return `${title}: ${theTransports(tied)} empataram com menos pedidos perdidos (${num(first?.lost ?? null)} cada)`;
+}
+
 function scenarioReading(scenario: FaultScenario): string {
   const sentences: string[] = [];
-  if (scenario.fewestErrors !== null)
+  const all = scenario.byTransport;
+  const anyLost = all.some((f) => f.lost > 0);
+  if (scenario.kind === 'fault' || anyLost)
     sentences.push(
-      `Menos erros: ${transportLabel(scenario.fewestErrors.transport)} (${num(scenario.fewestErrors.errors)}).`,
+      `Pedidos perdidos (erros e cancelamentos causados pela falha, sobre os pedidos da fase): ${listPt(all.map((f) => `${transportLabel(f.transport)} ${num(f.lost)} (${share(f.lostShare)})`))}.`,
     );
-  const asyncPhase = scenario.byTransport.find((f) => f.transport === 'async');
-  const syncPhases = scenario.byTransport.filter((f) => f.transport !== 'async');
-  const syncErrors = syncPhases.reduce((n, f) => n + f.errors, 0);
+  if (scenario.kind === 'fault') {
+    if (!anyLost)
+      sentences.push(
+        'Nenhum transporte perdeu pedidos nesta falha: não houve erro, e todo cancelamento teve um motivo de negócio.',
+      );
+    else if (scenario.fewestLost !== null)
+      sentences.push(
+        `Menos pedidos perdidos: ${transportLabel(scenario.fewestLost.transport)} (${num(scenario.fewestLost.lost)}).`,
+      );
+    else
+      sentences.push(
+        `Empate em menos pedidos perdidos: ${listPt(scenario.leastLost.map((f) => transportLabel(f.transport)))} (${num(scenario.leastLost[0]?.lost ?? null)}).`,
+      );
+    const clean = all.filter((f) => f.lost > 0 && f.errors === 0);
+    if (clean.length > 0) {
+      const reasons = new Map<string, number>();
+      for (const f of clean)
+        for (const [reason, n] of f.faultCancelledByReason)
+          reasons.set(reason, (reasons.get(reason) ?? 0) + n);
+      const one = clean.length === 1;
+      sentences.push(
+        `${capitalized(theTransports(clean))} não ${one ? 'registrou' : 'registraram'} nenhum erro e ainda assim ${one ? 'perdeu' : 'perderam'} vendas: a falha virou cancelamento limpo (${counts([...reasons].sort((x, y) => y[1] - x[1]))}), o pedido recusado e compensado.`,
+      );
+    }
+  }
+  const growth = all.flatMap((f) =>
+    f.p99Ratio === null
+      ? []
+      : [
+          `${transportLabel(f.transport)} ${times(f.p99Ratio)} (${ms(f.latency?.p99)} contra ${ms(f.reference?.latency?.p99)})`,
+        ],
+  );
+  if (growth.length > 0)
+    sentences.push(
+      scenario.kind === 'fault'
+        ? `p99 da fase em relação à mesma taxa sem falha: ${listPt(growth)}.`
+        : `p99 com o atraso em relação à mesma taxa sem atraso: ${listPt(growth)}.`,
+    );
+  const delayed = scenario.delayedInsteadOfLost;
+  if (scenario.kind === 'fault' && delayed !== null)
+    sentences.push(
+      `O ${transportLabel(delayed.transport)} atrasou em vez de perder: perdeu menos pedidos que os outros (${num(delayed.lost)}), e o seu p99 chegou a ${times(delayed.p99Ratio)} o de sem falha.`,
+    );
+  const asyncPhase = all.find((f) => f.transport === 'async');
+  const syncPhases = all.filter((f) => f.transport !== 'async');
   if (scenario.kind === 'fault' && asyncPhase !== undefined && syncPhases.length > 0) {
-    if (asyncPhase.errors < Math.min(...syncPhases.map((f) => f.errors)))
+    const syncFewer = syncPhases.filter((f) => f.lost < asyncPhase.lost);
+    if (anyLost && asyncPhase.lost < Math.min(...syncPhases.map((f) => f.lost)))
       sentences.push(
-        `Na cadeia síncrona a falha de um serviço vira erro (ou cancelamento compensado) para quem está comprando naquele momento; no assíncrono o pedido é aceito (202) e espera na fila até o serviço voltar, e o custo aparece na latência ponta a ponta (pior segundo com p99 ${ms(asyncPhase.worstSecondP99Ms)}).`,
+        'Na cadeia síncrona a falha de um serviço vira erro ou cancelamento para quem está comprando naquele momento; no assíncrono o pedido é aceito (202) e pode esperar na fila até o serviço voltar' +
+          (delayed === asyncPhase
+            ? `, e o custo aparece na latência ponta a ponta (pior segundo com p99 ${ms(asyncPhase.worstSecondP99Ms)}).`
+            : '.'),
       );
-    else if (syncErrors === 0 && asyncPhase.errors === 0)
+    else if (syncFewer.length > 0)
       sentences.push(
-        'Nenhum transporte perdeu pedidos nesta falha: a cadeia síncrona se recuperou dentro do prazo de cada pedido (novas tentativas e o laço de recuperação) e o assíncrono esperou na fila.',
+        `O assíncrono perdeu mais pedidos (${num(asyncPhase.lost)}) que ${theTransports(syncFewer)} nesta falha.`,
       );
-    else if (asyncPhase.errors > 0)
+    if (asyncPhase.errors > 0)
       sentences.push(
         `O assíncrono também registrou erros (${counts(asyncPhase.errorKinds)}): a falha atingiu um processo que responde ao cliente (a API ou o que ela consulta), ou pedidos passaram do tempo limite do gerador.`,
       );
   }
-  if (scenario.kind === 'latency') {
-    const growth = scenario.byTransport.flatMap((f) => {
-      const now = f.latency?.p99 ?? null;
-      const before = f.reference?.latency?.p99 ?? null;
-      return now === null || before === null || before <= 0
-        ? []
-        : [`${transportLabel(f.transport)} ${times(now / before)}`];
-    });
-    if (growth.length > 0)
-      sentences.push(
-        `p99 com o atraso em relação à mesma taxa sem atraso: ${listPt(growth)}. Na cadeia síncrona o atraso de um salto soma-se ao tempo de todo pedido e mantém mais pedidos em voo ao mesmo tempo em todos os serviços anteriores; no assíncrono ele atrasa só a etapa afetada.`,
-      );
-  }
+  if (scenario.kind === 'latency' && growth.length > 0)
+    sentences.push(
+      'Na cadeia síncrona o atraso de um salto soma-se ao tempo de todo pedido e mantém mais pedidos em voo ao mesmo tempo em todos os serviços anteriores; no assíncrono ele atrasa só a etapa afetada.',
+    );
   return sentences.join(' ');
 }
 
@@ -695,7 +794,11 @@ function faultsSection(ctx: Context): string[] {
     `Cada cenário é uma fase de ${seconds(results.settings.faultSeconds)} no modelo aberto a ${perSecond(results.settings.faultRate)}. ` +
       '`kill` mata (SIGKILL) todos os processos do serviço e os reinicia após a duração indicada; `pause` os congela (SIGSTOP) e depois os retoma (SIGCONT). ' +
       'O gatilho é um instante (`@5s`), um instante sorteado com a semente, ou um ponto lógico (`@payments=60`: logo após o 60º pagamento da fase), o mesmo para todos os transportes. ' +
-      'Nos gráficos, por transporte: chegadas, desfechos e erros por segundo, com a falha (vermelho) e a volta do serviço (verde).',
+      'Nos gráficos, por transporte: chegadas, enviados, cancelados e erros por segundo, com a falha (vermelho) e a volta do serviço (verde).',
+    '',
+    `**Como a falha é medida.** Um pedido **perdido** é um pedido que a falha impediu de ser enviado: terminou em erro, ou \`cancelado\` por um motivo que não é uma recusa de negócio (${codeList(BUSINESS_CANCEL_REASONS)} acontecem também sem falha e não contam). ` +
+      'A parcela de perdidos é sobre os pedidos da fase, e a referência é o degrau do modelo aberto do mesmo transporte na mesma taxa, sem falha. ' +
+      `A **recuperação** é o tempo da volta do serviço até o primeiro segundo inteiro de envios em que terminou ao menos um pedido, nenhum em erro, e a parcela de \`enviado\` entre os terminados chegou à da referência menos ${num(RECOVERY_TOLERANCE * 100)} pontos percentuais (a linha do tempo por segundo não guarda o motivo de cada cancelamento; por isso o critério usa os enviados).`,
     '',
   ];
   a.faultScenarios.forEach((scenario, i) => {
@@ -708,11 +811,12 @@ function faultsSection(ctx: Context): string[] {
           'transporte',
           'pedidos',
           'enviado',
-          'cancelado',
+          'cancelado: recusa / falha',
           'erros',
-          'erros durante a falha',
+          'perdidos',
+          'goodput (sem falha)',
           'recuperação',
-          'p99 da fase',
+          'p99 da fase (sem falha)',
           'pior p99 de 1 s',
           'violações',
         ],
@@ -720,11 +824,12 @@ function faultsSection(ctx: Context): string[] {
           transportLabel(f.transport),
           num(f.sent),
           num(f.shipped),
-          num(f.cancelled),
+          `${num(f.businessCancelled)} / ${num(f.faultCancelled)}`,
           num(f.errors),
-          num(f.errorsDuringFault),
+          `${num(f.lost)} (${share(f.lostShare)})`,
+          `${perSecond(f.goodput)} (${perSecond(f.reference?.goodput)})`,
           f.recoveredAfterS === null ? '—' : seconds(f.recoveredAfterS),
-          ms(f.latency?.p99),
+          `${ms(f.latency?.p99)} (${ms(f.reference?.latency?.p99)})`,
           ms(f.worstSecondP99Ms),
           num(f.violations),
         ]),
@@ -803,14 +908,29 @@ function coupling(ctx: Context): string[] {
   const kills = a.faultScenarios.filter((s) => s.kind === 'fault');
   const evidence = kills.map(
     (s) =>
-      `\`${s.title}\`: ${listPt(s.byTransport.map((f) => `${transportLabel(f.transport)} ${plural(f.errors, 'erro')}`))}`,
+      `\`${s.title}\`: ${listPt(s.byTransport.map((f) => `${transportLabel(f.transport)} ${num(f.lost)} (p99 ${ms(f.latency?.p99)})`))}`,
   );
+  const shown = kills.filter((s) => {
+    const asyncPhase = s.byTransport.find((f) => f.transport === 'async');
+    const sync = s.byTransport.filter((f) => f.transport !== 'async');
+    return (
+      asyncPhase !== undefined &&
+      sync.length > 0 &&
+      s.delayedInsteadOfLost === asyncPhase &&
+      sync.every((f) => f.lost > asyncPhase.lost)
+    );
+  });
   return [
     '### 5.2 Acoplamento entre serviços',
     '',
     'Na cadeia síncrona o acoplamento é **temporal**: `pedidos` precisa que os quatro serviços da cadeia estejam de pé e rápidos no mesmo instante em que o cliente espera, e conhece o endereço e a interface de cada um. ' +
       'No assíncrono os serviços só compartilham o formato das mensagens e o broker; um serviço fora do ar atrasa os pedidos, mas não impede que sejam aceitos.' +
-      (evidence.length === 0 ? '' : ` Medido nas falhas injetadas (erros na fase): ${evidence.join('; ')}.`),
+      (evidence.length === 0
+        ? ''
+        : ` Medido nas falhas injetadas (pedidos perdidos na fase — erros e cancelamentos causados pela falha — e o p99 da fase): ${evidence.join('; ')}.`) +
+      (shown.length === 0
+        ? ''
+        : ` Em ${listPt(shown.map((s) => `\`${s.title}\``))} o acoplamento apareceu nos números: a cadeia síncrona perdeu pedidos, e o assíncrono perdeu menos e os atrasou.`),
     '',
   ];
 }
@@ -847,19 +967,35 @@ function resilience(ctx: Context): string[] {
     s.byTransport.map((f) => [
       `\`${s.title}\``,
       transportLabel(f.transport),
+      `${num(f.lost)} (${share(f.lostShare)})`,
       num(f.errors),
-      num(f.cancelled),
+      num(f.faultCancelled),
+      `${ms(f.latency?.p99)} (${ms(f.reference?.latency?.p99)})`,
       f.recoveredAfterS === null ? '—' : seconds(f.recoveredAfterS),
       num(f.violations),
     ]),
   );
   if (rows.length > 0)
     lines.push(
-      markdownTable(['cenário', 'transporte', 'erros', 'cancelados', 'recuperação', 'violações'], rows),
+      markdownTable(
+        [
+          'cenário',
+          'transporte',
+          'perdidos',
+          'erros',
+          'cancelados pela falha',
+          'p99 da fase (sem falha)',
+          'recuperação',
+          'violações',
+        ],
+        rows,
+      ),
     );
+  const compared = a.faultScenarios.filter((s) => s.byTransport.length > 1).map(lossComparison);
   lines.push(
     'A cadeia síncrona protege o pedido com prazos, compensações e um laço de recuperação: um pedido que encontra um serviço fora do ar termina em erro ou `cancelado`, e o cliente precisa tentar de novo. ' +
       'O assíncrono troca a resposta imediata por durabilidade: a mensagem fica na fila (ou na outbox) até o serviço voltar, e uma mensagem perdida é reenviada pela varredura. ' +
+      (compared.length === 0 ? '' : `Nas falhas medidas: ${compared.join('; ')}. `) +
       (a.auditViolations === 0
         ? 'Em todas as fases, inclusive nas falhas, a auditoria não encontrou nenhuma violação de invariante (estoque conservado, nenhum pedido cobrado duas vezes, uma nota e um envio por pedido pago, nada despachado sem pagamento).'
         : `A auditoria encontrou ${plural(a.auditViolations, 'violação', 'violações')} (seção 7): a resiliência medida tem lacunas a corrigir.`),
@@ -915,11 +1051,20 @@ function conclusion(ctx: Context): string[] {
     const asyncPhase = s.byTransport.find((f) => f.transport === 'async');
     const sync = s.byTransport.filter((f) => f.transport !== 'async');
     return (
-      asyncPhase !== undefined &&
-      sync.length > 0 &&
-      asyncPhase.errors < Math.min(...sync.map((f) => f.errors))
+      asyncPhase !== undefined && sync.length > 0 && asyncPhase.lost < Math.min(...sync.map((f) => f.lost))
     );
   });
+  const noneLost = faults.every((s) => s.byTransport.every((f) => f.lost === 0));
+  const delays = asyncFewer.flatMap((s) => {
+    const asyncPhase = s.byTransport.find((f) => f.transport === 'async');
+    return asyncPhase === undefined || asyncPhase.p99Ratio === null || asyncPhase.p99Ratio < DELAY_P99_FACTOR
+      ? []
+      : [
+          `p99 ${ms(asyncPhase.latency?.p99)} contra ${ms(asyncPhase.reference?.latency?.p99)} sem falha em \`${s.title}\``,
+        ];
+  });
+  const lostIn = (s: FaultScenario) =>
+    `\`${s.title}\`: ${listPt(s.byTransport.map((f) => `${transportLabel(f.transport)} ${num(f.lost)}`))}`;
   const fastest = a.byLowLoadLatency[0];
   if (fastest !== undefined)
     lines.push(
@@ -933,8 +1078,10 @@ function conclusion(ctx: Context): string[] {
   if (sa !== null && faults.length > 0)
     lines.push(
       asyncFewer.length > 0
-        ? `- **Falhas e picos:** o assíncrono teve menos erros em ${plural(asyncFewer.length, 'cenário')} de ${plural(faults.length, 'falha', 'falhas')} (${listPt(asyncFewer.map((s) => `\`${s.title}\``))}). Ele é a escolha quando serviços podem cair ou ficar lentos, quando a carga tem picos e quando o cliente aceita acompanhar o pedido depois do 202.`
-        : '- **Falhas e picos:** nesta execução o assíncrono não teve menos erros que a cadeia síncrona nas falhas injetadas; ainda assim ele é o que permite aceitar pedidos com um serviço fora do ar e absorver picos em fila.',
+        ? `- **Falhas e picos:** o assíncrono perdeu menos pedidos (erros e cancelamentos causados pela falha) que a cadeia síncrona em ${num(asyncFewer.length)} de ${plural(faults.length, 'falha', 'falhas')} (${asyncFewer.map(lostIn).join('; ')})${delays.length === 0 ? '' : `, pagando em latência (${delays.join('; ')})`}. Ele é a escolha quando serviços podem cair ou ficar lentos, quando a carga tem picos e quando o cliente aceita acompanhar o pedido depois do 202.`
+        : noneLost
+          ? '- **Falhas e picos:** nenhum transporte perdeu pedidos nas falhas injetadas nesta execução (nenhum erro, nenhum cancelamento causado pela falha); ainda assim o assíncrono é o modelo que permite aceitar pedidos com um serviço fora do ar e absorver picos em fila.'
+          : `- **Falhas e picos:** nesta execução o assíncrono não perdeu menos pedidos que a cadeia síncrona nas falhas injetadas (${faults.map(lostIn).join('; ')}); ainda assim ele é o que permite aceitar pedidos com um serviço fora do ar e absorver picos em fila.`,
     );
   else if (sa !== null)
     lines.push(
