@@ -81,7 +81,7 @@ Results: <out>/checkout.json (every figure, the HDR histograms), checkout.md and
   --no-faults                no fault phases (and no latency phase unless --latency is given)
   --latency SERVICE=MS       a phase with that delay on the hop to SERVICE (default ${DEFAULT_LATENCY})
   --fault-rate N             arrival rate of the fault phases, orders/s (full 20, quick 5)
-  --fault-seconds S          seconds per fault phase (full 20, quick 12)
+  --fault-seconds S          seconds per fault phase (full 30, quick 12)
   --timeout-ms MS            the load generator gives up on an order after MS (30000)
   --payment-latency MIN-MAX  payment simulator latency in ms (20-80)
   --rejection F              fraction of payments refused, 0–1 (0.1)
@@ -193,7 +193,7 @@ export function parseBenchOptions(argv: readonly string[]): CheckoutBenchOptions
       faults: (quick ? DEFAULT_FAULTS.slice(0, 1) : DEFAULT_FAULTS).map((text) => parseFault(text)),
       latency: null,
       faultRate: quick ? 5 : 20,
-      faultSeconds: quick ? 12 : 20,
+      faultSeconds: quick ? 12 : 30,
       timeoutMs: 30_000,
       payment: { minMs: 20, maxMs: 80, rejection: 0.1 },
       customers: SEED_CUSTOMERS,
