@@ -397,6 +397,11 @@ export async function runCheckoutBench(
           'grpc and rest: the six services as six Node processes (their main.ts, as deployed), pedidos calling its neighbours over the transport; async: estoque, catalogo and pedidos (TRANSPORT=async) as three processes and one checkout-worker process per step service (WORKER_SERVICES=<service>), on RabbitMQ',
           'The load generator runs in its own process on the same machine: one keep-alive connection pool (REST, async) or one gRPC channel; async end-to-end ends at the order’s atualizado_em when it turned terminal, read by one poll of the pedidos database every 20 ms',
           `Open model: order i is due at i / rate; its latency counts from that due time, not from when it was sent, so a stalled system cannot slow the load down and hide its own stall (no coordinated omission). An order not ended after ${options.timeoutMs} ms counts as a timeout error with that latency`,
+          ...(options.latency === null
+            ? []
+            : [
+                `The hop of the latency phase (${options.latency.service}) goes through a TCP proxy inside the load generator's process in every phase, with 0 ms delay outside the latency phase, so every phase of a transport has the same path`,
+              ]),
           `After every phase the auditor waits (up to ${SETTLE_TIMEOUT_MS / 1000} s) for the orders in flight to end, then checks the six databases`,
           'Load, services, PostgreSQL and RabbitMQ share this machine’s cores',
         ],

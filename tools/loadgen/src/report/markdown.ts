@@ -779,7 +779,7 @@ function scenarioReading(scenario: FaultScenario): string {
   }
   if (scenario.kind === 'latency' && growth.length > 0)
     sentences.push(
-      'Na cadeia síncrona o atraso de um salto soma-se ao tempo de todo pedido e mantém mais pedidos em voo ao mesmo tempo em todos os serviços anteriores; no assíncrono ele atrasa só a etapa afetada.',
+      'O atraso é aplicado por um proxy TCP a cada trecho de bytes, nos dois sentidos. Na cadeia síncrona ele fica entre `pedidos` e o serviço: cada chamada paga o atraso na ida e na volta, soma-se ao tempo de todo pedido e mantém mais pedidos em voo em todos os serviços anteriores. No assíncrono ele fica entre o worker do serviço e o RabbitMQ: receber o comando, publicar a resposta e confirmar a entrega pagam cada um, mas só a etapa afetada espera e nada a montante fica preso.',
     );
   return sentences.join(' ');
 }
