@@ -128,6 +128,34 @@ export function valueOption<Options, Value>(
   };
 }
 
+/** The checkout's payment simulator as a benchmark sets it (PAGAMENTO_LATENCIA_MIN/MAX_MS, PAGAMENTO_TAXA_REJEICAO). */
+export interface PaymentSimulatorSettings {
+  minMs: number;
+  maxMs: number;
+  /** Fraction of payments refused, 0–1. */
+  rejection: number;
+}
+
+/** --payment-latency MIN-MAX and --rejection F, into `options.payment`. */
+export function paymentSimulatorOptions<
+  Options extends { payment: PaymentSimulatorSettings },
+>(): CommandLineOptions<Options> {
+  return {
+    '--payment-latency': {
+      takesValue: true,
+      apply: (options, text, flag) => {
+        options.payment = { ...options.payment, ...latencyRange(flag, text) };
+      },
+    },
+    '--rejection': {
+      takesValue: true,
+      apply: (options, text, flag) => {
+        options.payment = { ...options.payment, rejection: fraction(flag, text) };
+      },
+    },
+  };
+}
+
 /** --quick, --log-level L and --out DIR. */
 export const BASE_OPTIONS: CommandLineOptions<BaseBenchOptions> = {
   '--quick': switchOption('quick', true),

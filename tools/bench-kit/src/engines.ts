@@ -43,6 +43,16 @@ export function engineUrls<const Name extends EngineVariable>(
   return { urls, defaults };
 }
 
+/** PostgreSQL and RabbitMQ from `environment` (DATABASE_URL, AMQP_URL), as the checkout benchmarks use them. */
+export function postgresAndRabbitmq(environment: NodeJS.ProcessEnv): {
+  readonly databaseUrl: string;
+  readonly amqpUrl: string;
+  readonly defaults: ('DATABASE_URL' | 'AMQP_URL')[];
+} {
+  const { urls, defaults } = engineUrls(environment, ['DATABASE_URL', 'AMQP_URL']);
+  return { databaseUrl: urls.DATABASE_URL, amqpUrl: urls.AMQP_URL, defaults };
+}
+
 /** A URL without user and password, for the report. */
 export function withoutCredentials(url: string): string {
   try {

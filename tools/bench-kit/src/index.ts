@@ -24,6 +24,7 @@ export {
   nonNegativeInteger,
   nonNegativeNumber,
   parseCommandLine,
+  paymentSimulatorOptions,
   positiveInteger,
   positiveIntegerList,
   positiveNumber,
@@ -34,10 +35,12 @@ export {
   type CommandLineOption,
   type CommandLineOptions,
   type CommonBenchOptions,
+  type PaymentSimulatorSettings,
 } from './command-line.js';
 export {
   DEVELOPMENT_ENGINE_URLS,
   engineUrls,
+  postgresAndRabbitmq,
   rabbitmqVersion,
   withoutCredentials,
   type EngineUrls,

@@ -1,11 +1,10 @@
 /** Command-line options of `npm run bench:checkout` and `npm run report:checkout` (pure parsing, no I/O). */
 import {
   BASE_OPTIONS,
-  fraction,
-  latencyRange,
   LOG_LEVELS,
   nonNegativeInteger,
   parseCommandLine,
+  paymentSimulatorOptions,
   positiveInteger,
   positiveIntegerList,
   positiveNumber,
@@ -156,18 +155,7 @@ const OPTIONS: CommandLineOptions<CheckoutBenchOptions & { faultsGiven: boolean;
   '--fault-rate': valueOption('faultRate', positiveNumber),
   '--fault-seconds': valueOption('faultSeconds', positiveNumber),
   '--timeout-ms': valueOption('timeoutMs', positiveInteger),
-  '--payment-latency': {
-    takesValue: true,
-    apply: (options, text, flag) => {
-      options.payment = { ...options.payment, ...latencyRange(flag, text) };
-    },
-  },
-  '--rejection': {
-    takesValue: true,
-    apply: (options, text, flag) => {
-      options.payment = { ...options.payment, rejection: fraction(flag, text) };
-    },
-  },
+  ...paymentSimulatorOptions(),
   '--customers': valueOption('customers', positiveInteger),
   '--warmup-orders': valueOption('warmupOrders', nonNegativeInteger),
   '--prefetch': valueOption('prefetch', positiveInteger),

@@ -1,28 +1,23 @@
 /** Command-line options of `npm run bench:checkout-async` (pure parsing, no I/O). */
 import {
   BASE_OPTIONS,
-  fraction,
-  latencyRange,
   LOG_LEVELS,
   nonNegativeInteger,
   nonNegativeNumber,
   parseCommandLine,
+  paymentSimulatorOptions,
   positiveInteger,
   positiveIntegerList,
   positiveNumber,
   valueOption,
   type BaseBenchOptions,
   type CommandLineOptions,
+  type PaymentSimulatorSettings,
 } from '@dslab/bench-kit';
 import { MESSAGES_PER_ORDER } from './saga.js';
 
 /** The payment simulator of one series of runs (PAGAMENTO_LATENCIA_MIN/MAX_MS, PAGAMENTO_TAXA_REJEICAO). */
-export interface PaymentSettings {
-  minMs: number;
-  maxMs: number;
-  /** Fraction of payments refused, 0–1. */
-  rejection: number;
-}
+export type PaymentSettings = PaymentSimulatorSettings;
 
 /** logLevel: of the workers (their output goes to a file). */
 export interface CheckoutAsyncBenchOptions extends BaseBenchOptions {
@@ -103,18 +98,7 @@ const OPTIONS: CommandLineOptions<CheckoutAsyncBenchOptions> = {
   '--orders': valueOption('orders', positiveInteger),
   '--concurrency': valueOption('concurrency', positiveInteger),
   '--warmup-orders': valueOption('warmupOrders', nonNegativeInteger),
-  '--payment-latency': {
-    takesValue: true,
-    apply: (options, text, flag) => {
-      options.payment = { ...options.payment, ...latencyRange(flag, text) };
-    },
-  },
-  '--rejection': {
-    takesValue: true,
-    apply: (options, text, flag) => {
-      options.payment = { ...options.payment, rejection: fraction(flag, text) };
-    },
-  },
+  ...paymentSimulatorOptions(),
   '--cpu-bound-workers': valueOption('cpuBoundWorkers', workerCounts),
   '--no-cpu-bound': {
     takesValue: false,

@@ -4,6 +4,7 @@
  * settings and health endpoint, the embedded single-process mode, and the dead-letter command.
  */
 export * from './config.js';
+export { CHECKOUT_PROCESS_SETTINGS } from './child-environment.js';
 export * from './databases.js';
 export * from './runtime.js';
 export * from './embedded.js';
