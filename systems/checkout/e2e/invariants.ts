@@ -19,12 +19,14 @@ interface PedidoRow {
   codigo_rastreamento: string | null;
 }
 
-async function rows<T>(db: Kysely<unknown>, query: ReturnType<typeof sql<T>>): Promise<T[]> {
+/** The rows of a raw query (the checkers read several engines' tables the same way). */
+export async function rows<T>(db: Kysely<unknown>, query: ReturnType<typeof sql<T>>): Promise<T[]> {
   const result = await query.execute(db);
   return result.rows;
 }
 
-const num = (value: unknown) => Number(value);
+/** A count or id as a number (PostgreSQL answers bigints as strings). */
+export const num = (value: unknown) => Number(value);
 
 function groupBy<T>(items: readonly T[], key: (item: T) => number): Map<number, T[]> {
   const groups = new Map<number, T[]>();

@@ -26,9 +26,11 @@ import { checkoutQueues } from '@dslab/checkout-async';
 import {
   findAsyncCheckoutViolations,
   findCheckoutViolations,
+  num,
+  rows,
   type CheckoutDatabases,
 } from '@dslab/checkout-e2e/invariants.js';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { AuditFindings, LoadTransport } from './results.js';
 
 /** What the auditor needs of a queue (a MessageBus of @dslab/messaging fits). */
@@ -58,12 +60,6 @@ export interface AuditOptions {
 /** Where the checkout's chain ends (pedidos' CHAIN_DONE): nothing drives these orders any more. */
 const ENDED = ['enviado', 'entregue', 'cancelado'];
 const SHIPPED = new Set(['enviado', 'entregue']);
-
-const num = (value: unknown) => Number(value);
-
-async function rows<T>(db: Kysely<unknown>, query: ReturnType<typeof sql<T>>): Promise<T[]> {
-  return (await query.execute(db)).rows;
-}
 
 function queuesOf(ns: AuditNamespace): { readonly names: readonly string[]; readonly bus: QueueDepths } {
   if (ns.prefix === undefined || ns.bus === undefined)

@@ -25,7 +25,7 @@ import { childEnvironment, loadgenEngines, type LoadgenEngines } from './config.
 import { createOrderDriver, orderMix } from './drivers.js';
 import { startFaultScheduler, type FaultSpec } from './faults.js';
 import { runStepped } from './knee.js';
-import { runClosed, runOpen, type Operation, type PhaseCore } from './models.js';
+import { runClosed, runOpen, type Operation, type PhaseCore, type ProgressSnapshot } from './models.js';
 import type { CheckoutBenchOptions } from './options.js';
 import { createProgressReporter } from './progress.js';
 import { measureCodeSize } from './report/code-size.js';
@@ -72,6 +72,15 @@ function countersOf(ns: Namespace) {
   };
 }
 
+/** What every phase's load model gets from the runner. */
+interface PhaseCommon {
+  readonly label: string;
+  readonly firstIndex: number;
+  readonly operation: Operation;
+  readonly timeoutMs: number;
+  readonly onProgress: (snapshot: ProgressSnapshot) => void;
+}
+
 /**
  * One measured phase: sampler and fault scheduler around the load model, then the auditor once
  * the orders in flight have ended.
@@ -79,7 +88,7 @@ function countersOf(ns: Namespace) {
 async function measurePhase(
   ctx: TransportContext,
   label: string,
-  model: (firstIndex: number) => Promise<PhaseCore>,
+  model: (common: PhaseCommon) => Promise<PhaseCore>,
   faults: readonly FaultSpec[] = [],
 ): Promise<PhaseResult> {
   const firstIndex = ++ctx.slot * ORDERS_PER_PHASE_SLOT;
@@ -99,15 +108,24 @@ async function measurePhase(
           startedAt,
           log: (line) => ctx.log(`  ${line}`),
         });
+  const progress = createProgressReporter(process.stderr, process.stderr.isTTY);
   let core: PhaseCore;
   try {
-    core = await model(firstIndex);
+    core = await model({
+      label,
+      firstIndex,
+      operation: ctx.operation,
+      timeoutMs: ctx.options.timeoutMs,
+      onProgress: progress.update,
+    });
   } catch (error) {
+    progress.done();
     // The scheduler restores whatever it killed or paused before the error goes on.
     await scheduler?.stop();
     sampler.stop();
     throw error;
   }
+  progress.done();
   const events: FaultEvent[] = (await scheduler?.stop()) ?? [];
   const resources = sampler.stop();
   const audit = await auditCheckout({
@@ -126,11 +144,6 @@ async function measurePhase(
   return { ...core, resources, faults: events, audit };
 }
 
-function progressReporter() {
-  const reporter = createProgressReporter(process.stderr, process.stderr.isTTY);
-  return { reporter, onProgress: reporter.update.bind(reporter) };
-}
-
 async function openPhase(
   ctx: TransportContext,
   label: string,
@@ -138,47 +151,13 @@ async function openPhase(
   seconds: number,
   faults: readonly FaultSpec[] = [],
 ): Promise<PhaseResult> {
-  return measurePhase(
-    ctx,
-    label,
-    async (firstIndex) => {
-      const { reporter, onProgress } = progressReporter();
-      try {
-        return await runOpen({
-          label,
-          rate,
-          seconds,
-          operation: ctx.operation,
-          firstIndex,
-          timeoutMs: ctx.options.timeoutMs,
-          onProgress,
-        });
-      } finally {
-        reporter.done();
-      }
-    },
-    faults,
-  );
+  return measurePhase(ctx, label, (common) => runOpen({ ...common, rate, seconds }), faults);
 }
 
 async function closedPhase(ctx: TransportContext, concurrency: number): Promise<PhaseResult> {
-  const label = `closed ${concurrency} client(s)`;
-  return measurePhase(ctx, label, async (firstIndex) => {
-    const { reporter, onProgress } = progressReporter();
-    try {
-      return await runClosed({
-        label,
-        concurrency,
-        seconds: ctx.options.closedSeconds,
-        operation: ctx.operation,
-        firstIndex,
-        timeoutMs: ctx.options.timeoutMs,
-        onProgress,
-      });
-    } finally {
-      reporter.done();
-    }
-  });
+  return measurePhase(ctx, `closed ${concurrency} client(s)`, (common) =>
+    runClosed({ ...common, concurrency, seconds: ctx.options.closedSeconds }),
+  );
 }
 
 /** Orders placed and run to the end before measuring, a few at a time; not counted anywhere. */
