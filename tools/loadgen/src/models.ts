@@ -179,6 +179,8 @@ function startPhase(options: PhaseOptions & { rate?: number; concurrency?: numbe
   const t0 = performance.now();
   const endToEnd = createRecorder();
   let accept: LatencyRecorder | null = null;
+  /** From the 202 to the end (async): the saga's own time, without the acceptance. */
+  let afterAccept: LatencyRecorder | null = null;
   const timeline: Second[] = [];
   const errorsByKind: Record<string, number> = {};
   const cancelledByReason: Record<string, number> = {};
@@ -209,6 +211,8 @@ function startPhase(options: PhaseOptions & { rate?: number; concurrency?: numbe
     if (acceptedAt !== undefined) {
       accept ??= createRecorder();
       accept.record(Math.max(0, acceptedAt - due));
+      afterAccept ??= createRecorder();
+      afterAccept.record(Math.max(0, end - acceptedAt));
     }
     const second = secondAt(end);
     second.latencies.push(latency);
@@ -319,7 +323,12 @@ function startPhase(options: PhaseOptions & { rate?: number; concurrency?: numbe
         goodput: perSecond(shipped),
         endToEnd: endToEnd.summary(),
         accept: accept?.summary() ?? null,
-        histograms: { endToEnd: endToEnd.encode(), accept: accept?.encode() ?? null },
+        afterAccept: afterAccept?.summary() ?? null,
+        histograms: {
+          endToEnd: endToEnd.encode(),
+          accept: accept?.encode() ?? null,
+          afterAccept: afterAccept?.encode() ?? null,
+        },
         timeline: timeline.map(summariseSecond),
       };
     },

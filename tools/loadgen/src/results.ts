@@ -151,8 +151,17 @@ export interface PhaseResult {
   readonly endToEnd: HdrSummary;
   /** Async only: from the intended send time to the 202. */
   readonly accept: HdrSummary | null;
+  /**
+   * Async only: from the 202 to the terminal status (what the saga itself took). Optional: results
+   * saved before it was measured lack it.
+   */
+  readonly afterAccept?: HdrSummary | null;
   /** The HDR histograms, compressed (base64), to merge or re-read later. */
-  readonly histograms: { readonly endToEnd: string; readonly accept: string | null };
+  readonly histograms: {
+    readonly endToEnd: string;
+    readonly accept: string | null;
+    readonly afterAccept?: string | null;
+  };
   readonly timeline: readonly TimelineBucket[];
   readonly resources: ResourceSeries;
   readonly faults: readonly FaultEvent[];

@@ -174,6 +174,8 @@ export function phase(o: PhaseOptions): PhaseResult {
     goodput: shipped / windowSeconds,
     endToEnd: hdr(o.p50, o.p99, o.sent),
     accept: o.accept == null ? null : hdr(o.accept.p50, o.accept.p99, o.sent),
+    // The saga's own time: what the end-to-end adds to the 202.
+    afterAccept: o.accept == null ? null : hdr(o.p50 - o.accept.p50, o.p99 - o.accept.p99, o.sent),
     histograms: {
       endToEnd: 'HISTFAAAACB4nJNpmSzMwMDAwQABzFAaAAM6AG8=',
       accept: o.accept == null ? null : 'HISTFAAAACB4nJNpmSzMwMDAwQABzFAaAAM6AG8=',

@@ -153,6 +153,7 @@ test('when the server stalls for 1 s under the open model, then every order is s
     assert.equal(phase.sendSeconds, 2);
     assert.equal(phase.accept, null);
     assert.equal(phase.histograms.accept, null);
+    assert.equal(phase.afterAccept, null);
     assert.deepEqual(phase.errorsByKind, {});
     // The window runs from the first due time to the last end (the last held one, ≈2.5 s).
     assert.ok(phase.windowSeconds >= 1.995, `window ${phase.windowSeconds} s`);
@@ -361,6 +362,16 @@ test('when results carry acceptedAt and finishedAt, then the accept histogram an
     // Every order ended ≥ 50 ms after its 202.
     assert.ok(phase.endToEnd.p50 >= phase.accept.p50 + 49);
     assert.ok(phase.endToEnd.min >= 50);
+    // From the 202 to the end: the server's finishing time, not when the (late) poller noticed.
+    assert.ok(phase.afterAccept != null);
+    assert.equal(phase.afterAccept.count, 25);
+    assert.equal(decodeRecorder(phase.histograms.afterAccept ?? '').count, 25);
+    const afterAccept = Math.max(...[...times.values()].map((at) => at.finishedAt - at.acceptedAt));
+    assert.ok(
+      near(phase.afterAccept.max, afterAccept),
+      `202 → end max ${phase.afterAccept.max} vs ${afterAccept}`,
+    );
+    assert.ok(phase.afterAccept.min >= 49, `202 → end min ${phase.afterAccept.min}`);
   } finally {
     await server.close();
   }

@@ -135,6 +135,9 @@ describe('renderReport', () => {
       'Como o seed prevê, a cadeia síncrona responde mais rápido com pouca carga: o pedido assíncrono levou 8,33× o tempo do gRPC',
     );
     assertIncludes(text, 'o 202, em compensação, chegou com p50 2,10 ms e p99 6,30 ms');
+    // 202 → final: 35 − 2.1 = 32.9 ms and 90 − 6.3 = 83.7 ms at the lowest rate; a column of its own.
+    assertIncludes(text, 'do 202 ao status final, p50 32,9 ms e p99 83,7 ms');
+    assertIncludes(text, '| 202 p50 / p99 | 202 → final p50 / p99 |');
     // Baseline: 4.2 / 1.1 = 3.82×.
     assertIncludes(
       text,

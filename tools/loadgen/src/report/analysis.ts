@@ -82,6 +82,8 @@ export interface PhaseFigures {
   readonly latency: Latency | null;
   /** Async: send → 202. */
   readonly accept: Latency | null;
+  /** Async: 202 → terminal status (absent from results saved before it was measured). */
+  readonly afterAccept: Latency | null;
 }
 
 /** An open-model step (offeredRate set). */
@@ -320,6 +322,7 @@ function phaseFigures(phase: PhaseResult): PhaseFigures {
     goodput: phase.goodput,
     latency: latencyOf(phase.endToEnd),
     accept: latencyOf(phase.accept),
+    afterAccept: latencyOf(phase.afterAccept ?? null),
   };
 }
 

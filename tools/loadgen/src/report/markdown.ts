@@ -333,7 +333,12 @@ function stepCells(s: StepFigures, withAccept: boolean): string[] {
     ms(s.latency?.max),
     num(s.errors),
     num(s.cancelled),
-    ...(withAccept ? [s.accept === null ? '—' : `${ms(s.accept.p50)} / ${ms(s.accept.p99)}`] : []),
+    ...(withAccept
+      ? [
+          s.accept === null ? '—' : `${ms(s.accept.p50)} / ${ms(s.accept.p99)}`,
+          s.afterAccept === null ? '—' : `${ms(s.afterAccept.p50)} / ${ms(s.afterAccept.p99)}`,
+        ]
+      : []),
   ];
 }
 
@@ -361,7 +366,7 @@ function latencySection(ctx: Context): string[] {
       `**${t.label}**`,
       '',
       markdownTable(
-        [...STEP_HEADERS, ...(withAccept ? ['202 p50 / p99'] : [])],
+        [...STEP_HEADERS, ...(withAccept ? ['202 p50 / p99', '202 → final p50 / p99'] : [])],
         t.steps.map((s) => stepCells(s, withAccept)),
       ),
     );
@@ -385,10 +390,14 @@ function latencySection(ctx: Context): string[] {
   const sa = a.syncVsAsync;
   if (sa !== null && sa.lowLoadRatio !== null) {
     const accept = sa.async.lowLoad?.accept ?? null;
+    const afterAccept = sa.async.lowLoad?.afterAccept ?? null;
     const acceptText =
       accept === null
         ? ''
-        : ` (o 202, em compensação, chegou com p50 ${ms(accept.p50)} e p99 ${ms(accept.p99)})`;
+        : ` (o 202, em compensação, chegou com p50 ${ms(accept.p50)} e p99 ${ms(accept.p99)}` +
+          (afterAccept === null
+            ? ')'
+            : `; do 202 ao status final, p50 ${ms(afterAccept.p50)} e p99 ${ms(afterAccept.p99)})`);
     low.push(
       sa.lowLoadRatio > 1
         ? `Como o seed prevê, a cadeia síncrona responde mais rápido com pouca carga: o pedido assíncrono levou ${times(sa.lowLoadRatio)} o tempo do ${sa.sync.label} até terminar${acceptText} — cada etapa passa pela outbox, pelo broker e por uma transação a mais em cada consumidor.`
