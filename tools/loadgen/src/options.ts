@@ -67,7 +67,7 @@ Results: <out>/checkout.json (every figure, the HDR histograms), checkout.md and
 
   --quick                    smoke run (~3 min): rates 5,10, 4 s steps, concurrency 4, one fault
   --transports grpc,rest,async   (all three)
-  --rates 5,10,20,…          open-model arrival rates, orders/s (5,10,20,40,80,160)
+  --rates 5,10,20,…          open-model arrival rates, orders/s (5,10,20,30,40,60,80,120,160)
   --step-seconds S           seconds per open-model step (full 10, quick 4)
   --target-p99-ms MS         the knee's p99 target (1000)
   --concurrency 1,8,32       closed-model clients per run (full 1,8,32, quick 4)
@@ -173,7 +173,7 @@ export function parseBenchOptions(argv: readonly string[]): CheckoutBenchOptions
     {
       quick,
       transports: [...LOAD_TRANSPORTS],
-      rates: quick ? [5, 10] : [5, 10, 20, 40, 80, 160],
+      rates: quick ? [5, 10] : [5, 10, 20, 30, 40, 60, 80, 120, 160],
       stepSeconds: quick ? 4 : 10,
       targetP99Ms: 1000,
       concurrencies: quick ? [4] : [1, 8, 32],

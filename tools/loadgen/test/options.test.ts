@@ -7,7 +7,7 @@ describe('bench:checkout options', () => {
   test('the full plan by default: three transports, stepped rates, closed runs, two faults and a hop latency', () => {
     const options = parseBenchOptions([]);
     assert.deepEqual(options.transports, ['grpc', 'rest', 'async']);
-    assert.deepEqual(options.rates, [5, 10, 20, 40, 80, 160]);
+    assert.deepEqual(options.rates, [5, 10, 20, 30, 40, 60, 80, 120, 160]);
     assert.deepEqual(
       options.faults.map((f) => f.text),
       [...DEFAULT_FAULTS],
