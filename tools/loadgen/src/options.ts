@@ -89,7 +89,7 @@ Results: <out>/checkout.json (every figure, the HDR histograms), checkout.md and
   --prefetch N               PREFETCH of each async worker (16)
   --seed N                   seed of the order mix, the simulators and the fault times (42)
   --log-level L              LOG_LEVEL of the services: ${LOG_LEVELS.join(', ')} (warn)
-  --out DIR                  output folder (docs/benchmarks/checkout)
+  --out DIR                  output folder (docs/benchmarks/checkout; --quick: data/bench-checkout-quick)
   --help
 
 Engines come from DATABASE_URL and AMQP_URL (development defaults: the local servers,
@@ -189,7 +189,8 @@ export function parseBenchOptions(argv: readonly string[]): CheckoutBenchOptions
       prefetch: 16,
       seed: 42,
       logLevel: 'warn',
-      outDir: 'docs/benchmarks/checkout',
+      // A smoke run must not replace the saved results the report is built from.
+      outDir: quick ? 'data/bench-checkout-quick' : 'docs/benchmarks/checkout',
       faultsGiven: false,
       noFaults: false,
     },

@@ -21,6 +21,8 @@ describe('bench:checkout options', () => {
     assert.deepEqual(options.rates, [5, 10]);
     assert.equal(options.faults.length, 1);
     assert.equal(options.latency, null);
+    // Not over the saved results the report is built from.
+    assert.equal(options.outDir, 'data/bench-checkout-quick');
   });
 
   test('flags set what they name; lists are sorted and deduplicated', () => {
