@@ -74,8 +74,18 @@ export async function benchMain<Options extends { readonly outDir: string }, Res
     process.stdout.write(`${bench.help}\n`);
     return;
   }
+  let options: Options;
   try {
-    const { files, text } = await runAndSave(bench, bench.parseOptions(argv), log);
+    options = bench.parseOptions(argv);
+  } catch (error) {
+    // A bad command line is the user's to fix: the message says what, a stack trace would not.
+    const message = error instanceof Error ? error.message : String(error);
+    log(message.includes('--help') ? message : `${message} (see --help)`);
+    process.exitCode = 1;
+    return;
+  }
+  try {
+    const { files, text } = await runAndSave(bench, options, log);
     process.stdout.write(`\n${text}\n`);
     for (const file of files) log(`wrote ${file}`);
   } catch (error) {

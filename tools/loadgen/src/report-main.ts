@@ -6,12 +6,22 @@
  */
 import type { BenchLog } from '@dslab/bench-kit';
 import { HELP, parseBenchOptions } from './options.js';
-import { reportCommand } from './report/command.js';
+import { parseReportArguments, reportCommand } from './report/command.js';
 import { runCheckoutBench } from './run.js';
 
 const log: BenchLog = (text) => {
   process.stderr.write(`[report:checkout] ${text}\n`);
 };
+
+// A bad command line is the user's to fix: its message, without a stack trace, before anything runs.
+try {
+  const args = parseReportArguments(process.argv.slice(2));
+  if (!args.help && args.from === null) parseBenchOptions(args.benchArgv);
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  log(message.includes('--help') ? message : `${message} (see --help)`);
+  process.exit(1);
+}
 
 try {
   const files = await reportCommand(
