@@ -86,7 +86,7 @@ describe('kv-consumer', () => {
   }
 
   async function start(
-    options: { applier?: KvApplier; maxAttempts?: number } = {},
+    options: { applier?: KvApplier; maxAttempts?: number; prefetch?: number } = {},
   ): Promise<RunningKvConsumer> {
     running = await startKvConsumer({
       bus: current().bus,
@@ -94,7 +94,7 @@ describe('kv-consumer', () => {
       queues,
       logger,
       metrics,
-      consume: { prefetch: 4, maxAttempts: options.maxAttempts ?? 3, retryDelayMs: () => 1 },
+      consume: { prefetch: options.prefetch ?? 4, maxAttempts: options.maxAttempts ?? 3, retryDelayMs: () => 1 },
     });
     return running;
   }
@@ -132,7 +132,9 @@ describe('kv-consumer', () => {
     const older = await write('put', 'colour', 'red');
     const newer = await write('put', 'colour', 'blue');
     const removed = await write('delete', 'shape');
-    await start();
+    // One write at a time, so the arrival order is the order they are applied in: with a larger
+    // prefetch the older write could reach PostgreSQL first and both would count as applied.
+    await start({ prefetch: 1 });
     await publish(newer, older, removed);
     await waitForDrain(current().bus, [queues.put, queues.delete]);
     await running?.stop();
