@@ -49,6 +49,26 @@ export const errorCatalog = {
     grpc: 'FAILED_PRECONDITION',
   },
   'email-taken': { title: 'The e-mail is already registered', status: 409, grpc: 'ALREADY_EXISTS' },
+  'slot-held': {
+    title: 'The slot is held for a scientist on its waitlist',
+    status: 409,
+    grpc: 'FAILED_PRECONDITION',
+  },
+  'hold-expired': {
+    title: 'The hold is no longer offered to you',
+    status: 409,
+    grpc: 'FAILED_PRECONDITION',
+  },
+  'already-waiting': {
+    title: 'You are already on this waitlist',
+    status: 409,
+    grpc: 'ALREADY_EXISTS',
+  },
+  'quota-exceeded': {
+    title: 'The booking exceeds your remaining time allocation',
+    status: 422,
+    grpc: 'RESOURCE_EXHAUSTED',
+  },
   'already-cancelled': {
     title: 'The booking is already cancelled',
     status: 409,

@@ -2,6 +2,13 @@ import { env } from '@dslab/config';
 import { loggingSettings } from '@dslab/logging';
 import { DEFAULT_WEB_CLIENT_DIR } from './entry-points/http/routes-web.js';
 
+/**
+ * Development-only receipt key: anyone can read it here, so receipts it signs prove nothing.
+ * Production sets RECEIPT_SIGNING_KEY (start-up prints that the development default is in use).
+ */
+export const DEV_RECEIPT_SIGNING_KEY =
+  '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIK/2w1Mua+kiePhTAMypQaVwrfmK/yRfMl0swutlsGPG\n-----END PRIVATE KEY-----\n';
+
 /** Every setting of servico-agendamento; parsed once in main.ts. */
 export const schedulerConfigSchema = {
   SCHEDULER_PORT: env.port('HTTP port of the scheduler').default(5000),
@@ -37,6 +44,29 @@ export const schedulerConfigSchema = {
   LOCK_TTL_MS: env
     .int('lease asked of the coordinator per slot lock', { min: 100, max: 300_000 })
     .default(10_000),
+  QUOTA_DEFAULT_MINUTES: env
+    .int(
+      'observing minutes per period (calendar month, UTC) for a scientist whose allocation the admin has not set',
+      {
+        min: 0,
+        max: 1_000_000,
+      },
+    )
+    .default(600),
+  QUOTA_REFUND_NOTICE_HOURS: env
+    .int('a cancellation at least this long before the start refunds its minutes', { min: 0, max: 8760 })
+    .default(72),
+  HOLD_SECONDS: env
+    .int('how long the first waiter holds a freed slot before it passes to the next', { min: 10, max: 3600 })
+    .default(120),
+  WAITLIST_SWEEP_MS: env
+    .int('how often expired holds are handed on in the background', { min: 50, max: 60_000 })
+    .default(1000),
+  RECEIPT_SIGNING_KEY: env
+    .string('Ed25519 private key (PKCS#8 PEM; \\n escapes allowed) that signs decision receipts', {
+      minLength: 40,
+    })
+    .devDefault(DEV_RECEIPT_SIGNING_KEY),
   TRUST_PROXY: env.bool('take client addresses from X-Forwarded-For').default(false),
   WEB_CLIENT_DIR: env
     .string('folder of the built web client served at / and /app/ (npm run build:web)')

@@ -126,5 +126,70 @@ export function schedulerMigrations(engine: Engine): Record<string, Migration> {
         if (engine === 'postgres') await addExclusionConstraint(db);
       },
     },
+    // Issue 9, fair share: quotas, the waitlist with holds, and the per-slot demand counters.
+    '0004_fair_share': {
+      async up(db) {
+        await db.schema.alterTable('cientistas').addColumn('cota_minutos', 'integer').execute();
+        await db.schema
+          .alterTable('agendamento_slots')
+          .addColumn('conta_cota', 'integer', (c) => c.notNull().defaultTo(1))
+          .execute();
+        await id(db, 'esperas')
+          .addColumn('telescopio_id', 'text', (c) => c.notNull().references('telescopios.id'))
+          .addColumn('slot_inicio_ms', 'bigint', (c) => c.notNull())
+          .addColumn('cientista_id', 'bigint', (c) => c.notNull().references('cientistas.id'))
+          .addColumn('status', 'text', (c) =>
+            c.notNull().check(sql`status IN ('aguardando', 'oferecida', 'aceita', 'expirada', 'saiu')`),
+          )
+          .addColumn('entrou_em_utc', 'text', (c) => c.notNull())
+          .addColumn('oferecida_em_utc', 'text')
+          .addColumn('oferta_expira_ms', 'bigint')
+          .addColumn('encerrada_em_utc', 'text')
+          .addColumn('agendamento_id', 'bigint')
+          .addCheckConstraint(
+            'esperas_oferta_coerente',
+            sql`status <> 'oferecida' OR oferta_expira_ms IS NOT NULL`,
+          )
+          .execute();
+        // One open entry per scientist and slot; at most one hold per slot (the database's own guard).
+        await db.schema
+          .createIndex('esperas_uma_aberta_por_cientista')
+          .on('esperas')
+          .columns(['telescopio_id', 'slot_inicio_ms', 'cientista_id'])
+          .unique()
+          .where(sql.ref('status'), 'in', ['aguardando', 'oferecida'])
+          .execute();
+        await db.schema
+          .createIndex('esperas_uma_oferta_por_slot')
+          .on('esperas')
+          .columns(['telescopio_id', 'slot_inicio_ms'])
+          .unique()
+          .where(sql.ref('status'), '=', 'oferecida')
+          .execute();
+        await db.schema
+          .createIndex('esperas_fila')
+          .on('esperas')
+          .columns(['telescopio_id', 'slot_inicio_ms', 'status', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('esperas_cientista')
+          .on('esperas')
+          .columns(['cientista_id', 'status'])
+          .execute();
+        await db.schema
+          .createIndex('esperas_ofertas_a_vencer')
+          .on('esperas')
+          .columns(['oferta_expira_ms'])
+          .where(sql.ref('status'), '=', 'oferecida')
+          .execute();
+        await db.schema
+          .createTable('slot_demanda')
+          .addColumn('telescopio_id', 'text', (c) => c.notNull())
+          .addColumn('slot_inicio_ms', 'bigint', (c) => c.notNull())
+          .addColumn('tentativas', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addPrimaryKeyConstraint('slot_demanda_pk', ['telescopio_id', 'slot_inicio_ms'])
+          .execute();
+      },
+    },
   };
 }

@@ -11,6 +11,8 @@ export interface SchedulerTables extends AuditTables {
     instituicao: string | null;
     papel: 'cientista' | 'admin';
     criado_em_utc: string;
+    /** Observing minutes per period set by an admin; null: the configured default applies. */
+    cota_minutos: Generated<number | null>;
   };
   telescopios: {
     id: string;
@@ -44,7 +46,27 @@ export interface SchedulerTables extends AuditTables {
     telescopio_id: string;
     slot_inicio_ms: number;
     ativo: number;
+    /** 1: the slot's 5 minutes count against the owner's quota; 0 once a cancellation refunded them. */
+    conta_cota: Generated<number>;
   };
+  /** Waitlist entries, one per scientist and slot while open; the order of a slot's list is id order. */
+  esperas: {
+    id: Generated<number>;
+    telescopio_id: string;
+    slot_inicio_ms: number;
+    cientista_id: number;
+    status: 'aguardando' | 'oferecida' | 'aceita' | 'expirada' | 'saiu';
+    entrou_em_utc: string;
+    oferecida_em_utc: string | null;
+    oferta_expira_ms: number | null;
+    encerrada_em_utc: string | null;
+    agendamento_id: number | null;
+  };
+  /**
+   * Per slot: booking attempts (wins and losses, for GET /telescopios/{id}/demanda), and the row
+   * every waitlist change of the slot locks first, so those changes are serialized per slot.
+   */
+  slot_demanda: { telescopio_id: string; slot_inicio_ms: number; tentativas: number };
   /** Highest fencing token seen per lock resource (DESIGN.md §7). */
   lock_fences: { recurso: string; token: number };
   idempotency_keys: {

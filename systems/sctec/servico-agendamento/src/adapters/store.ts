@@ -75,7 +75,7 @@ export function createSchedulerStore(db: Kysely<SchedulerTables>) {
       }
     },
 
-    async insertScientist(values: Omit<ScientistRow, 'id'>): Promise<ScientistRow> {
+    async insertScientist(values: Omit<ScientistRow, 'id' | 'cota_minutos'>): Promise<ScientistRow> {
       try {
         return await db.insertInto('cientistas').values(values).returningAll().executeTakeFirstOrThrow();
       } catch (error) {
