@@ -4,7 +4,20 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { createEventPublisher } from './publisher.js';
 import { recordEvents } from './test-support.js';
-import type { BookingEventData } from './events.js';
+import {
+  ALL_EVENT_TYPES,
+  BOOKING_EVENT_TYPES,
+  EVENT_STATUS,
+  isBookingEventType,
+  isSctecEventType,
+  isWaitlistEventType,
+  WAITLIST_EVENT_TYPES,
+  type BookingEventData,
+  type BookingEventType,
+  type SctecEventType,
+  type WaitlistEventData,
+} from './events.js';
+import type { EventPublisher } from './publisher.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
 
@@ -201,6 +214,65 @@ describe('createEventPublisher', () => {
     }
   });
 
+  test('when a waitlist event is published, then the request carries its tipo and dados as they are', async () => {
+    const espera: WaitlistEventData = {
+      espera_id: 9,
+      telescopio_id: 'Hubble-Acad',
+      cientista_id: 8,
+      horario_inicio_utc: '2025-12-01T03:00:00Z',
+      horario_fim_utc: '2025-12-01T03:05:00Z',
+      status: 'oferecida',
+      oferta_expira_em_utc: '2025-12-01T02:58:00.000Z',
+      audit_seq: 12,
+    };
+    const bodies: string[] = [];
+    const server = await serverWith((req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (c: string) => (body += c));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(202, { 'content-type': 'application/json' }).end(`{"id":${bodies.length}}`);
+      });
+    });
+    const publisher = createEventPublisher({ baseUrl: server.url, timeoutMs: 1000 });
+    try {
+      assert.deepEqual(await publisher.publish('ESPERA_OFERECIDA', espera), { ok: true, id: 1 });
+      const expired = { ...espera, status: 'expirada' as const, oferta_expira_em_utc: null };
+      assert.deepEqual(await publisher.publish('ESPERA_EXPIRADA', expired), { ok: true, id: 2 });
+      assert.deepEqual(
+        bodies.map((b) => JSON.parse(b) as unknown),
+        [
+          { tipo: 'ESPERA_OFERECIDA', dados: espera },
+          { tipo: 'ESPERA_EXPIRADA', dados: expired },
+        ],
+      );
+    } finally {
+      await publisher.close();
+      await server.close();
+    }
+  });
+
+  test('the type of dados follows tipo (checked by tsc)', () => {
+    // Never called: these lines are for the compiler. The booking service passes a tipo typed as
+    // the union of booking types, which must keep compiling.
+    const typed = (
+      publisher: Pick<EventPublisher, 'publish'>,
+      tipo: BookingEventType,
+      w: WaitlistEventData,
+    ) => [
+      publisher.publish(tipo, dados, 'trace'),
+      publisher.publish('ESPERA_EXPIRADA', w),
+      // @ts-expect-error booking dados under a waitlist tipo
+      publisher.publish('ESPERA_OFERECIDA', dados),
+      // @ts-expect-error waitlist dados under a booking tipo
+      publisher.publish('AGENDAMENTO_CRIADO', w),
+      // @ts-expect-error not an event type
+      publisher.publish('ESPERA_ACEITA', w),
+    ];
+    assert.equal(typeof typed, 'function');
+  });
+
   test('when the coordinator refuses, then the result says why', async () => {
     const server = await serverWith((_req, res) =>
       res.writeHead(401, { 'content-type': 'application/problem+json' }).end('{"detail":"wrong secret"}'),
@@ -244,6 +316,28 @@ describe('createEventPublisher', () => {
     } finally {
       await server.close();
       await publisher.close();
+    }
+  });
+});
+
+describe('event types', () => {
+  test('every type is a booking or a waitlist type, with the status its dados must carry', () => {
+    assert.deepEqual(ALL_EVENT_TYPES, [...BOOKING_EVENT_TYPES, ...WAITLIST_EVENT_TYPES]);
+    assert.deepEqual(WAITLIST_EVENT_TYPES, ['ESPERA_OFERECIDA', 'ESPERA_EXPIRADA']);
+    const statuses: Record<SctecEventType, string> = EVENT_STATUS;
+    assert.deepEqual(statuses, {
+      AGENDAMENTO_CRIADO: 'ativo',
+      AGENDAMENTO_CANCELADO: 'cancelado',
+      ESPERA_OFERECIDA: 'oferecida',
+      ESPERA_EXPIRADA: 'expirada',
+    });
+    for (const tipo of ALL_EVENT_TYPES) {
+      assert.ok(isSctecEventType(tipo), tipo);
+      assert.notEqual(isBookingEventType(tipo), isWaitlistEventType(tipo), tipo);
+    }
+    for (const other of ['ESPERA_ACEITA', 'reset', '', 'agendamento_criado']) {
+      assert.ok(!isSctecEventType(other), other);
+      assert.ok(!isBookingEventType(other) && !isWaitlistEventType(other), other);
     }
   });
 });

@@ -1,10 +1,23 @@
 export {
+  ALL_EVENT_TYPES,
   BOOKING_EVENT_TYPES,
+  EVENT_STATUS,
   RESET_EVENT,
+  WAITLIST_EVENT_TYPES,
   isBookingEventType,
+  isSctecEventType,
+  isWaitlistEventType,
   type BookingEventData,
   type BookingEventPayload,
   type BookingEventType,
+  type SctecEvent,
+  type SctecEventData,
+  type SctecEventDataMap,
+  type SctecEventPayload,
+  type SctecEventType,
+  type WaitlistEventData,
+  type WaitlistEventPayload,
+  type WaitlistEventType,
 } from './events.js';
 export {
   createEventPublisher,

@@ -1,6 +1,6 @@
 import { traceparentFor } from '@dslab/logging';
 import { Pool } from 'undici';
-import type { BookingEventData, BookingEventType } from './events.js';
+import type { SctecEventDataMap, SctecEventType } from './events.js';
 
 export type PublishResult =
   | { ok: true; id: number }
@@ -15,9 +15,14 @@ export interface EventPublisher {
   /**
    * POSTs one event to the coordinator's /eventos. Never throws and never takes longer than
    * `timeoutMs` (connect, send and answer together): a booking must not fail or stall because
-   * the event feed is down. The caller logs a failed result and moves on.
+   * the event feed is down. The caller logs a failed result and moves on. `dados` must be the
+   * shape of `tipo` (BookingEventData for AGENDAMENTO_*, WaitlistEventData for ESPERA_*).
    */
-  publish(tipo: BookingEventType, dados: BookingEventData, traceId?: string): Promise<PublishResult>;
+  publish<T extends SctecEventType>(
+    tipo: T,
+    dados: SctecEventDataMap[T],
+    traceId?: string,
+  ): Promise<PublishResult>;
   close(): Promise<void>;
 }
 
@@ -32,7 +37,7 @@ export interface EventPublisherOptions {
   connections?: number;
 }
 
-/** Publisher of booking events over a keep-alive undici Pool (no TCP handshake per event). */
+/** Publisher of SCTEC events (booking and waitlist) over a keep-alive undici Pool (no TCP handshake per event). */
 export function createEventPublisher(options: EventPublisherOptions): EventPublisher {
   const base = new URL(options.baseUrl);
   const path = `${base.pathname.replace(/\/+$/, '')}/eventos`;

@@ -1,8 +1,8 @@
 import {
   createSseHub,
-  type BookingEventData,
-  type BookingEventPayload,
-  type BookingEventType,
+  type SctecEventDataMap,
+  type SctecEventPayload,
+  type SctecEventType,
   type SseHub,
 } from '@dslab/event-client';
 import type { TokenSource } from './domain/lock-table.js';
@@ -21,7 +21,7 @@ export interface PublishedEvent {
    * other coordinators deliver it to their own streams; their counts are not known here.
    */
   delivered: number;
-  payload: BookingEventPayload;
+  payload: SctecEventPayload;
 }
 
 export interface EventFeed {
@@ -33,25 +33,29 @@ export interface EventFeed {
    * Numbers the event, keeps it for replay and sends it to every subscriber. Rejects with an
    * AppError('unavailable') when the shared store cannot take it (nothing was published then).
    */
-  publish(tipo: BookingEventType, dados: BookingEventData): Promise<PublishedEvent>;
+  publish<T extends SctecEventType>(tipo: T, dados: SctecEventDataMap[T]): Promise<PublishedEvent>;
   /** 'ok', or why events may not flow right now (e.g. the shared store is unreachable). */
   health(): string;
   /** Ends every stream and refuses new ones; a shared feed also closes its connections. */
   close(): void;
 }
 
-/** The `data:` of an event as every subscriber sees it, stamped with the receiving coordinator's clock. */
-export function bookingEventPayload(
-  tipo: BookingEventType,
-  dados: BookingEventData,
+/**
+ * The `data:` of an event (booking or waitlist, the same way) as every subscriber sees it,
+ * stamped with the receiving coordinator's clock.
+ */
+export function eventPayload<T extends SctecEventType>(
+  tipo: T,
+  dados: SctecEventDataMap[T],
   now: () => number,
-): BookingEventPayload {
-  return { tipo, ...dados, emitido_em_utc: new Date(now()).toISOString() };
+): SctecEventPayload {
+  // `dados` matches `tipo` (the signature says so), which TypeScript cannot follow into the spread.
+  return { tipo, ...dados, emitido_em_utc: new Date(now()).toISOString() } as SctecEventPayload;
 }
 
 /**
  * The coordinator's second job (seed 000: "disseminação de eventos em tempo real"): booking
- * events published by the scheduler get a strictly increasing id and go out to every
+ * and waitlist events published by the scheduler get a strictly increasing id and go out to every
  * subscriber of GET /eventos. Ids come from a TokenSource, so with the file store (main.ts)
  * they keep growing across restarts and a subscriber's Last-Event-ID from before a restart
  * is recognised as too old (→ `event: reset`), never mistaken for a newer event.
@@ -76,7 +80,7 @@ export function createEventFeed(deps: {
     hub,
     async publish(tipo, dados) {
       const id = deps.ids.next();
-      const payload = bookingEventPayload(tipo, dados, deps.now);
+      const payload = eventPayload(tipo, dados, deps.now);
       const delivered = hub.publish({ id, event: tipo, data: JSON.stringify(payload) });
       return { id, delivered, payload };
     },

@@ -12,6 +12,7 @@ import {
   type BookingEventData,
   type BookingEventPayload,
   type RecordingSubscriber,
+  type SctecEvent,
   type SseMessage,
 } from '@dslab/event-client';
 import { createHttpApp, type HttpApp } from '@dslab/http-kit';
@@ -47,6 +48,8 @@ interface SharedCoordinator {
   redis: Redis;
   messages(): string[];
   publish(agendamentoId: number): Promise<{ status: number; id: number }>;
+  /** POST /eventos with any event. */
+  post(event: SctecEvent): Promise<{ status: number; id: number }>;
   close(): Promise<void>;
 }
 
@@ -77,6 +80,10 @@ async function startSharedCoordinator(
   // What buildApp does with its feed: end the streams (and here the connections) before closing.
   app.addHook('preClose', async () => feed.close());
   const server = await startOnFreePort(app);
+  const post = async (event: SctecEvent) => {
+    const res = await call<{ id: number }>(server.url, 'POST', '/eventos', { body: event });
+    return { status: res.status, id: res.body.id };
+  };
   return {
     url: server.url,
     name,
@@ -84,12 +91,8 @@ async function startSharedCoordinator(
     feed,
     redis,
     messages: () => rawLines.map((line) => line.split(':servico-coordenador:')[1] ?? line),
-    async publish(agendamentoId) {
-      const res = await call<{ id: number }>(server.url, 'POST', '/eventos', {
-        body: { tipo: 'AGENDAMENTO_CRIADO', dados: dados(agendamentoId) },
-      });
-      return { status: res.status, id: res.body.id };
-    },
+    post,
+    publish: (agendamentoId) => post({ tipo: 'AGENDAMENTO_CRIADO', dados: dados(agendamentoId) }),
     async close() {
       await server.close();
       logger.close();
@@ -189,6 +192,55 @@ describe('servico-coordenador events shared through Redis by several coordinator
     await hasIds(onB, 2, 'B got its own event');
     assert.deepEqual(ids(onA), [posted.id, second.id]);
     assert.deepEqual(ids(onB), [posted.id, second.id]);
+  });
+
+  test('when a waitlist event is posted to coordinator A, then subscribers of A and of B receive it like a booking event, and a newcomer replays it', async () => {
+    const ns = space();
+    const a = await ns.start();
+    const b = await ns.start();
+    const onA = ns.subscribe(a.url);
+    const onB = ns.subscribe(b.url);
+    await Promise.all([opened(onA), opened(onB)]);
+
+    const booked = await b.publish(1);
+    const offer: SctecEvent = {
+      tipo: 'ESPERA_OFERECIDA',
+      dados: {
+        espera_id: 5,
+        telescopio_id: 'Hubble-Acad',
+        cientista_id: 8,
+        horario_inicio_utc: '2025-12-01T03:00:00Z',
+        horario_fim_utc: '2025-12-01T03:05:00Z',
+        status: 'oferecida',
+        oferta_expira_em_utc: '2025-12-01T02:58:00.000Z',
+        audit_seq: 2,
+      },
+    };
+    const offered = await a.post(offer);
+    assert.equal(offered.status, 202);
+    assert.equal(offered.id, booked.id + 1, 'one counter for booking and waitlist events');
+    await hasIds(onA, 2, 'A got both events');
+    await hasIds(onB, 2, 'B got both events');
+    assert.deepEqual(ids(onB), [booked.id, offered.id]);
+    assert.deepEqual(events(onA), events(onB));
+    const last = events(onB)[1];
+    assert.equal(last?.event, 'ESPERA_OFERECIDA');
+    const payload = JSON.parse(last.data) as Record<string, unknown>;
+    assert.equal(typeof payload.emitido_em_utc, 'string');
+    assert.deepEqual(
+      { ...payload, emitido_em_utc: undefined },
+      {
+        tipo: 'ESPERA_OFERECIDA',
+        ...offer.dados,
+        emitido_em_utc: undefined,
+      },
+    );
+
+    // A coordinator started now replays it from the shared stream, bytes unchanged.
+    const c = await ns.start();
+    const replay = ns.subscribe(c.url, String(booked.id));
+    await hasIds(replay, 1, 'the waitlist event replayed by the newcomer');
+    assert.deepEqual(events(replay), [last]);
   });
 
   test('when 50 events are posted concurrently across both coordinators, then every subscriber gets all of them in strictly increasing id order, without gaps or duplicates', async () => {

@@ -1,5 +1,5 @@
 /**
- * The coordinator's real-time booking events over real HTTP: POST /eventos (strict contract,
+ * The coordinator's real-time booking and waitlist events over real HTTP: POST /eventos (strict contract,
  * secret), the GET /eventos Server-Sent Events stream (wire format, ids, Last-Event-ID replay and
  * reset, heartbeats, clean-up) and a shutdown that open streams do not hold up.
  */
@@ -9,7 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { recordEvents, type BookingEventData, type BookingEventPayload } from '@dslab/event-client';
+import {
+  ALL_EVENT_TYPES,
+  recordEvents,
+  type BookingEventData,
+  type BookingEventPayload,
+  type WaitlistEventData,
+  type WaitlistEventPayload,
+} from '@dslab/event-client';
 import { call, freePort, spawnService } from '@dslab/testing';
 import { Client } from 'undici';
 import { sleep, startCoordinator, until } from './helpers.js';
@@ -25,6 +32,18 @@ const dados = (id: number, status: 'ativo' | 'cancelado' = 'ativo'): BookingEven
   horario_fim_utc: '2025-12-01T03:05:00Z',
   status,
   audit_seq: id * 2,
+});
+
+/** A waitlist entry's `dados`: offered until 03:00:00 minus 2 min, or expired (deadline kept). */
+const espera = (id: number, status: 'oferecida' | 'expirada' = 'oferecida'): WaitlistEventData => ({
+  espera_id: id,
+  telescopio_id: 'Hubble-Acad',
+  cientista_id: 8,
+  horario_inicio_utc: '2025-12-01T03:00:00Z',
+  horario_fim_utc: '2025-12-01T03:05:00Z',
+  status,
+  oferta_expira_em_utc: '2025-12-01T02:58:00.000Z',
+  audit_seq: id * 2 + 1,
 });
 
 async function startEventsCoordinator(
@@ -238,6 +257,191 @@ describe('servico-coordenador events: POST /eventos and the SSE stream', () => {
     assert.equal((await raw('tipo=AGENDAMENTO_CRIADO', 'application/x-www-form-urlencoded')).status, 415);
     assert.equal((await raw(JSON.stringify({ ...good, pad: 'x'.repeat(5000) }))).status, 413);
     const after = (await c.publish({ tipo: 'AGENDAMENTO_CRIADO', dados: dados(1) })).body.id;
+    assert.equal(after, before + 1, 'no bad body got an id');
+  });
+
+  test('when waitlist events are posted, then 202 with their ids, and every subscriber gets them with their data like booking events', async () => {
+    const a = await openRaw(c.url);
+    const b = recordEvents({ url: `${c.url}/eventos` });
+    await a.waitFor('retry:');
+    await b.until((log) => log.some((e) => e.kind === 'open'), 'b is connected');
+
+    const offered = await c.publish({ tipo: 'ESPERA_OFERECIDA', dados: espera(31) });
+    assert.equal(offered.status, 202);
+    const expired = await c.publish({
+      tipo: 'ESPERA_EXPIRADA',
+      dados: { ...espera(31, 'expirada'), audit_seq: 70 },
+    });
+    assert.equal(expired.status, 202);
+    // An expiry may also go out without the lapsed deadline.
+    const bare = await c.publish({
+      tipo: 'ESPERA_EXPIRADA',
+      dados: { ...espera(32, 'expirada'), oferta_expira_em_utc: null },
+    });
+    assert.equal(bare.status, 202);
+    assert.deepEqual(
+      [expired.body.id, bare.body.id],
+      [offered.body.id + 1, offered.body.id + 2],
+      'one counter for every tipo',
+    );
+
+    const payload: WaitlistEventPayload = {
+      tipo: 'ESPERA_OFERECIDA',
+      ...espera(31),
+      emitido_em_utc: '2025-10-26T18:00:05.123Z',
+    };
+    await a.waitFor(
+      `id: ${offered.body.id}\nevent: ESPERA_OFERECIDA\ndata: ${JSON.stringify(payload)}\n\n`,
+      'the offer on a',
+    );
+    await b.until((log) => log.filter((e) => e.kind === 'event').length === 3, 'three events on b');
+    await b.close();
+    assert.deepEqual(
+      b.messages().map((m) => [m.id, m.event, JSON.parse(m.data) as WaitlistEventPayload]),
+      [
+        [String(offered.body.id), 'ESPERA_OFERECIDA', payload],
+        [
+          String(expired.body.id),
+          'ESPERA_EXPIRADA',
+          { ...payload, tipo: 'ESPERA_EXPIRADA', status: 'expirada', audit_seq: 70 },
+        ],
+        [
+          String(bare.body.id),
+          'ESPERA_EXPIRADA',
+          {
+            ...payload,
+            tipo: 'ESPERA_EXPIRADA',
+            espera_id: 32,
+            status: 'expirada',
+            oferta_expira_em_utc: null,
+            audit_seq: 65,
+          },
+        ],
+      ],
+    );
+    await a.close();
+    assert.ok(c.messages().includes('Evento ESPERA_OFERECIDA recebido e disseminado para 2 assinantes'));
+    assert.ok(c.messages().includes('Evento ESPERA_EXPIRADA recebido e disseminado para 2 assinantes'));
+
+    // The counter has a series for every tipo, the waitlist ones counted like the others.
+    const metrics = (await call(c.url, 'GET', '/metrics')).text;
+    const count = (tipo: string) =>
+      Number(
+        new RegExp(`^coordinator_events_total\\{[^}]*tipo="${tipo}"[^}]*\\} (\\d+)$`, 'm').exec(metrics)?.[1],
+      );
+    for (const tipo of ALL_EVENT_TYPES) assert.ok(Number.isInteger(count(tipo)), `a series for ${tipo}`);
+    assert.ok(count('ESPERA_OFERECIDA') >= 1 && count('ESPERA_EXPIRADA') >= 2, metrics);
+  });
+
+  test('when a subscriber resumes with Last-Event-ID after waitlist events, then they are replayed with their data', async () => {
+    // The buffer holds 3 events: a booking event, then the two waitlist events after it.
+    const seen = (await c.publish({ tipo: 'AGENDAMENTO_CRIADO', dados: dados(200) })).body.id;
+    const offered = await c.publish({ tipo: 'ESPERA_OFERECIDA', dados: espera(40) });
+    const expired = await c.publish({ tipo: 'ESPERA_EXPIRADA', dados: espera(40, 'expirada') });
+
+    const sub = recordEvents({ url: `${c.url}/eventos`, lastEventId: String(seen) });
+    await sub.until((log) => log.filter((e) => e.kind === 'event').length === 2, 'the two missed events');
+    await sub.close();
+    assert.ok(!sub.log.some((e) => e.kind === 'reset'), 'no reset');
+    const replayed = sub
+      .messages()
+      .map((m) => ({ id: m.id, event: m.event, dados: JSON.parse(m.data) as unknown }));
+    assert.deepEqual(replayed, [
+      {
+        id: String(offered.body.id),
+        event: 'ESPERA_OFERECIDA',
+        dados: { tipo: 'ESPERA_OFERECIDA', ...espera(40), emitido_em_utc: '2025-10-26T18:00:05.123Z' },
+      },
+      {
+        id: String(expired.body.id),
+        event: 'ESPERA_EXPIRADA',
+        dados: {
+          tipo: 'ESPERA_EXPIRADA',
+          ...espera(40, 'expirada'),
+          emitido_em_utc: '2025-10-26T18:00:05.123Z',
+        },
+      },
+    ]);
+  });
+
+  test('when waitlist event bodies are wrong, then 400 problem+json naming the field (only the errors of the shape tipo names), and nothing is published', async () => {
+    const before = (await c.publish({ tipo: 'ESPERA_OFERECIDA', dados: espera(1) })).body.id;
+    const good = { tipo: 'ESPERA_OFERECIDA', dados: espera(1) };
+    const expired = { tipo: 'ESPERA_EXPIRADA', dados: espera(1, 'expirada') };
+    const { oferta_expira_em_utc: _, ...withoutOffer } = espera(1);
+    const cases: [string, unknown, string][] = [
+      ['OFERECIDA with status expirada', { ...good, dados: espera(1, 'expirada') }, 'body.dados.status'],
+      ['EXPIRADA with status oferecida', { ...expired, dados: espera(1, 'oferecida') }, 'body.dados.status'],
+      ['unknown status', { ...good, dados: { ...espera(1), status: 'aceita' } }, 'body.dados.status'],
+      [
+        'OFERECIDA without oferta_expira_em_utc',
+        { ...good, dados: withoutOffer },
+        'body.dados.oferta_expira_em_utc',
+      ],
+      [
+        'OFERECIDA with a null oferta_expira_em_utc',
+        { ...good, dados: { ...espera(1), oferta_expira_em_utc: null } },
+        'body.dados.oferta_expira_em_utc',
+      ],
+      [
+        'oferta_expira_em_utc not a real instant',
+        { ...good, dados: { ...espera(1), oferta_expira_em_utc: '2025-12-01T24:10:00Z' } },
+        'body.dados.oferta_expira_em_utc',
+      ],
+      [
+        'oferta_expira_em_utc in local time',
+        { ...expired, dados: { ...espera(1, 'expirada'), oferta_expira_em_utc: '2025-12-01T02:58:00' } },
+        'body.dados.oferta_expira_em_utc',
+      ],
+      ['unknown tipo', { ...good, tipo: 'ESPERA_ACEITA' }, 'body.tipo'],
+      ['tipo not a string', { ...good, tipo: 7 }, 'body.tipo'],
+      ['extra top-level field', { ...good, extra: 1 }, 'body.extra'],
+      ['extra dados field', { ...good, dados: { ...espera(1), nome: 'x' } }, 'body.dados.nome'],
+      ['espera_id 0', { ...good, dados: { ...espera(1), espera_id: 0 } }, 'body.dados.espera_id'],
+      ['no audit_seq', { ...good, dados: { ...espera(1), audit_seq: undefined } }, 'body.dados.audit_seq'],
+      ['booking dados under a waitlist tipo', { ...good, dados: dados(1) }, 'body.dados.espera_id'],
+      [
+        'waitlist dados under a booking tipo',
+        { tipo: 'AGENDAMENTO_CRIADO', dados: espera(1) },
+        'body.dados.agendamento_id',
+      ],
+      [
+        'end before start',
+        { ...good, dados: { ...espera(1), horario_fim_utc: '2025-12-01T02:55:00Z' } },
+        'body.dados.horario_fim_utc',
+      ],
+    ];
+    for (const [what, body, field] of cases) {
+      const res = await c.publish(body);
+      assert.equal(res.status, 400, what);
+      assert.match(String(res.headers['content-type']), PROBLEM, what);
+      assert.equal(res.body.code, 'validation-failed', what);
+      const errors = res.body.errors ?? [];
+      assert.ok(
+        errors.some((e) => e.field === field),
+        `${what}: ${JSON.stringify(errors)}`,
+      );
+      // Only the shape `tipo` names is judged: no "anyOf" noise, no fields of the other shape.
+      assert.ok(!errors.some((e) => e.field === 'body'), `${what}: ${JSON.stringify(errors)}`);
+      const bookingShape =
+        JSON.stringify(body).includes('AGENDAMENTO_') || JSON.stringify(body).includes('agendamento_id');
+      if (!bookingShape)
+        assert.ok(
+          !errors.some((e) => e.field === 'body.dados.agendamento_id'),
+          `${what}: ${JSON.stringify(errors)}`,
+        );
+    }
+    const unknown = await call<{ errors: { field: string; message: string }[] }>(c.url, 'POST', '/eventos', {
+      body: { ...good, tipo: 'ESPERA_ACEITA' },
+    });
+    assert.deepEqual(unknown.body.errors, [
+      {
+        field: 'body.tipo',
+        message:
+          'must be one of "AGENDAMENTO_CRIADO", "AGENDAMENTO_CANCELADO", "ESPERA_OFERECIDA", "ESPERA_EXPIRADA"',
+      },
+    ]);
+    const after = (await c.publish(expired)).body.id;
     assert.equal(after, before + 1, 'no bad body got an id');
   });
 

@@ -1,5 +1,5 @@
 /**
- * The booking-event feed shared by several coordinators behind one address, on a Redis Stream.
+ * The event feed (booking and waitlist events alike) shared by several coordinators behind one address, on a Redis Stream.
  *
  * Why a Stream (and not INCR + PUBLISH): the stream is at once the id counter, the ordered
  * delivery channel and a durable log. One Lua script reads the stream's last generated id and
@@ -28,9 +28,9 @@ import { AppError } from '@dslab/errors';
 import type { Logger } from '@dslab/logging';
 import type { Redis } from 'ioredis';
 import {
-  bookingEventPayload,
   DEFAULT_EVENT_BUFFER_SIZE,
   DEFAULT_EVENT_HEARTBEAT_MS,
+  eventPayload,
   type EventFeed,
 } from '../event-feed.js';
 
@@ -326,7 +326,7 @@ export async function createRedisEventFeed(options: RedisEventFeedOptions): Prom
           },
         );
       }
-      const payload = bookingEventPayload(tipo, dados, now);
+      const payload = eventPayload(tipo, dados, now);
       let reply: unknown;
       try {
         reply = await append([highest, maxLen, tipo, JSON.stringify(payload)]);

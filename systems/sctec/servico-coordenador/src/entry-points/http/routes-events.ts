@@ -1,13 +1,22 @@
 /**
- * POST /eventos and GET /eventos: the coordinator's real-time booking events (seed 000,
- * "disseminação de eventos em tempo real"). The scheduler POSTs an event after a booking is
- * created or cancelled; every subscriber of the Server-Sent Events stream receives it with a
- * strictly increasing id. See docs/decisions/0004-live-events.md.
+ * POST /eventos and GET /eventos: the coordinator's real-time events (seed 000, "disseminação de
+ * eventos em tempo real"). The scheduler POSTs an event after a change commits — a booking created
+ * or cancelled (AGENDAMENTO_CRIADO / AGENDAMENTO_CANCELADO), a waitlist hold offered or expired
+ * (ESPERA_OFERECIDA / ESPERA_EXPIRADA); every subscriber of the Server-Sent Events stream receives
+ * it with a strictly increasing id. See docs/decisions/0004-live-events.md.
  */
-import { BOOKING_EVENT_TYPES, streamRefusal } from '@dslab/event-client';
-import { invalidFields } from '@dslab/errors';
-import { problemResponses, type HttpApp } from '@dslab/http-kit';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  ALL_EVENT_TYPES,
+  BOOKING_EVENT_TYPES,
+  EVENT_STATUS,
+  isBookingEventType,
+  isWaitlistEventType,
+  streamRefusal,
+  WAITLIST_EVENT_TYPES,
+} from '@dslab/event-client';
+import { invalidFields, type FieldError } from '@dslab/errors';
+import { describeValidationErrors, problemResponses, type HttpApp } from '@dslab/http-kit';
+import type { FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
 import { Type, type Static } from 'typebox';
 import type { EventFeed } from '../../event-feed.js';
@@ -24,28 +33,63 @@ const UtcInstant = Type.String({
   maxLength: 24,
   examples: ['2025-12-01T03:00:00Z'],
 });
+const PositiveId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+const TelescopeId = Type.String({ minLength: 1, maxLength: 128, pattern: '^\\P{Cc}*$' });
+const AuditSeq = Type.Integer({
+  minimum: 1,
+  maximum: Number.MAX_SAFE_INTEGER,
+  description: 'seq of the audit entry committed with the change: the commit order of changes',
+});
 
-const Dados = Type.Object(
+const BookingDados = Type.Object(
   {
-    agendamento_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
-    telescopio_id: Type.String({ minLength: 1, maxLength: 128, pattern: '^\\P{Cc}*$' }),
-    cientista_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    agendamento_id: PositiveId,
+    telescopio_id: TelescopeId,
+    cientista_id: PositiveId,
     horario_inicio_utc: UtcInstant,
     horario_fim_utc: UtcInstant,
     status: Type.Enum(['ativo', 'cancelado']),
-    audit_seq: Type.Integer({
-      minimum: 1,
-      maximum: Number.MAX_SAFE_INTEGER,
-      description: 'seq of the audit entry committed with the change: the commit order of changes',
-    }),
+    audit_seq: AuditSeq,
   },
   { additionalProperties: false, description: 'the booking as it is after the change' },
 );
 
-const EventBody = Type.Object(
-  { tipo: Type.Enum([...BOOKING_EVENT_TYPES]), dados: Dados },
-  { additionalProperties: false },
+const WaitlistDados = Type.Object(
+  {
+    espera_id: PositiveId,
+    telescopio_id: TelescopeId,
+    cientista_id: Type.Integer({
+      minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'the waiter the entry belongs to',
+    }),
+    horario_inicio_utc: UtcInstant,
+    horario_fim_utc: UtcInstant,
+    status: Type.Enum(['oferecida', 'expirada'], {
+      description: '"oferecida" for ESPERA_OFERECIDA, "expirada" for ESPERA_EXPIRADA',
+    }),
+    oferta_expira_em_utc: Type.Union([UtcInstant, Type.Null()], {
+      description: 'until when the hold is offered: required (not null) for ESPERA_OFERECIDA',
+    }),
+    audit_seq: AuditSeq,
+  },
+  { additionalProperties: false, description: 'the waitlist entry as it is after the change' },
 );
+
+const BookingEventBody = Type.Object(
+  { tipo: Type.Enum([...BOOKING_EVENT_TYPES]), dados: BookingDados },
+  { additionalProperties: false, title: 'Booking event' },
+);
+
+const WaitlistEventBody = Type.Object(
+  { tipo: Type.Enum([...WAITLIST_EVENT_TYPES]), dados: WaitlistDados },
+  { additionalProperties: false, title: 'Waitlist event' },
+);
+
+/** Branch 0 (`#/anyOf/0`) booking events, branch 1 (`#/anyOf/1`) waitlist events: see narrowErrors. */
+const EventBody = Type.Union([BookingEventBody, WaitlistEventBody], {
+  description: '`dados` is the booking (AGENDAMENTO_*) or the waitlist entry (ESPERA_*) after the change',
+});
 
 const Accepted = Type.Object(
   { id: Type.Integer({ minimum: 1, description: 'the event id on the stream (strictly increasing)' }) },
@@ -58,30 +102,112 @@ const StreamHeaders = Type.Object({
   ),
 });
 
-const EXPECTED_STATUS = { AGENDAMENTO_CRIADO: 'ativo', AGENDAMENTO_CANCELADO: 'cancelado' } as const;
+/**
+ * The schema errors that concern the body as it was meant. A union reports the failures of every
+ * branch (a booking event with a bad id would also hear that it lacks espera_id); `tipo` says which
+ * branch the sender meant, so only that branch's errors are kept. Without a known `tipo` the
+ * `dados` cannot be judged: the errors name `tipo` and whatever is wrong at the top level.
+ */
+function narrowErrors(errors: readonly FastifySchemaValidationError[], body: unknown): FieldError[] {
+  const tipo =
+    typeof body === 'object' && body !== null && !Array.isArray(body)
+      ? (body as Record<string, unknown>).tipo
+      : undefined;
+  const known = typeof tipo === 'string' && (isBookingEventType(tipo) || isWaitlistEventType(tipo));
+  if (known) {
+    const branch = isBookingEventType(tipo) ? '#/anyOf/0/' : '#/anyOf/1/';
+    return describeValidationErrors(
+      collapseNullable(errors.filter((e) => e.schemaPath.startsWith(branch))) as never,
+      'body',
+    );
+  }
+  const topLevel = errors.filter(
+    (e) => e.schemaPath.startsWith('#/anyOf/0/') && e.instancePath === '' && !isTipoError(e),
+  );
+  const described = describeValidationErrors(topLevel as never, 'body');
+  if (tipo === undefined) {
+    // Missing (or the body is not an object): say so once, if the body is an object.
+    const missing = errors.find((e) => e.schemaPath.startsWith('#/anyOf/0/') && isTipoError(e));
+    if (missing !== undefined) described.push(...describeValidationErrors([missing] as never, 'body'));
+  } else {
+    described.push({
+      field: 'body.tipo',
+      message: `must be one of ${ALL_EVENT_TYPES.map((t) => JSON.stringify(t)).join(', ')}`,
+    });
+  }
+  return described;
+}
 
-/** What JSON Schema cannot say: consistent type and status, real instants, start before end. */
+/**
+ * A nullable field (`anyOf: [X, null]`) fails with X's errors, "must be null" and "must match a
+ * schema in anyOf". Keep what is wrong with the value as X ("must match pattern …"); when the value
+ * has neither type, say so once ("must be string or null").
+ */
+function collapseNullable(errors: FastifySchemaValidationError[]): FastifySchemaValidationError[] {
+  let result = errors;
+  for (const group of errors.filter((e) => e.keyword === 'anyOf')) {
+    const inner = result.filter((e) => e.schemaPath.startsWith(`${group.schemaPath}/`));
+    const meaningful = inner.filter((e) => e.keyword !== 'type');
+    const types = inner.map((e) => e.params.type).filter((t) => typeof t === 'string');
+    const keep =
+      meaningful.length > 0
+        ? meaningful
+        : [{ ...group, keyword: 'type', message: `must be ${types.join(' or ')}` }];
+    result = result.filter((e) => e !== group && !inner.includes(e)).concat(keep);
+  }
+  return result;
+}
+
+function isTipoError(error: FastifySchemaValidationError): boolean {
+  return (
+    error.instancePath === '/tipo' ||
+    (error.keyword === 'required' && error.params.missingProperty === 'tipo')
+  );
+}
+
+/**
+ * What JSON Schema cannot say: `status` consistent with `tipo`, real instants, start before end,
+ * and for ESPERA_OFERECIDA a real `oferta_expira_em_utc`.
+ */
 function checkMeaning(body: Static<typeof EventBody>): void {
-  const errors: { field: string; message: string }[] = [];
+  const errors: FieldError[] = [];
   const { tipo, dados } = body;
-  if (dados.status !== EXPECTED_STATUS[tipo]) {
-    errors.push({ field: 'body.dados.status', message: `must be "${EXPECTED_STATUS[tipo]}" for ${tipo}` });
+  const expected = EVENT_STATUS[tipo];
+  if (dados.status !== expected) {
+    errors.push({ field: 'body.dados.status', message: `must be "${expected}" for ${tipo}` });
   }
   const start = Date.parse(dados.horario_inicio_utc);
   const end = Date.parse(dados.horario_fim_utc);
-  const real = (text: string, ms: number) =>
-    !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === text.slice(0, 19);
-  if (!real(dados.horario_inicio_utc, start)) {
+  if (!isRealInstant(dados.horario_inicio_utc)) {
     errors.push({ field: 'body.dados.horario_inicio_utc', message: 'is not a real instant' });
   }
-  if (!real(dados.horario_fim_utc, end)) {
+  if (!isRealInstant(dados.horario_fim_utc)) {
     errors.push({ field: 'body.dados.horario_fim_utc', message: 'is not a real instant' });
   } else if (!Number.isNaN(start) && end <= start) {
     errors.push({ field: 'body.dados.horario_fim_utc', message: 'must be after horario_inicio_utc' });
   }
+  if (body.tipo === 'ESPERA_OFERECIDA' || body.tipo === 'ESPERA_EXPIRADA') {
+    const offer = body.dados.oferta_expira_em_utc;
+    if (offer === null) {
+      if (body.tipo === 'ESPERA_OFERECIDA') {
+        errors.push({
+          field: 'body.dados.oferta_expira_em_utc',
+          message: 'is required for ESPERA_OFERECIDA (until when the hold is offered)',
+        });
+      }
+    } else if (!isRealInstant(offer)) {
+      errors.push({ field: 'body.dados.oferta_expira_em_utc', message: 'is not a real instant' });
+    }
+  }
   if (errors.length > 0) {
     throw invalidFields(errors);
   }
+}
+
+/** A pattern-valid instant that names a real moment (no 30 February, no 25:00). */
+function isRealInstant(text: string): boolean {
+  const ms = Date.parse(text);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === text.slice(0, 19);
 }
 
 export function registerEventRoutes(app: HttpApp, deps: EventRouteDeps): void {
@@ -100,20 +226,26 @@ export function registerEventRoutes(app: HttpApp, deps: EventRouteDeps): void {
   });
   const published = new Counter({
     name: 'coordinator_events_total',
-    help: 'Booking events received and disseminated, by tipo',
+    help: 'Events (booking and waitlist) received and disseminated, by tipo',
     labelNames: ['tipo'] as const,
     registers,
   });
-  for (const tipo of BOOKING_EVENT_TYPES) published.inc({ tipo }, 0);
+  for (const tipo of ALL_EVENT_TYPES) published.inc({ tipo }, 0);
 
   app.post(
     '/eventos',
     {
       ...guard,
+      // Schema errors reach the handler, which keeps those of the branch `tipo` names (narrowErrors).
+      attachValidation: true,
       schema: {
-        summary: 'Publish a booking event to every subscriber of GET /eventos',
+        summary: 'Publish a booking or waitlist event to every subscriber of GET /eventos',
         description:
-          'Sent by servico-agendamento after a booking is created or cancelled (after its transaction commits). ' +
+          'Sent by servico-agendamento after a change commits: AGENDAMENTO_CRIADO / AGENDAMENTO_CANCELADO ' +
+          '(`dados` is the booking, `status` "ativo" / "cancelado") when a booking is created or cancelled, ' +
+          'ESPERA_OFERECIDA / ESPERA_EXPIRADA (`dados` is the waitlist entry, `status` "oferecida" / ' +
+          '"expirada", `oferta_expira_em_utc` required for ESPERA_OFERECIDA) when a slot\'s hold is offered ' +
+          'to a waiter or runs out unconfirmed. ' +
           'The coordinator gives it a strictly increasing id, keeps the latest ones for Last-Event-ID replay, ' +
           'and sends it to every open stream. With several coordinators sharing one event stream (Redis), the id ' +
           'comes from the shared stream and every coordinator sends the event to its own open streams; the 202 ' +
@@ -126,6 +258,13 @@ export function registerEventRoutes(app: HttpApp, deps: EventRouteDeps): void {
       },
     },
     async (request, reply) => {
+      const invalid = request.validationError;
+      if (invalid !== undefined) {
+        if (invalid.validationContext !== 'body') throw invalid;
+        // The errors of the body validator (ajv's ErrorObject shape; Fastify types them `any`).
+        const schemaErrors = invalid.validation as FastifySchemaValidationError[];
+        throw invalidFields(narrowErrors(schemaErrors, request.body));
+      }
       checkMeaning(request.body);
       const { tipo, dados } = request.body;
       // `delivered` counts this coordinator's streams only (with a shared feed, the others deliver it too).
@@ -143,10 +282,14 @@ export function registerEventRoutes(app: HttpApp, deps: EventRouteDeps): void {
       // One request per subscriber, open for hours: a per-minute request limit means nothing here.
       config: { rateLimit: false },
       schema: {
-        summary: 'Server-Sent Events stream of booking events (internal: the scheduler relays it)',
+        summary:
+          'Server-Sent Events stream of booking and waitlist events (internal: the scheduler relays it)',
         description:
-          'text/event-stream. Each event: `id: <id>`, `event: AGENDAMENTO_CRIADO|AGENDAMENTO_CANCELADO`, ' +
-          '`data: <JSON of dados plus tipo and emitido_em_utc>`. With Last-Event-ID the buffered events after ' +
+          'text/event-stream. Each event: `id: <id>`, ' +
+          '`event: AGENDAMENTO_CRIADO|AGENDAMENTO_CANCELADO|ESPERA_OFERECIDA|ESPERA_EXPIRADA`, ' +
+          '`data: <JSON of dados plus tipo and emitido_em_utc>` (for ESPERA_* `dados` is the waitlist entry: ' +
+          'espera_id, telescopio_id, cientista_id, horario_inicio_utc, horario_fim_utc, status, ' +
+          'oferta_expira_em_utc, audit_seq). With Last-Event-ID the buffered events after ' +
           'it are replayed first; if they are no longer all buffered (or the id is unknown) the stream starts ' +
           'with `event: reset` and the subscriber must reload its state. A `: ping` comment every 15 s.',
         tags: ['eventos'],
