@@ -84,6 +84,10 @@ export async function startScheduler(options: {
    * Off by default (GET /eventos then answers 503).
    */
   liveEvents?: boolean;
+  /** Fair share settings, passed to buildApp as they are (defaults: buildApp's). */
+  quota?: { defaultMinutes?: number; refundNoticeMs?: number };
+  waitlist?: { holdMs?: number; sweepMs?: number };
+  receipts?: { privateKeyPem?: string };
 }): Promise<Sctec> {
   const database = await createTestDatabase<SchedulerTables>(options.engine, 'sctec');
   await migrate(database, schedulerMigrations(database.engine));
@@ -114,6 +118,9 @@ export async function startScheduler(options: {
     ...(options.jwtTtlSeconds === undefined ? {} : { jwtTtlSeconds: options.jwtTtlSeconds }),
     ...(options.unsafe === undefined ? {} : { unsafe: options.unsafe }),
     ...(options.webClientDir === undefined ? {} : { webClientDir: options.webClientDir }),
+    ...(options.quota === undefined ? {} : { quota: options.quota }),
+    ...(options.waitlist === undefined ? {} : { waitlist: options.waitlist }),
+    ...(options.receipts === undefined ? {} : { receipts: options.receipts }),
     events,
   });
   const server = await startOnFreePort(app);

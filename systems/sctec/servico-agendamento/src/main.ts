@@ -72,6 +72,12 @@ const app = await buildApp({
   unsafe: { ...unsafe, delayBeforeSaveMs: config.DEMO_DELAY_BEFORE_SAVE_MS },
   events: { publisher, relay },
   webClientDir: config.WEB_CLIENT_DIR,
+  quota: {
+    defaultMinutes: config.QUOTA_DEFAULT_MINUTES,
+    refundNoticeMs: config.QUOTA_REFUND_NOTICE_HOURS * 3_600_000,
+  },
+  waitlist: { holdMs: config.HOLD_SECONDS * 1000, sweepMs: config.WAITLIST_SWEEP_MS },
+  receipts: { privateKeyPem: config.RECEIPT_SIGNING_KEY },
 });
 if (!existsSync(join(config.WEB_CLIENT_DIR, 'index.html'))) {
   logger.warn(`Cliente web não encontrado em ${config.WEB_CLIENT_DIR}; execute npm run build:web`);

@@ -281,7 +281,12 @@ describe('exclusion in depth: each layer alone keeps one active booking per slot
       assert.equal(res.status, 409);
       assert.equal(res.body.code, 'stale-token');
       assert.equal((await sctec.database.db.selectFrom('agendamentos').selectAll().execute()).length, 0);
-      assert.equal((await sctec.database.db.selectFrom('audit_log').selectAll().execute()).length, 0);
+      // The loss itself is a decision: recorded in the chain (and signed in the answer), nothing else.
+      const entries = await sctec.database.db.selectFrom('audit_log').selectAll().execute();
+      assert.deepEqual(
+        entries.map((e) => [e.event_type, (JSON.parse(e.details) as { motivo?: string }).motivo]),
+        [['AGENDAMENTO_RECUSADO', 'stale-token']],
+      );
     } finally {
       await sctec.close();
     }

@@ -31,6 +31,12 @@ export const BookingSchema = Type.Object({
     description: "uncertainty of the client's click time",
   }),
   cancelado_em_utc: Type.Union([Type.String(), Type.Null()]),
+  recibo: Type.Optional(
+    Type.String({ description: 'signed decision receipt (only in the answer that decided the booking)' }),
+  ),
+  reembolso_minutos: Type.Optional(
+    Type.Integer({ description: 'minutes given back to the quota (only in the cancellation answer)' }),
+  ),
   _links: LinksSchema,
 });
 
@@ -41,8 +47,35 @@ export const ScientistSchema = Type.Object({
   instituicao: Type.Union([Type.String(), Type.Null()]),
   papel: Type.String(),
   criado_em_utc: Type.String(),
+  cota: Type.Optional(
+    Type.Object(
+      {
+        periodo: Type.String({ description: 'calendar month, UTC (YYYY-MM)' }),
+        inicio_utc: Type.String(),
+        fim_utc: Type.String(),
+        alocados_minutos: Type.Integer(),
+        usados_minutos: Type.Integer(),
+        restantes_minutos: Type.Integer(),
+        padrao: Type.Boolean({ description: 'true when the default allocation applies' }),
+        aviso_reembolso_horas: Type.Number(),
+      },
+      { description: 'time quota; shown only to the scientist and to admins' },
+    ),
+  ),
   _links: LinksSchema,
 });
+
+/** A scientist's quota of one period, as GET /cientistas/{id} shows it. */
+export interface QuotaView {
+  periodo: string;
+  inicio_utc: string;
+  fim_utc: string;
+  alocados_minutos: number;
+  usados_minutos: number;
+  restantes_minutos: number;
+  padrao: boolean;
+  aviso_reembolso_horas: number;
+}
 
 export const TelescopeSchema = Type.Object({
   id: Type.String(),
@@ -86,19 +119,29 @@ export function bookingView(row: BookingRow, principal: Principal | undefined, n
   };
 }
 
-export function scientistView(row: ScientistRow, principal: Principal | undefined) {
-  const mayseeEmail = principal !== undefined && (principal.id === row.id || principal.papel === 'admin');
+/** The scientist themself or an admin: may see the e-mail and the quota. */
+export function maySeePrivate(row: Pick<ScientistRow, 'id'>, principal: Principal | undefined): boolean {
+  return principal !== undefined && (principal.id === row.id || principal.papel === 'admin');
+}
+
+export function scientistView(row: ScientistRow, principal: Principal | undefined, cota?: QuotaView) {
+  const self = principal?.id === row.id;
   return {
     id: row.id,
     nome: row.nome,
-    ...(mayseeEmail ? { email: row.email } : {}),
+    ...(maySeePrivate(row, principal) ? { email: row.email } : {}),
     instituicao: row.instituicao,
     papel: row.papel,
     criado_em_utc: row.criado_em_utc,
+    ...(cota !== undefined && maySeePrivate(row, principal) ? { cota } : {}),
     _links: {
       self: { href: scientistHref(row.id) },
       agendamentos: { href: `/agendamentos?cientista_id=${row.id}` },
-      ...(principal?.id === row.id ? { agendar: { href: '/agendamentos', method: 'POST' } } : {}),
+      ...(self ? { agendar: { href: '/agendamentos', method: 'POST' } } : {}),
+      ...(self ? { esperas: { href: '/eu/esperas', title: 'Minhas filas de espera' } } : {}),
+      ...(principal?.papel === 'admin'
+        ? { definir_cota: { href: `${scientistHref(row.id)}/cota`, method: 'PUT', title: 'Definir a cota' } }
+        : {}),
     },
   };
 }
@@ -112,6 +155,11 @@ export function telescopeView(row: TelescopeRow) {
       self: { href: telescopeHref(row.id) },
       agendamentos: { href: `/agendamentos?telescopio_id=${encodeURIComponent(row.id)}` },
       agendar: { href: '/agendamentos', method: 'POST', title: `Agendar o ${row.nome}` },
+      demanda: {
+        href: `${telescopeHref(row.id)}/demanda{?de,ate}`,
+        templated: true,
+        title: 'Disputa por horário (anônima)',
+      },
     },
   };
 }

@@ -2,18 +2,30 @@ import { AppError, invalidFields } from '@dslab/errors';
 import { problemResponses, type HttpApp } from '@dslab/http-kit';
 import { Type } from 'typebox';
 import { hashPassword, verifyPassword } from '../../adapters/passwords.js';
-import type { SchedulerStore } from '../../adapters/store.js';
-import type { TokenService } from '../../adapters/tokens.js';
+import type { ScientistRow, SchedulerStore } from '../../adapters/store.js';
+import type { Principal, TokenService } from '../../adapters/tokens.js';
+import type { FairShare } from '../../application/fair-share.js';
+import { parsePeriod, type QuotaPeriod } from '../../domain/quota.js';
 import { formatUtc } from '../../domain/time.js';
 import { validateEmail, validateName, validatePassword } from '../../domain/validation.js';
 import { optionalPrincipal, requirePrincipal } from './auth.js';
-import { ScientistSchema, scientistView } from './representations.js';
+import { maySeePrivate, ScientistSchema, scientistView } from './representations.js';
 
 export interface AccountDeps {
   store: SchedulerStore;
   tokens: TokenService;
   now: () => number;
+  fairShare: FairShare;
 }
+
+const QuotaBody = Type.Object(
+  {
+    minutos: Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()], {
+      description: 'observing minutes per calendar month (UTC); null returns to the default',
+    }),
+  },
+  { additionalProperties: false },
+);
 
 const RegisterBody = Type.Object(
   {
@@ -34,7 +46,29 @@ const TokenBody = Type.Object(
 );
 
 export function registerAccountRoutes(app: HttpApp, deps: AccountDeps): void {
-  const { store, tokens } = deps;
+  const { store, tokens, fairShare } = deps;
+
+  /** The scientist's quota in `period` (default: the current month), for the scientist and admins only. */
+  async function quotaFor(row: ScientistRow, principal: Principal | undefined, periodo?: string) {
+    if (!maySeePrivate(row, principal)) return undefined;
+    let period: QuotaPeriod | undefined;
+    if (periodo !== undefined) {
+      const parsed = parsePeriod(periodo);
+      if (!parsed.ok) throw invalidFields([{ field: 'querystring.periodo', message: parsed.reason }]);
+      period = parsed.period;
+    }
+    const quota = await fairShare.quotaOf(row.id, row.cota_minutos, period);
+    return {
+      periodo: quota.periodo,
+      inicio_utc: formatUtc(quota.period.startMs),
+      fim_utc: formatUtc(quota.period.endMs),
+      alocados_minutos: quota.alocados_minutos,
+      usados_minutos: quota.usados_minutos,
+      restantes_minutos: quota.restantes_minutos,
+      padrao: quota.padrao,
+      aviso_reembolso_horas: fairShare.settings.refundNoticeMs / 3_600_000,
+    };
+  }
   // Checked when an e-mail is unknown, so response time does not reveal which accounts exist.
   const dummyHash = hashPassword('not-a-real-password-0000');
 
@@ -92,6 +126,14 @@ export function registerAccountRoutes(app: HttpApp, deps: AccountDeps): void {
         summary: 'One scientist (public profile; e-mail only for the scientist and admins)',
         tags: ['cientistas'],
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        querystring: Type.Object(
+          {
+            periodo: Type.Optional(
+              Type.String({ maxLength: 7, description: 'month of the quota shown (YYYY-MM); default: now' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: ScientistSchema, ...problemResponses(400, 401, 404) },
       },
     },
@@ -100,7 +142,35 @@ export function registerAccountRoutes(app: HttpApp, deps: AccountDeps): void {
       const principal = await optionalPrincipal(request, tokens);
       const row = await store.findScientist(request.params.id);
       if (row === undefined) throw new AppError('not-found', `Scientist ${request.params.id} does not exist`);
-      return scientistView(row, principal);
+      return scientistView(row, principal, await quotaFor(row, principal, request.query.periodo));
+    },
+  );
+
+  app.put(
+    '/cientistas/:id/cota',
+    {
+      schema: {
+        summary: "Set a scientist's time allocation per calendar month (admin)",
+        tags: ['cientistas'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }),
+        body: QuotaBody,
+        response: { 200: ScientistSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+      },
+    },
+    async (request) => {
+      const principal = await requirePrincipal(request, tokens);
+      if (principal.papel !== 'admin')
+        throw new AppError('forbidden', 'Only admins may set time allocations');
+      await fairShare.setAllocation(
+        principal,
+        request.params.id,
+        request.body.minutos,
+        request.appLog,
+        request.traceId,
+      );
+      const row = await store.findScientist(request.params.id);
+      if (row === undefined) throw new AppError('not-found', `Scientist ${request.params.id} does not exist`);
+      return scientistView(row, principal, await quotaFor(row, principal));
     },
   );
 
@@ -146,7 +216,7 @@ export function registerAccountRoutes(app: HttpApp, deps: AccountDeps): void {
       const row = await store.findScientist(principal.id);
       if (row === undefined)
         throw new AppError('unauthenticated', 'The account of this token no longer exists');
-      return scientistView(row, principal);
+      return scientistView(row, principal, await quotaFor(row, principal));
     },
   );
 }

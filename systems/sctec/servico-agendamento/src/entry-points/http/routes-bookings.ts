@@ -124,7 +124,7 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
         }
       }
       try {
-        const { booking } = await bookings.book({
+        const { booking, recibo } = await bookings.book({
           actor: principal,
           telescopioId: request.body.telescopio_id,
           inicio: request.body.horario_inicio_utc,
@@ -135,7 +135,7 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
           traceId: request.traceId,
           receivedAt,
         });
-        const body = bookingView(booking, principal, deps.now());
+        const body = { ...bookingView(booking, principal, deps.now()), recibo };
         const location = `/agendamentos/${booking.id}`;
         if (key !== undefined) await idempotency.complete(scope, key, 201, body, location);
         return await reply.code(201).header('location', location).send(body);
@@ -183,13 +183,13 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
     async (request) => {
       request.appLog.info(`Requisição recebida para POST /agendamentos/${request.params.id}/cancelamento`);
       const principal = await requirePrincipal(request, tokens);
-      const row = await bookings.cancel({
+      const { row, reembolsoMinutos } = await bookings.cancel({
         actor: principal,
         id: request.params.id,
         log: request.appLog,
         traceId: request.traceId,
       });
-      return bookingView(row, principal, deps.now());
+      return { ...bookingView(row, principal, deps.now()), reembolso_minutos: reembolsoMinutos };
     },
   );
 

@@ -36,8 +36,11 @@ export function registerRootRoutes(
           token: { href: '/auth/token', method: 'POST', title: 'Obter token de acesso' },
           tempo: { href: '/time', title: 'Hora oficial do servidor' },
           eventos: { href: '/eventos', title: 'Eventos de agendamento em tempo real (Server-Sent Events)' },
+          jwks: { href: '/.well-known/jwks.json', title: 'Chave pública que assina os recibos de decisão' },
           documentacao: { href: '/docs' },
-          ...(principal === undefined ? {} : { eu: { href: `/cientistas/${principal.id}` } }),
+          ...(principal === undefined
+            ? {}
+            : { eu: { href: `/cientistas/${principal.id}` }, esperas: { href: '/eu/esperas' } }),
           ...(principal?.papel === 'admin'
             ? { auditoria: { href: '/auditoria' }, verificacao_auditoria: { href: '/auditoria/verificacao' } }
             : {}),
