@@ -134,6 +134,8 @@ export function schedulerMigrations(engine: Engine): Record<string, Migration> {
           .alterTable('agendamento_slots')
           .addColumn('conta_cota', 'integer', (c) => c.notNull().defaultTo(1))
           .execute();
+        // Bookings cancelled before quotas existed were cancelled under no quota: none of them counts.
+        await db.updateTable('agendamento_slots').set({ conta_cota: 0 }).where('ativo', '=', 0).execute();
         await id(db, 'esperas')
           .addColumn('telescopio_id', 'text', (c) => c.notNull().references('telescopios.id'))
           .addColumn('slot_inicio_ms', 'bigint', (c) => c.notNull())
