@@ -31,6 +31,19 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
  */
 export function createFairShareStore(db: Reader, engine: Engine) {
   return {
+    db,
+    /** The offered holds on any of `slots` (committed state, no lock). */
+    holdsOn(telescopioId: string, slots: readonly number[]): Promise<WaitlistRow[]> {
+      return guarded(() =>
+        db
+          .selectFrom('esperas')
+          .selectAll()
+          .where('telescopio_id', '=', telescopioId)
+          .where('slot_inicio_ms', 'in', [...slots])
+          .where('status', '=', 'oferecida')
+          .execute(),
+      );
+    },
     /**
      * Takes the slot's row (creating it), counting one booking attempt when `attempt` is set.
      * On PostgreSQL the upsert holds the row lock to the end of the transaction: every waitlist

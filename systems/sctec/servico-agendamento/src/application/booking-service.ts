@@ -80,6 +80,9 @@ export function waitlistHref(telescopioId: string, slotMs: number): string {
   return path`/telescopios/${telescopioId}/slots/${formatUtcSeconds(slotMs)}/fila`;
 }
 
+/** How long a hold's confirmation waits for the slot's lock at the coordinator. */
+const HOLD_CONFIRM_LOCK_WAIT_MS = 3_000;
+
 /** A click time further than this from the server's clock is not evidence of anything. */
 const MAX_CLICK_SKEW_MS = 86_400_000;
 
@@ -108,12 +111,22 @@ interface Decision {
 export function createBookingService(deps: BookingServiceDeps) {
   const { store, locks, audit, clock, unsafe, fairShare, receipts } = deps;
 
-  async function acquireAll(resources: string[], log: Logger, traceId: string): Promise<HeldLock[]> {
+  async function acquireAll(
+    resources: string[],
+    log: Logger,
+    traceId: string,
+    esperaMs?: number,
+  ): Promise<HeldLock[]> {
     const held: HeldLock[] = [];
     try {
       for (const recurso of resources) {
         log.info(`Tentando adquirir lock para o recurso ${recurso}`);
-        const result = await locks.lock({ recurso, ttlMs: deps.lockTtlMs, traceId });
+        const result = await locks.lock({
+          recurso,
+          ttlMs: deps.lockTtlMs,
+          traceId,
+          ...(esperaMs === undefined ? {} : { esperaMs }),
+        });
         if (!result.granted) {
           log.info('Falha ao adquirir lock, recurso ocupado');
           throw new AppError(
@@ -191,6 +204,7 @@ export function createBookingService(deps: BookingServiceDeps) {
         clickUtc,
       };
       try {
+        await fairShare.refuseHeldByOthers(telescope.id, plan.slots, request.actor.id);
         return await decide(request, decision);
       } catch (error) {
         if (!isRecordedRefusal(error)) throw error;
@@ -269,7 +283,16 @@ export function createBookingService(deps: BookingServiceDeps) {
     const { receivedAt, clickUtc, resources } = decision;
     const plan = { slots: decision.slots, startMs: decision.startMs, endMs: decision.endMs };
     const telescope = { id: decision.telescopioId };
-    const held = unsafe.skipLock ? [] : await acquireAll(resources, log, request.traceId);
+    // A hold's confirmation waits its turn at the coordinator (FIFO): the slot is its, and a
+    // booker who would be refused anyway must not make the holder lose it by locking first.
+    const held = unsafe.skipLock
+      ? []
+      : await acquireAll(
+          resources,
+          log,
+          request.traceId,
+          request.esperaId === undefined ? undefined : HOLD_CONFIRM_LOCK_WAIT_MS,
+        );
     const refuseConflicts = async (reader: Parameters<typeof store.findActiveConflicts>[2]) => {
       log.info('Iniciando verificação de conflito no BD');
       const conflicts = await store.findActiveConflicts(telescope.id, plan.slots, reader);

@@ -26,11 +26,12 @@ import {
   type QuotaPeriod,
   type QuotaStanding,
 } from '../domain/quota.js';
-import { isOnSlotGrid, SLOT_MINUTES, SLOT_MS } from '../domain/slots.js';
+import { isOnSlotGrid, resourceName, SLOT_MINUTES, SLOT_MS } from '../domain/slots.js';
 import { checkUtcInstant, formatUtc } from '../domain/time.js';
 import {
   holdEnd,
   holdIsDue,
+  holdStands,
   joinRefusal,
   MAX_OPEN_ENTRIES_PER_SCIENTIST,
   type WaitlistStatus,
@@ -84,6 +85,8 @@ export function createFairShare(deps: FairShareDeps) {
   async function advanceSlot(trx: Trx, telescopioId: string, slotMs: number, now: number) {
     const changes: WaitlistChange[] = [];
     const entries = await fair.openEntries(trx, telescopioId, slotMs);
+    // Nobody waits: nothing to hand on (the common case, one query).
+    if (entries.length === 0) return changes;
     let offered = entries.find((entry) => entry.status === 'oferecida');
     if (
       offered !== undefined &&
@@ -187,8 +190,20 @@ export function createFairShare(deps: FairShareDeps) {
     await publish(changes, log);
   }
 
+  /**
+   * Before an open entry is shown: if its slot's hold (whoever has it) is overdue, hand it on
+   * first, so what the reader sees never depends on the background sweep having run.
+   */
   async function settleIfDue(entry: WaitlistRow, log: Logger): Promise<WaitlistRow> {
-    if (!holdIsDue({ status: entry.status, offerExpiresMs: entry.oferta_expira_ms }, clock.now()))
+    if (entry.status !== 'aguardando' && entry.status !== 'oferecida') return entry;
+    const now = clock.now();
+    const offered = (await fair.openEntries(fair.db, entry.telescopio_id, entry.slot_inicio_ms)).find(
+      (e) => e.status === 'oferecida',
+    );
+    if (
+      offered === undefined ||
+      !holdIsDue({ status: offered.status, offerExpiresMs: offered.oferta_expira_ms }, now)
+    )
       return entry;
     await settleSlot(entry.telescopio_id, entry.slot_inicio_ms, log);
     return (await fair.findEntry(entry.id)) ?? entry;
@@ -221,6 +236,20 @@ export function createFairShare(deps: FairShareDeps) {
     settings,
     advanceSlot,
     publish,
+
+    /**
+     * Before any lock is asked for: refuses (409 slot-held) a booking of a slot that stands held
+     * for someone else. Read without locks; claimHolds decides again inside the transaction. It
+     * keeps bookers who would be refused anyway from taking the coordinator lock the holder needs.
+     */
+    async refuseHeldByOthers(telescopioId: string, slots: readonly number[], actorId: number): Promise<void> {
+      const now = clock.now();
+      for (const hold of await fair.holdsOn(telescopioId, slots)) {
+        if (hold.cientista_id === actorId) continue;
+        if (!holdStands({ status: hold.status, offerExpiresMs: hold.oferta_expira_ms }, now)) continue;
+        throw heldError(telescopioId, hold.slot_inicio_ms, hold.oferta_expira_ms);
+      }
+    },
 
     /** Takes the slots' rows in ascending order (the lock order), counting an attempt on each if asked. */
     async lockSlots(
@@ -257,19 +286,8 @@ export function createFairShare(deps: FairShareDeps) {
           (e) => e.status === 'oferecida',
         );
         if (offered === undefined) continue;
-        if (offered.cientista_id !== input.actorId) {
-          const until = offered.oferta_expira_ms === null ? '' : formatUtc(offered.oferta_expira_ms);
-          throw new AppError(
-            'slot-held',
-            `The slot ${formatUtc(slot)} is held for the first scientist on its waitlist until ${until}`,
-            {
-              extensions: {
-                recurso: `${input.telescopioId}_${formatUtc(slot).replace('.000Z', 'Z')}`,
-                oferta_expira_em_utc: until,
-              },
-            },
-          );
-        }
+        if (offered.cientista_id !== input.actorId)
+          throw heldError(input.telescopioId, slot, offered.oferta_expira_ms);
         own.push(offered);
       }
       if (input.esperaId !== undefined && !own.some((e) => e.id === input.esperaId)) {
@@ -536,12 +554,9 @@ export function createFairShare(deps: FairShareDeps) {
 
     async entriesOf(scientistId: number, log: Logger) {
       let entries = await fair.openEntriesOf(scientistId, clock.now());
-      if (
-        entries.some((e) => holdIsDue({ status: e.status, offerExpiresMs: e.oferta_expira_ms }, clock.now()))
-      ) {
-        for (const e of entries) await settleIfDue(e, log);
+      const settled = await Promise.all(entries.map((e) => settleIfDue(e, log)));
+      if (settled.some((e, i) => e !== entries[i]))
         entries = await fair.openEntriesOf(scientistId, clock.now());
-      }
       return Promise.all(entries.map(async (entry) => ({ entry, position: await fair.position(entry) })));
     },
 
@@ -593,6 +608,15 @@ export function createFairShare(deps: FairShareDeps) {
       await settleSlot(slot.telescopio_id, slot.slot_inicio_ms, log);
     }
     return seen.size;
+  }
+
+  function heldError(telescopioId: string, slotMs: number, untilMs: number | null): AppError {
+    const until = untilMs === null ? '' : formatUtc(untilMs);
+    return new AppError(
+      'slot-held',
+      `The slot ${formatUtc(slotMs)} is held for the first scientist on its waitlist until ${until}`,
+      { extensions: { recurso: resourceName(telescopioId, slotMs), oferta_expira_em_utc: until } },
+    );
   }
 
   function alreadyWaiting(id: number | undefined): AppError {

@@ -141,13 +141,19 @@ export function registerEventRoutes(app: HttpApp, deps: { relay: EventRelay | un
       // One long request per browser: a per-minute request limit means nothing here.
       config: { rateLimit: false },
       schema: {
-        summary: 'Live booking events (Server-Sent Events): AGENDAMENTO_CRIADO, AGENDAMENTO_CANCELADO',
+        summary:
+          'Live events (Server-Sent Events): AGENDAMENTO_CRIADO, AGENDAMENTO_CANCELADO, ESPERA_OFERECIDA, ESPERA_EXPIRADA',
         description:
-          'text/event-stream, for EventSource. Each event: `id: <id>`, `event: <tipo>`, `data: <JSON: tipo, ' +
-          'agendamento_id, telescopio_id, cientista_id, horario_inicio_utc, horario_fim_utc, status, audit_seq, ' +
-          'emitido_em_utc>`. On reconnection the browser sends Last-Event-ID and gets the events it missed; ' +
-          'when they are no longer known, `event: reset` tells it to reload its state (GET /agendamentos). ' +
-          'A `: ping` comment every 15 s.',
+          'text/event-stream, for EventSource. Each event: `id: <id>`, `event: <tipo>`, `data: <JSON>`. ' +
+          'AGENDAMENTO_CRIADO / AGENDAMENTO_CANCELADO (a booking created or cancelled): tipo, agendamento_id, ' +
+          'telescopio_id, cientista_id, horario_inicio_utc, horario_fim_utc, status ("ativo" / "cancelado"), ' +
+          'audit_seq, emitido_em_utc. ESPERA_OFERECIDA / ESPERA_EXPIRADA (a freed slot held for a waiter, or ' +
+          'that hold run out unconfirmed): tipo, espera_id, telescopio_id, cientista_id (the waiter), ' +
+          'horario_inicio_utc, horario_fim_utc (the slot), status ("oferecida" / "expirada"), ' +
+          'oferta_expira_em_utc (when the hold ends or ended), audit_seq, emitido_em_utc; the waiter GETs ' +
+          '/esperas/{espera_id} for its confirmar link. On reconnection the browser sends Last-Event-ID and ' +
+          'gets the events it missed; when they are no longer known, `event: reset` tells it to reload its ' +
+          'state (GET /agendamentos, GET /eu/esperas). A `: ping` comment every 15 s.',
         tags: ['eventos'],
         headers: StreamHeaders,
         response: {
