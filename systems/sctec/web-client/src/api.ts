@@ -19,6 +19,20 @@ export interface Problem {
   readonly title?: string;
   readonly detail?: string;
   readonly errors?: readonly { field: string; message: string }[];
+  /** Signed decision receipt (JWS) of a refused booking (409 of POST /agendamentos). */
+  readonly recibo?: string;
+  /** Links a problem offers, e.g. `entrar_na_fila` (an array: one per contested slot). */
+  readonly _links?: Readonly<Record<string, Link | readonly Link[] | undefined>>;
+  /** `slot-held`: until when the slot is held for a waiter. */
+  readonly oferta_expira_em_utc?: string;
+  /** `already-waiting`: the existing entry (an href, or a link). */
+  readonly espera?: string | Link;
+  /** `quota-exceeded` extensions. */
+  readonly periodo?: string;
+  readonly alocados_minutos?: number;
+  readonly usados_minutos?: number;
+  readonly restantes_minutos?: number;
+  readonly pedidos_minutos?: number;
 }
 
 export type Outcome<T> =

@@ -3,13 +3,39 @@
  * HAL links: `tempo` to sync the clock, `registrar`/`token` to sign in, `telescopios` and the
  * templated `agendamentos` to fill the board, a telescope's `agendar` to book, a booking's
  * `cancelar` (only present when the server allows it) to cancel, `eventos` for live updates.
+ *
+ * Fair share (issue 9): a refused booking's `entrar_na_fila` joins the slot's waitlist; a hold
+ * offered live (ESPERA_OFERECIDA) is confirmed through its `confirmar` link before its countdown
+ * ends; the scientist's `cota` sits next to the session; every decision's signed `recibo` can be
+ * downloaded; the telescope's templated `demanda` link feeds the day's heat map.
  */
 import { embedded, follow, linkOf, type Hal, type Link, type Outcome, type Problem } from './api.js';
 import { Board } from './board.js';
 import { startServerClock, type ServerClock } from './clock.js';
+import { buildDemandDay, demandSummary, type DemandAnswer } from './demand.js';
 import { byId, h, setAttr, setText } from './dom.js';
-import { startLive, type BookingEvent, type LiveMode } from './live.js';
-import { problemMessage, UNAVAILABLE, type Action, type Message } from './messages.js';
+import {
+  existingEsperaLink,
+  isOffer,
+  isOpen,
+  joinLinks,
+  quotaOf,
+  slotRange,
+  sortEsperas,
+  type Espera,
+  type Quota,
+} from './fair-share.js';
+import { renderOffers, renderQuota, renderReceipt, renderWaitlist, tickOffers } from './fair-share-view.js';
+import { HeatMap } from './heatmap.js';
+import {
+  isBookingEvent,
+  startLive,
+  type BookingEvent,
+  type LiveEvent,
+  type LiveMode,
+  type WaitlistEvent,
+} from './live.js';
+import { HOLD_EXPIRED, problemMessage, UNAVAILABLE, type Action, type Message } from './messages.js';
 import {
   buildDay,
   clockText,
@@ -38,6 +64,8 @@ interface Scientist extends Hal {
   readonly nome: string;
   readonly email?: string;
   readonly instituicao: string | null;
+  /** Only for the scientist themself (and admins). */
+  readonly cota?: Quota;
 }
 
 interface Booking extends Omit<BoardBooking, '_links'>, Hal {
@@ -46,6 +74,10 @@ interface Booking extends Omit<BoardBooking, '_links'>, Hal {
   readonly horario_clique_utc?: string | null;
   readonly incerteza_ms?: number | null;
   readonly cancelado_em_utc?: string | null;
+  /** Signed decision receipt (JWS), in the 201 of a booking or of a confirmed hold. */
+  readonly recibo?: string;
+  /** Minutes given back to the quota, in the answer of a cancellation. */
+  readonly reembolso_minutos?: number;
 }
 
 interface BookingPage extends Hal {
@@ -67,7 +99,20 @@ const TOKEN_KEY = 'sctec.token';
 const INTENT_REUSE_MS = 60_000;
 
 const ui = {
-  status: byId('status', HTMLDivElement),
+  statusBox: byId('status-box', HTMLDivElement),
+  status: byId('status', HTMLParagraphElement),
+  statusActions: byId('status-actions', HTMLDivElement),
+  offers: byId('offers', HTMLElement),
+  quota: byId('quota', HTMLDivElement),
+  receiptPanel: byId('receipt-panel', HTMLElement),
+  receipt: byId('receipt', HTMLDivElement),
+  waitlistPanel: byId('waitlist-panel', HTMLElement),
+  waitlist: byId('waitlist', HTMLDivElement),
+  demandPanel: byId('demand-panel', HTMLElement),
+  demandTitle: byId('demand-title', HTMLHeadingElement),
+  heatmap: byId('heatmap', HTMLDivElement),
+  heatLegend: byId('heat-legend', HTMLUListElement),
+  demandSummary: byId('demand-summary', HTMLParagraphElement),
   auth: byId('auth', HTMLElement),
   loginForm: byId('login-form', HTMLFormElement),
   registerForm: byId('register-form', HTMLFormElement),
@@ -96,6 +141,8 @@ const state = {
   pending: new Set<string>(),
   intents: new Map<string, Intent>(),
   selected: undefined as number | undefined,
+  /** The slot clicked to show the selected booking (a booking may hold several slots). */
+  selectedSlot: undefined as SlotView | undefined,
   loading: false,
   /** A reload was asked for while one was running: run again when it ends. */
   reloadRequested: false,
@@ -106,16 +153,36 @@ const state = {
   changesDuringLoad: undefined as Change[] | undefined,
   clock: undefined as ServerClock | undefined,
   live: undefined as { stop(): void } | undefined,
+  /** The scientist's open waitlist entries (waiting or offered), by id. */
+  esperas: new Map<number, Espera>(),
+  /** Bumped by every change to `esperas` from a single entry, so a list load older than it retries. */
+  esperasVersion: 0,
+  esperasLoading: false,
+  esperasReloadRequested: false,
+  /** Offers already announced in the status line (each one once), and expiries likewise. */
+  announcedOffers: new Set<number>(),
+  announcedExpiries: new Set<number>(),
+  /** One Idempotency-Key per confirmation of a hold, reused by a retry of it. */
+  confirmKeys: new Map<number, string>(),
+  confirming: new Set<number>(),
+  /** The receipt (JWS) of the last booking decision. */
+  receipt: undefined as string | undefined,
+  /** Bumped by every demand load: an answer older than the newest load is dropped. */
+  demandSeq: 0,
 };
 
 const board = new Board(ui.board, (slot) => void onSlot(slot));
+const heatmap = new HeatMap(ui.heatmap, ui.heatLegend);
 
 // ---- messages ---------------------------------------------------------------------------------
 
-function say(message: Message): void {
-  ui.status.hidden = false;
-  ui.status.dataset.tone = message.tone;
+/** Shows a message, with optional buttons that act on it (e.g. "Entrar na fila de espera"). */
+function say(message: Message, actions: readonly Node[] = []): void {
+  ui.statusBox.hidden = false;
+  ui.statusBox.dataset.tone = message.tone;
   ui.status.textContent = message.text;
+  ui.statusActions.replaceChildren(...actions);
+  ui.statusActions.hidden = actions.length === 0;
 }
 
 function sayProblem(action: Action, problem: Problem): Message {
@@ -152,6 +219,8 @@ function tick(): void {
     lastSlotIndex = slotIndex;
     render();
   }
+  // Hold countdowns on the server's clock; a deadline that passes asks the server what happened.
+  if (!ui.offers.hidden && tickOffers(ui.offers, now).length > 0) scheduleEsperas(1_000);
   requestAnimationFrame(tick);
 }
 
@@ -161,7 +230,12 @@ function forgetSession(): void {
   state.token = undefined;
   state.me = undefined;
   sessionStorage.removeItem(TOKEN_KEY);
+  state.esperas.clear();
+  state.esperasVersion++;
+  state.announcedOffers.clear();
+  showReceipt(undefined);
   renderSession();
+  renderFairShare();
   render();
 }
 
@@ -173,6 +247,18 @@ function renderSession(): void {
     ui.who,
     me === undefined ? 'Não conectado' : `${me.nome}${me.email === undefined ? '' : ` · ${me.email}`}`,
   );
+  renderQuota(ui.quota, me === undefined ? undefined : quotaOf(me));
+}
+
+/** Fetches the scientist again (through its own `self` link): the quota after a change. */
+async function refreshMe(): Promise<void> {
+  const self = state.me?._links.self ?? state.root?._links.eu;
+  if (self === undefined || state.token === undefined) return;
+  const answer = await follow<Scientist>(self, { token: state.token });
+  if (answer.ok && state.me !== undefined && answer.body.id === state.me.id) {
+    state.me = answer.body;
+    renderSession();
+  }
 }
 
 async function loadRoot(): Promise<boolean> {
@@ -208,6 +294,7 @@ async function loadMe(): Promise<void> {
   state.me = answer.body;
   renderSession();
   render();
+  void loadEsperas();
 }
 
 function formValues(form: HTMLFormElement): Record<string, string> {
@@ -340,6 +427,7 @@ function onViewChanged(): void {
   showNothing();
   render();
   void loadBoard();
+  void loadDemand();
 }
 
 ui.telescope.addEventListener('change', onViewChanged);
@@ -463,6 +551,7 @@ async function onSlot(slot: SlotView): Promise<void> {
     return;
   }
   if (slot.booking !== undefined) {
+    state.selectedSlot = slot;
     await showBooking(slot.booking);
     return;
   }
@@ -521,12 +610,16 @@ async function book(slot: SlotView): Promise<void> {
       typeof intent.body.horario_clique_utc === 'string'
         ? ` Clique registrado às ${clockText(Date.parse(intent.body.horario_clique_utc))} UTC ± ${formatMs(Number(intent.body.incerteza_ms))}.`
         : '';
+    const recibo = typeof answer.body.recibo === 'string' ? ' Recibo assinado emitido.' : '';
     say({
       tone: 'success',
-      text: `Agendamento confirmado: ${telescope.nome}, ${formatDay(slot.startMs)} das ${slot.label} às ${hhmm(slot.startMs + SLOT_MS)} UTC (nº ${answer.body.id}).${clique}`,
+      text: `Agendamento confirmado: ${telescope.nome}, ${formatDay(slot.startMs)} das ${slot.label} às ${hhmm(slot.startMs + SLOT_MS)} UTC (nº ${answer.body.id}).${clique}${recibo}`,
     });
+    if (typeof answer.body.recibo === 'string') showReceipt(answer.body.recibo);
     render();
     renderBooking(answer.body);
+    void refreshMe();
+    void loadDemand();
     return;
   }
   // 5xx or no answer: the server freed the key (or never saw it); a retry click resends the same
@@ -534,10 +627,27 @@ async function book(slot: SlotView): Promise<void> {
   if (!(answer.status === 0 || answer.status >= 500 || answer.problem.code === 'idempotency-in-progress')) {
     state.intents.delete(slot.iso);
   }
-  const message = sayProblem('agendar', answer.problem);
-  if (message.needsLogin === true) ui.auth.hidden = false;
+  // A refusal is a decision too: it comes with its own signed receipt.
+  if (typeof answer.problem.recibo === 'string') showReceipt(answer.problem.recibo);
+  const join = joinLinks(answer.problem)[0];
+  if (join !== undefined) {
+    // The server offers this slot's waitlist (taken or held): the scientist may join it.
+    const message = problemMessage('agendar', answer.problem);
+    say(
+      {
+        ...message,
+        text: `${message.text} Entre na fila de espera: se o horário for liberado, ele é oferecido a você por tempo limitado, na ordem de chegada à fila.`,
+      },
+      [joinButton(join, slot.label)],
+    );
+  } else {
+    const message = sayProblem('agendar', answer.problem);
+    if (message.needsLogin === true) ui.auth.hidden = false;
+  }
   render();
+  if (answer.problem.code === 'quota-exceeded') void refreshMe();
   if (answer.problem.code === 'slot-taken' || answer.status === 409) await loadBoard();
+  void loadDemand();
 }
 
 // ---- details and cancel (only through the booking's own `cancelar` link) --------------------------
@@ -572,11 +682,11 @@ async function showBooking(shown: BoardBooking): Promise<void> {
 }
 
 /** After a reload, the shown booking is fetched again so its links (cancelar) stay current. */
-async function refreshSelected(): Promise<void> {
+async function refreshSelected(fallback?: Link): Promise<void> {
   const id = state.selected;
   if (id === undefined) return;
   const known = state.bookings.get(id);
-  const self = known?._links.self;
+  const self = known?._links.self ?? fallback;
   if (self === undefined) return;
   const answer = await follow<Booking>(self, { token: state.token });
   if (answer.ok && state.selected === id) renderBooking(answer.body);
@@ -640,6 +750,36 @@ function renderBooking(booking: Booking): void {
       ),
     );
   }
+  // Someone else's future slot: the scientist may still ask for it. The server decides; if it is
+  // still taken (or held), the refusal carries the link to join the slot's waitlist.
+  const wanted = state.selectedSlot;
+  if (
+    !mine &&
+    state.me !== undefined &&
+    booking.status === 'ativo' &&
+    wanted?.booking?.id === booking.id &&
+    wanted.startMs > serverNow()
+  ) {
+    const ask = h(
+      'button',
+      {
+        type: 'button',
+        class: 'button',
+        'data-action': 'tentar',
+        'aria-label': `Tentar reservar o horário das ${wanted.label} UTC`,
+      },
+      'Tentar reservar este horário',
+    );
+    ask.addEventListener('click', () => void book(wanted));
+    children.push(
+      ask,
+      h(
+        'p',
+        { class: 'details-note' },
+        `Se o horário das ${wanted.label} UTC continuar ocupado, você poderá entrar na fila de espera dele.`,
+      ),
+    );
+  }
   ui.details.replaceChildren(...children);
   ui.details.dataset.bookingId = String(booking.id);
 
@@ -665,12 +805,20 @@ async function cancel(booking: Booking, link: Link, button: HTMLButtonElement): 
   if (answer.ok) {
     changeBoard({ kind: 'delete', id: booking.id });
     const start = Date.parse(answer.body.horario_inicio_utc);
+    const refund = answer.body.reembolso_minutos;
+    const quota =
+      typeof refund !== 'number'
+        ? ''
+        : refund > 0
+          ? ` ${refund} min devolvidos à cota.`
+          : ' Cancelamento em cima da hora: os minutos não voltam à cota.';
     say({
       tone: 'success',
-      text: `Agendamento cancelado: ${formatDay(start)} das ${hhmm(start)} às ${hhmm(Date.parse(answer.body.horario_fim_utc))} UTC. O horário está livre de novo.`,
+      text: `Agendamento cancelado: ${formatDay(start)} das ${hhmm(start)} às ${hhmm(Date.parse(answer.body.horario_fim_utc))} UTC. O horário está livre de novo (ou vai para a fila de espera).${quota}`,
     });
     render();
     renderBooking(answer.body);
+    void refreshMe();
     return;
   }
   const message = sayProblem('cancelar', answer.problem);
@@ -696,10 +844,38 @@ function setLiveMode(mode: LiveMode): void {
   setText(ui.live, LIVE_TEXT[mode]);
 }
 
+function onLiveEvent(event: LiveEvent): void {
+  if (isBookingEvent(event)) onBookingEvent(event);
+  else onWaitlistEvent(event);
+  // Attempts and waiters of the shown day changed: refresh the heat map (debounced).
+  const telescope = currentTelescope();
+  if (
+    telescope !== undefined &&
+    event.telescopio_id === telescope.id &&
+    touchesDay(event, currentDayStart())
+  ) {
+    scheduleDemand();
+  }
+  // Positions in our queues may have moved.
+  if (state.me !== undefined && waitingOn(event)) scheduleEsperas();
+}
+
+/** Are we waiting on a slot this event covers? */
+function waitingOn(event: LiveEvent): boolean {
+  const from = Date.parse(event.horario_inicio_utc);
+  const to = Date.parse(event.horario_fim_utc);
+  for (const espera of state.esperas.values()) {
+    const start = Date.parse(espera.horario_inicio_utc);
+    if (espera.telescopio_id === event.telescopio_id && start >= from && start < to) return true;
+  }
+  return false;
+}
+
 function onBookingEvent(event: BookingEvent): void {
   const telescope = currentTelescope();
   if (telescope === undefined || event.telescopio_id !== telescope.id) return;
   if (!touchesDay(event, currentDayStart())) return;
+  const selfBefore = state.bookings.get(event.agendamento_id)?._links.self;
   changeBoard(
     event.tipo === 'AGENDAMENTO_CRIADO'
       ? {
@@ -716,7 +892,338 @@ function onBookingEvent(event: BookingEvent): void {
         }
       : { kind: 'delete', id: event.agendamento_id },
   );
-  if (state.selected === event.agendamento_id) void refreshSelected();
+  // A cancelled booking leaves the board: its own link (kept from before) shows it as cancelled.
+  if (state.selected === event.agendamento_id) void refreshSelected(selfBefore);
+}
+
+// ---- fair share: waitlist, hold offers, receipts, demand ---------------------------------------------
+
+function telescopeName(id: string): string {
+  return state.telescopes.find((t) => t.id === id)?.nome ?? id;
+}
+
+function showReceipt(jws: string | undefined): void {
+  state.receipt = jws;
+  renderReceipt(ui.receiptPanel, ui.receipt, jws, state.root?._links.jwks);
+}
+
+function joinButton(link: Link, label: string): HTMLButtonElement {
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      class: 'button',
+      'data-action': 'entrar-fila',
+      'aria-label': `Entrar na fila de espera do horário das ${label} UTC`,
+    },
+    'Entrar na fila de espera',
+  );
+  button.addEventListener('click', () => void joinWaitlist(link, button));
+  return button;
+}
+
+function leaveButton(espera: Espera): HTMLButtonElement | undefined {
+  if (espera._links.sair === undefined) return undefined;
+  const button = h(
+    'button',
+    { type: 'button', class: 'button button-quiet', 'data-action': 'sair-fila' },
+    'Sair da fila',
+  );
+  button.addEventListener('click', () => void leaveWaitlist(espera, button));
+  return button;
+}
+
+/** Replaces (or, when closed, removes) one entry: a change newer than any list load in flight. */
+function putEspera(espera: Espera): void {
+  if (isOpen(espera)) state.esperas.set(espera.id, espera);
+  else state.esperas.delete(espera.id);
+  state.esperasVersion++;
+  renderFairShare();
+}
+
+function dropEspera(id: number): void {
+  state.esperas.delete(id);
+  state.esperasVersion++;
+  renderFairShare();
+}
+
+/** POST of a refused booking's `entrar_na_fila` link (its href, with the token). */
+async function joinWaitlist(link: Link, button: HTMLButtonElement): Promise<void> {
+  if (state.token === undefined) return;
+  button.disabled = true;
+  const answer = await follow<Espera>(
+    { href: link.href, method: link.method ?? 'POST' },
+    { token: state.token },
+  );
+  button.disabled = false;
+  if (answer.ok) {
+    const espera = answer.body;
+    putEspera(espera);
+    const leave = leaveButton(espera);
+    say(
+      {
+        tone: 'success',
+        text: `Você entrou na fila de espera de ${formatDay(Date.parse(espera.horario_inicio_utc))} ${slotRange(espera)} (posição ${espera.posicao ?? '?'}). Se o horário for liberado, ele aparece aqui para você confirmar.`,
+      },
+      leave === undefined ? [] : [leave],
+    );
+    void loadDemand();
+    return;
+  }
+  if (answer.problem.code === 'already-waiting') {
+    say(problemMessage('entrar-fila', answer.problem));
+    const existing = existingEsperaLink(answer.problem);
+    if (existing !== undefined) {
+      const entry = await follow<Espera>(existing, { token: state.token });
+      if (entry.ok) putEspera(entry.body);
+    }
+    void loadEsperas();
+    return;
+  }
+  const message = sayProblem('entrar-fila', answer.problem);
+  if (message.needsLogin === true) ui.auth.hidden = false;
+}
+
+/** POST of an entry's `sair` link. */
+async function leaveWaitlist(espera: Espera, button: HTMLButtonElement): Promise<void> {
+  const sair = espera._links.sair;
+  if (sair === undefined || state.token === undefined) return;
+  button.disabled = true;
+  const answer = await follow<Espera>(sair, { token: state.token });
+  button.disabled = false;
+  if (answer.ok) {
+    dropEspera(espera.id);
+    say({
+      tone: 'info',
+      text: `Você saiu da fila de espera de ${formatDay(Date.parse(espera.horario_inicio_utc))} ${slotRange(espera)}.`,
+    });
+    void loadDemand();
+    return;
+  }
+  sayProblem('sair-fila', answer.problem);
+  void loadEsperas();
+}
+
+/** POST of an offered entry's `confirmar` link: the hold becomes a booking (with a receipt). */
+async function confirmHold(espera: Espera, button: HTMLButtonElement): Promise<void> {
+  const confirmar = espera._links.confirmar;
+  if (confirmar === undefined || state.token === undefined || state.confirming.has(espera.id)) return;
+  const key = state.confirmKeys.get(espera.id) ?? crypto.randomUUID();
+  state.confirmKeys.set(espera.id, key);
+  state.confirming.add(espera.id);
+  button.disabled = true;
+  const answer = await follow<Booking>(confirmar, {
+    token: state.token,
+    headers: { 'idempotency-key': key },
+  });
+  state.confirming.delete(espera.id);
+  button.disabled = false;
+  if (answer.ok) {
+    state.confirmKeys.delete(espera.id);
+    dropEspera(espera.id);
+    const booking = answer.body;
+    const telescope = currentTelescope();
+    if (telescope?.id === booking.telescopio_id && touchesDay(booking, currentDayStart())) {
+      changeBoard({ kind: 'put', booking });
+    }
+    state.selected = booking.id;
+    render();
+    renderBooking(booking);
+    const start = Date.parse(booking.horario_inicio_utc);
+    const recibo = typeof booking.recibo === 'string';
+    if (recibo) showReceipt(booking.recibo);
+    say({
+      tone: 'success',
+      text: `Agendamento confirmado pela fila de espera: ${telescopeName(booking.telescopio_id)}, ${formatDay(start)} das ${hhmm(start)} às ${hhmm(Date.parse(booking.horario_fim_utc))} UTC (nº ${booking.id}).${recibo ? ' Recibo assinado emitido: baixe-o em "Recibo da decisão".' : ''}`,
+    });
+    void refreshMe();
+    void loadDemand();
+    return;
+  }
+  if (answer.status === 0 || answer.status >= 500) {
+    sayProblem('confirmar', answer.problem); // the same key is resent by the next click
+    return;
+  }
+  state.confirmKeys.delete(espera.id);
+  if (answer.problem.code === 'hold-expired') {
+    dropEspera(espera.id);
+    say({ tone: 'warning', text: HOLD_EXPIRED });
+    void loadEsperas();
+    return;
+  }
+  const message = sayProblem('confirmar', answer.problem);
+  if (message.needsLogin === true) ui.auth.hidden = false;
+  if (answer.problem.code === 'quota-exceeded') void refreshMe();
+  void loadEsperas();
+}
+
+/**
+ * Loads the open entries (`_links.esperas` of the scientist, or of the root). A single entry that
+ * changed while the list was in flight (an offer pushed live, a join, a confirmation) makes the
+ * list load again rather than overwrite it with an older picture.
+ */
+async function loadEsperas(): Promise<void> {
+  if (state.token === undefined || state.me === undefined) return;
+  if (state.esperasLoading) {
+    state.esperasReloadRequested = true;
+    return;
+  }
+  state.esperasLoading = true;
+  try {
+    for (let round = 0; round < 5; round++) {
+      state.esperasReloadRequested = false;
+      // Read afresh each round: the session may have ended during the previous request.
+      const { me, token } = session();
+      const link = me?._links.esperas ?? state.root?._links.esperas;
+      if (link === undefined || token === undefined) return;
+      const version = state.esperasVersion;
+      const answer = await follow<Hal>(link, { token });
+      if (!answer.ok) {
+        if (answer.status === 401) sayProblem('carregar', answer.problem);
+        return;
+      }
+      if (session().token !== token) return;
+      if (version !== state.esperasVersion || reloadRequested()) {
+        if (round < 4) continue;
+      }
+      const previous = state.esperas;
+      state.esperas = new Map(
+        embedded<Espera>(answer.body, 'esperas')
+          .filter(isOpen)
+          .map((e) => [e.id, e]),
+      );
+      // An offer gone from the list after its deadline ran out (its ESPERA_EXPIRADA may come later).
+      for (const old of previous.values()) {
+        const deadline = old.oferta_expira_em_utc === null ? NaN : Date.parse(old.oferta_expira_em_utc);
+        if (isOffer(old) && !state.esperas.has(old.id) && deadline <= serverNow()) announceExpiry(old);
+      }
+      renderFairShare();
+      return;
+    }
+  } finally {
+    state.esperasLoading = false;
+  }
+}
+
+/** The session as it is now (not as narrowed before an await). */
+function session(): { me: Scientist | undefined; token: string | undefined } {
+  return { me: state.me, token: state.token };
+}
+
+function reloadRequested(): boolean {
+  return state.esperasReloadRequested;
+}
+
+let esperasTimer: ReturnType<typeof setTimeout> | undefined;
+function scheduleEsperas(delayMs = 400): void {
+  if (esperasTimer !== undefined) clearTimeout(esperasTimer);
+  esperasTimer = setTimeout(() => {
+    esperasTimer = undefined;
+    void loadEsperas();
+  }, delayMs);
+}
+
+function onWaitlistEvent(event: WaitlistEvent): void {
+  if (state.me === undefined || state.token === undefined || event.cientista_id !== state.me.id) return;
+  if (event.tipo === 'ESPERA_OFERECIDA') {
+    void fetchEspera(event.espera_id);
+    return;
+  }
+  // ESPERA_EXPIRADA: the hold ran out before we confirmed it.
+  const known = state.esperas.get(event.espera_id);
+  dropEspera(event.espera_id);
+  if (known !== undefined) announceExpiry(known);
+}
+
+function announceExpiry(espera: Espera): void {
+  if (state.announcedExpiries.has(espera.id)) return;
+  state.announcedExpiries.add(espera.id);
+  say({
+    tone: 'warning',
+    text: `O prazo para confirmar ${formatDay(Date.parse(espera.horario_inicio_utc))} ${slotRange(espera)} acabou; o horário passou para o próximo da fila.`,
+  });
+}
+
+/** GET of one entry: its `self` link when we know it, else /esperas/{id} (the id from the event). */
+async function fetchEspera(id: number): Promise<void> {
+  const link = state.esperas.get(id)?._links.self ?? { href: `/esperas/${encodeURIComponent(String(id))}` };
+  state.esperasVersion++; // a list load running now predates this offer: it must load again
+  const answer = await follow<Espera>(link, { token: state.token });
+  if (answer.ok) putEspera(answer.body);
+  else scheduleEsperas(0);
+}
+
+/** The offers (prominent, with countdowns) and the waitlist panel, from `state.esperas`. */
+function renderFairShare(): void {
+  const entries = sortEsperas(state.esperas.values());
+  const offers = entries.filter(isOffer);
+  renderOffers(
+    ui.offers,
+    offers,
+    {
+      confirm: (espera, button) => void confirmHold(espera, button),
+      leave: (espera, button) => void leaveWaitlist(espera, button),
+    },
+    telescopeName,
+  );
+  tickOffers(ui.offers, serverNow());
+  ui.waitlistPanel.hidden = state.me === undefined;
+  renderWaitlist(ui.waitlist, entries, (espera, button) => void leaveWaitlist(espera, button), telescopeName);
+  for (const offer of offers) {
+    if (state.announcedOffers.has(offer.id)) continue;
+    state.announcedOffers.add(offer.id);
+    const until =
+      offer.oferta_expira_em_utc === null
+        ? ''
+        : ` Confirme até ${clockText(Date.parse(offer.oferta_expira_em_utc)).slice(0, 8)} UTC.`;
+    say({
+      tone: 'success',
+      text: `Um horário da sua fila de espera foi liberado para você: ${telescopeName(offer.telescopio_id)}, ${formatDay(Date.parse(offer.horario_inicio_utc))} ${slotRange(offer)}.${until}`,
+    });
+  }
+}
+
+/** The shown telescope's `demanda` (templated `{?de,ate}`) for the shown UTC day → heat map. */
+async function loadDemand(): Promise<void> {
+  const telescope = currentTelescope();
+  const link = telescope?._links.demanda;
+  if (telescope === undefined || link === undefined) {
+    ui.demandPanel.hidden = true;
+    return;
+  }
+  ui.demandPanel.hidden = false;
+  const dayStart = currentDayStart();
+  const seq = ++state.demandSeq;
+  const href =
+    link.templated === true
+      ? expandTemplate(link.href, { de: isoWithMs(dayStart), ate: isoWithMs(dayStart + DAY_MS) })
+      : link.href;
+  const day = formatDay(dayStart);
+  setText(ui.demandTitle, `Demanda do dia — ${telescope.nome}, ${day} (UTC)`);
+  setAttr(ui.heatmap, 'aria-busy', 'true');
+  const answer = await follow<DemandAnswer>({ href });
+  if (seq !== state.demandSeq) return; // a newer load (or another day) superseded this one
+  if (!answer.ok) {
+    setAttr(ui.heatmap, 'aria-busy', 'false');
+    setText(ui.demandSummary, 'A demanda deste dia não está disponível agora.');
+    return;
+  }
+  const cells = buildDemandDay(dayStart, answer.body.slots);
+  heatmap.render(cells, {
+    busy: false,
+    label: `Mapa de calor da demanda: ${telescope.nome}, ${day}, por horário UTC (tentativas + fila de espera)`,
+  });
+  setText(ui.demandSummary, demandSummary(cells));
+}
+
+let demandTimer: ReturnType<typeof setTimeout> | undefined;
+/** Live events come in bursts: one demand load per burst. */
+function scheduleDemand(delayMs = 750): void {
+  if (demandTimer !== undefined) clearTimeout(demandTimer);
+  demandTimer = setTimeout(() => {
+    demandTimer = undefined;
+    void loadDemand();
+  }, delayMs);
 }
 
 // ---- formatting ---------------------------------------------------------------------------------------
@@ -764,13 +1271,19 @@ async function start(): Promise<void> {
   if (state.me === undefined) ui.auth.hidden = false;
   await loadTelescopes();
   await loadBoard();
+  void loadDemand();
   state.live = startLive({
     eventsHref: root._links.eventos?.href,
-    onEvent: onBookingEvent,
-    reload: () => void loadBoard(),
+    onEvent: onLiveEvent,
+    // On (re)connect, `reset` and every poll: the board, the demand and our queues and offers.
+    reload: () => {
+      void loadBoard();
+      scheduleDemand(0);
+      void loadEsperas();
+    },
     onMode: setLiveMode,
   });
-  if (!ui.status.hidden && ui.status.dataset.tone === 'error') ui.status.hidden = true;
+  if (!ui.statusBox.hidden && ui.statusBox.dataset.tone === 'error') ui.statusBox.hidden = true;
 }
 
 window.addEventListener('pagehide', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LOST_RACE, problemMessage, UNAVAILABLE } from './messages.js';
+import { HOLD_EXPIRED, LOST_RACE, problemMessage, UNAVAILABLE } from './messages.js';
 
 test('when another scientist got the slot first, then the loser reads that, whatever the detail', () => {
   const message = problemMessage('agendar', {
@@ -47,5 +47,50 @@ test('when the request is invalid, then the problem detail is shown', () => {
   assert.equal(
     problemMessage('agendar', { status: 400, code: 'validation-failed', detail }).text,
     `Pedido inválido: ${detail}`,
+  );
+});
+
+test('when the slot is held for the waitlist, then the message says until when', () => {
+  const message = problemMessage('agendar', {
+    status: 409,
+    code: 'slot-held',
+    detail: 'held',
+    oferta_expira_em_utc: '2027-03-01T10:02:13.500Z',
+  });
+  assert.equal(
+    message.text,
+    'Este horário está reservado para quem está na fila de espera até 10:02:13 UTC.',
+  );
+});
+
+test('when confirming a hold that is gone, then the scientist reads that it passed on', () => {
+  assert.equal(problemMessage('confirmar', { status: 409, code: 'hold-expired' }).text, HOLD_EXPIRED);
+  assert.match(
+    problemMessage('entrar-fila', { status: 409, code: 'already-waiting' }).text,
+    /já está na fila/,
+  );
+  assert.equal(
+    problemMessage('entrar-fila', { status: 409, code: 'conflict', detail: 'The slot is free: book it' })
+      .text,
+    'Não é possível entrar na fila de espera: The slot is free: book it',
+  );
+});
+
+test('when the quota is exceeded, then the message says how much is left, and shows the detail', () => {
+  const detail = 'This booking needs 10 minutes in 2026-12 but only 5 of your 600 remain';
+  const message = problemMessage('agendar', {
+    status: 422,
+    code: 'quota-exceeded',
+    detail,
+    periodo: '2026-12',
+    alocados_minutos: 600,
+    usados_minutos: 595,
+    restantes_minutos: 5,
+    pedidos_minutos: 10,
+  });
+  assert.equal(message.tone, 'error');
+  assert.equal(
+    message.text,
+    `Cota de tempo insuficiente: o pedido precisa de 10 min em 2026-12, mas restam 5 de 600 min. (${detail})`,
   );
 });

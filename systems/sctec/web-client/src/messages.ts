@@ -13,10 +13,64 @@ export interface Message {
   readonly needsLogin?: boolean;
 }
 
-export type Action = 'agendar' | 'cancelar' | 'entrar' | 'registrar' | 'carregar';
+export type Action =
+  | 'agendar'
+  | 'cancelar'
+  | 'entrar'
+  | 'registrar'
+  | 'carregar'
+  /** Join a waitlist. */
+  | 'entrar-fila'
+  /** Leave a waitlist. */
+  | 'sair-fila'
+  /** Confirm a hold offered from the waitlist. */
+  | 'confirmar';
 
 export const UNAVAILABLE = 'Serviço indisponível, tente novamente.';
 export const LOST_RACE = 'Outro cientista reservou este horário primeiro.';
+export const HOLD_EXPIRED =
+  'A oferta da fila de espera não vale mais (o prazo acabou ou ela já foi usada); o horário passou para o próximo da fila.';
+
+const pad = (n: number) => String(n).padStart(2, '0');
+/** "10:02:13" (UTC) of an ISO instant, or undefined. */
+function timeOf(iso: string | undefined): string | undefined {
+  const ms = iso === undefined ? NaN : Date.parse(iso);
+  if (!Number.isFinite(ms)) return undefined;
+  const d = new Date(ms);
+  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+}
+
+/** The 422 quota-exceeded in pt-BR from its extensions, followed by the server's detail. */
+function quotaMessage(problem: Problem, detail: string): string {
+  const { pedidos_minutos: asked, restantes_minutos: left, alocados_minutos: total, periodo } = problem;
+  const head =
+    typeof asked === 'number' && typeof left === 'number' && typeof total === 'number'
+      ? `Cota de tempo insuficiente: o pedido precisa de ${asked} min${periodo === undefined ? '' : ` em ${periodo}`}, mas restam ${left} de ${total} min.`
+      : 'Cota de tempo insuficiente para este pedido.';
+  return detail === '' ? head : `${head} (${detail})`;
+}
+
+const CONFLICT_VERBS: Record<Action, string> = {
+  agendar: 'concluir',
+  cancelar: 'cancelar',
+  entrar: 'concluir',
+  registrar: 'concluir',
+  carregar: 'concluir',
+  'entrar-fila': 'entrar na fila de espera',
+  'sair-fila': 'sair da fila de espera',
+  confirmar: 'confirmar',
+};
+
+const LOGIN_VERBS: Record<Action, string> = {
+  agendar: 'agendar',
+  cancelar: 'cancelar',
+  entrar: 'agendar',
+  registrar: 'agendar',
+  carregar: 'agendar',
+  'entrar-fila': 'entrar na fila de espera',
+  'sair-fila': 'sair da fila de espera',
+  confirmar: 'confirmar o horário',
+};
 
 /** The message for a failed request. */
 export function problemMessage(action: Action, problem: Problem): Message {
@@ -27,6 +81,19 @@ export function problemMessage(action: Action, problem: Problem): Message {
   switch (problem.code) {
     case 'slot-taken':
       return { tone: 'warning', text: LOST_RACE };
+    case 'slot-held': {
+      const until = timeOf(problem.oferta_expira_em_utc);
+      return {
+        tone: 'warning',
+        text: `Este horário está reservado para quem está na fila de espera${until === undefined ? '' : ` até ${until} UTC`}.`,
+      };
+    }
+    case 'hold-expired':
+      return { tone: 'warning', text: HOLD_EXPIRED };
+    case 'already-waiting':
+      return { tone: 'info', text: 'Você já está na fila de espera deste horário.' };
+    case 'quota-exceeded':
+      return { tone: 'error', text: quotaMessage(problem, detail) };
     case 'stale-token':
       return {
         tone: 'warning',
@@ -58,7 +125,7 @@ export function problemMessage(action: Action, problem: Problem): Message {
     case 'conflict':
       return {
         tone: 'error',
-        text: `Não é possível ${action === 'cancelar' ? 'cancelar' : 'concluir'}: ${detail === '' ? 'o estado mudou.' : detail}`,
+        text: `Não é possível ${CONFLICT_VERBS[action]}: ${detail === '' ? 'o estado mudou.' : detail}`,
       };
     default:
       break;
@@ -68,7 +135,7 @@ export function problemMessage(action: Action, problem: Problem): Message {
       ? { tone: 'error', text: 'E-mail ou senha incorretos.' }
       : {
           tone: 'error',
-          text: `Entre com sua conta para ${action === 'cancelar' ? 'cancelar' : 'agendar'} (sessão ausente ou expirada).`,
+          text: `Entre com sua conta para ${LOGIN_VERBS[action]} (sessão ausente ou expirada).`,
           needsLogin: true,
         };
   }
