@@ -204,6 +204,7 @@ export function createBookingService(deps: BookingServiceDeps) {
         clickUtc,
       };
       try {
+        if (request.esperaId !== undefined) await fairShare.refuseLostHold(request.esperaId);
         await fairShare.refuseHeldByOthers(telescope.id, plan.slots, request.actor.id);
         return await decide(request, decision);
       } catch (error) {
@@ -482,6 +483,7 @@ export function createBookingService(deps: BookingServiceDeps) {
           horario_clique_utc: decision.clickUtc,
           incerteza_ms: request.incertezaMs ?? null,
           agendamentos: conflicting,
+          ...(request.esperaId === undefined ? {} : { espera_id: request.esperaId }),
           trace_id: request.traceId,
         },
       });
@@ -498,6 +500,7 @@ export function createBookingService(deps: BookingServiceDeps) {
       horario_fim_utc: formatUtc(decision.endMs),
       recursos: decision.resources,
       agendamentos_conflitantes: conflicting,
+      ...(request.esperaId === undefined ? {} : { espera_id: request.esperaId }),
       recebido_em_utc: formatUtc(decision.receivedAt),
       horario_clique_utc: decision.clickUtc,
       incerteza_ms: request.incertezaMs ?? null,

@@ -228,7 +228,7 @@ export function createFairShare(deps: FairShareDeps) {
     const entry = await fair.findEntry(id);
     if (entry === undefined) throw new AppError('not-found', `Waitlist entry ${id} does not exist`);
     if (!isOwnerOrAdmin(entry, viewer))
-      throw new AppError('forbidden', 'Only the scientist on the waitlist (or an admin) may see this entry');
+      throw new AppError('forbidden', `Waitlist entry ${id} belongs to another scientist`);
     return entry;
   }
 
@@ -236,6 +236,19 @@ export function createFairShare(deps: FairShareDeps) {
     settings,
     advanceSlot,
     publish,
+
+    /**
+     * Before a confirmation asks for any lock: refuses (409 hold-expired) an entry that no longer
+     * holds its slot, so the confirmer learns that, rather than who has the slot now.
+     */
+    async refuseLostHold(esperaId: number): Promise<void> {
+      const entry = await fair.findEntry(esperaId);
+      if (
+        entry === undefined ||
+        !holdStands({ status: entry.status, offerExpiresMs: entry.oferta_expira_ms }, clock.now())
+      )
+        throw lostHold(esperaId);
+    },
 
     /**
      * Before any lock is asked for: refuses (409 slot-held) a booking of a slot that stands held
@@ -290,12 +303,8 @@ export function createFairShare(deps: FairShareDeps) {
           throw heldError(input.telescopioId, slot, offered.oferta_expira_ms);
         own.push(offered);
       }
-      if (input.esperaId !== undefined && !own.some((e) => e.id === input.esperaId)) {
-        throw new AppError(
-          'hold-expired',
-          `Waitlist entry ${input.esperaId} does not hold this slot any more (the hold expired, was left or was used)`,
-        );
-      }
+      if (input.esperaId !== undefined && !own.some((e) => e.id === input.esperaId))
+        throw lostHold(input.esperaId);
       return { own, changes };
     },
 
@@ -494,7 +503,7 @@ export function createFairShare(deps: FairShareDeps) {
         throw error;
       }
       request.log.info(
-        `Cientista ${actor.id} entrou na fila de espera de ${telescope.id}_${formatUtc(slotMs)}`,
+        `Cientista ${actor.id} entrou na fila de espera de ${resourceName(telescope.id, slotMs)}`,
       );
       await publish(result.changes, request.log, request.traceId);
       return result.entry;
@@ -608,6 +617,13 @@ export function createFairShare(deps: FairShareDeps) {
       await settleSlot(slot.telescopio_id, slot.slot_inicio_ms, log);
     }
     return seen.size;
+  }
+
+  function lostHold(esperaId: number): AppError {
+    return new AppError(
+      'hold-expired',
+      `Waitlist entry ${esperaId} does not hold its slot any more (the hold expired, was left or was used)`,
+    );
   }
 
   function heldError(telescopioId: string, slotMs: number, untilMs: number | null): AppError {

@@ -66,7 +66,7 @@ export function standing(period: QuotaPeriod, allocatedMinutes: number, usedSlot
     periodo: period.id,
     alocados_minutos: allocatedMinutes,
     usados_minutos: used,
-    // Can be negative for a moment's view only if an admin lowered the allocation below what is used.
+    // Never below 0: an admin may lower an allocation below what is already used.
     restantes_minutos: Math.max(0, allocatedMinutes - used),
   };
 }

@@ -16,7 +16,7 @@ export const RECEIPT_OUTCOMES = ['concedido', 'recusado'] as const;
 export type ReceiptOutcome = (typeof RECEIPT_OUTCOMES)[number];
 
 /** Problem codes of the 409 answers that carry a receipt. */
-export const RECEIPT_REFUSALS = ['slot-taken', 'slot-held', 'stale-token'] as const;
+export const RECEIPT_REFUSALS = ['slot-taken', 'slot-held', 'stale-token', 'hold-expired'] as const;
 export type ReceiptRefusal = (typeof RECEIPT_REFUSALS)[number];
 
 /**
@@ -134,6 +134,7 @@ const REFUSAL_TEXT: Record<ReceiptRefusal, string> = {
   'slot-taken': 'another booking already held the slot',
   'slot-held': 'the slot was held for a waitlisted scientist',
   'stale-token': "the request's lock was no longer the newest (stale fencing token)",
+  'hold-expired': 'the confirmed waitlist hold had already expired, been left or been used',
 };
 
 function list(values: readonly number[]): string {

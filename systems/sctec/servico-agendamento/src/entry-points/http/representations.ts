@@ -139,6 +139,9 @@ export function scientistView(row: ScientistRow, principal: Principal | undefine
       agendamentos: { href: `/agendamentos?cientista_id=${row.id}` },
       ...(self ? { agendar: { href: '/agendamentos', method: 'POST' } } : {}),
       ...(self ? { esperas: { href: '/eu/esperas', title: 'Minhas filas de espera' } } : {}),
+      ...(maySeePrivate(row, principal)
+        ? { cota: { href: `${scientistHref(row.id)}{?periodo}`, templated: true, title: 'Cota de um mês' } }
+        : {}),
       ...(principal?.papel === 'admin'
         ? { definir_cota: { href: `${scientistHref(row.id)}/cota`, method: 'PUT', title: 'Definir a cota' } }
         : {}),

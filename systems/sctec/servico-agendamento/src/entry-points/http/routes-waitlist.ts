@@ -213,11 +213,8 @@ export function registerWaitlistRoutes(app: HttpApp, deps: WaitlistRouteDeps): v
       const { entry } = await fairShare.entry(principal, request.params.id, request.appLog);
       if (entry.cientista_id !== principal.id)
         throw new AppError('forbidden', 'Only the scientist holding the slot may confirm it');
-      if (entry.status !== 'oferecida')
-        throw new AppError(
-          'hold-expired',
-          `Waitlist entry ${entry.id} is not holding its slot (status ${entry.status})`,
-        );
+      // An entry that no longer holds the slot is refused inside book() (409 hold-expired, or
+      // slot-taken/slot-held when someone has the slot now): a decision, recorded and signed.
       const { booking, recibo } = await bookings.book({
         actor: principal,
         telescopioId: entry.telescopio_id,
