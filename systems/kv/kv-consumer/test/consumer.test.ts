@@ -94,7 +94,11 @@ describe('kv-consumer', () => {
       queues,
       logger,
       metrics,
-      consume: { prefetch: options.prefetch ?? 4, maxAttempts: options.maxAttempts ?? 3, retryDelayMs: () => 1 },
+      consume: {
+        prefetch: options.prefetch ?? 4,
+        maxAttempts: options.maxAttempts ?? 3,
+        retryDelayMs: () => 1,
+      },
     });
     return running;
   }
