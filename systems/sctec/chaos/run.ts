@@ -123,7 +123,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       telescopeId: TELESCOPE,
       slots,
       random: seededRandom(options.seed + 1),
-      requestTimeoutMs: 20_000,
+      // A client gives up after 3 s and tries again, as a person would. It matters: every decision,
+      // lost ones included, appends to the one audit chain, so a frozen scheduler caught holding
+      // the chain's head makes every request wait until it wakes. Clients that waited 20 s would
+      // all be stuck behind it, and nobody would book in the window the fault opens.
+      requestTimeoutMs: 3_000,
       signal: stopClients.signal,
     });
     const faults = runFaults({

@@ -122,7 +122,7 @@ export async function buildApp(deps: SchedulerDeps): Promise<HttpApp> {
   registerRootRoutes(app, { tokens, now, webClient });
   registerAccountRoutes(app, { store, tokens, now, fairShare });
   registerBookingRoutes(app, { store, bookings, idempotency, tokens, audit, now });
-  registerWaitlistRoutes(app, { store, bookings, fairShare, tokens, now });
+  registerWaitlistRoutes(app, { store, bookings, fairShare, tokens, now, idempotency });
   registerReceiptRoutes(app, { signer: receipts });
   const sweepMs = deps.waitlist?.sweepMs ?? 1000;
   if (sweepMs > 0) {

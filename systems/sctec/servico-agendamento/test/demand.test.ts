@@ -4,22 +4,27 @@
  * races on both engines, on a controlled clock.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { manualClock } from '@dslab/clock';
+import { describe, test } from 'node:test';
 import { call, countByStatus, ENGINES, race } from '@dslab/testing';
-import { bookingRequest, startCoordinatorProcess, startScheduler, type Sctec } from '../../test/harness.js';
-import { fairShareViolations } from '../../test/invariants.js';
+import { bookingRequest } from '../../test/harness.js';
+import {
+  bookSlot,
+  DAY,
+  filaPath,
+  HOUR,
+  MINUTE,
+  seedIso,
+  SLOT,
+  useCoordinator,
+  useFairShareScheduler,
+  wireIso,
+  type Booking,
+  type Link,
+} from './fair-share-support.js';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const SLOT = 5 * MINUTE;
-const DEFAULT_MINUTES = 600;
-/** The controlled clock: 2031-01-03 06:00 UTC; "today" is 2031-01-03. It never moves here. */
-const T0 = Date.UTC(2031, 0, 3, 6, 0, 0);
+/** The controlled clock (T0) is 2031-01-03 06:00 UTC; "today" is 2031-01-03. It never moves here. */
 const TODAY = Date.UTC(2031, 0, 3);
 
-type Link = { href: string; method?: string; templated?: boolean };
 interface DemandSlot {
   horario_inicio_utc: string;
   tentativas: number;
@@ -35,10 +40,6 @@ interface Demand {
   _links: Record<string, Link | undefined>;
 }
 
-const seedIso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
-const wireIso = (ms: number) => new Date(ms).toISOString();
-const filaPath = (slotMs: number) =>
-  `/telescopios/Hubble-Acad/slots/${encodeURIComponent(seedIso(slotMs))}/fila`;
 const demandPath = (deMs?: number, ateMs?: number, telescope = 'Hubble-Acad') => {
   const params = new URLSearchParams();
   if (deMs !== undefined) params.set('de', seedIso(deMs));
@@ -60,56 +61,18 @@ function keysOf(value: unknown, into = new Set<string>()): Set<string> {
 }
 
 describe('demand per slot, anonymised', () => {
-  let coordinator: Awaited<ReturnType<typeof startCoordinatorProcess>> | undefined;
-  before(async () => {
-    coordinator = await startCoordinatorProcess();
-  });
-  after(() => coordinator?.stop());
+  const coordinator = useCoordinator();
 
   for (const engine of ENGINES) {
     describe(`on ${engine}`, () => {
-      const clock = manualClock(T0);
-      let sctec: Sctec | undefined;
-      let admin = '';
-      const env = () => {
-        assert.ok(sctec, 'set-up finished');
-        return sctec;
-      };
-      before(async () => {
-        assert.ok(coordinator);
-        sctec = await startScheduler({
-          engine,
-          coordinatorUrl: coordinator.url,
-          clock,
-          quota: { defaultMinutes: DEFAULT_MINUTES },
-          waitlist: { holdMs: 2 * MINUTE, sweepMs: 100 },
-        });
-        admin = await sctec.adminToken();
-      });
-      after(() => sctec?.close());
+      const { env, assertInvariants } = useFairShareScheduler(engine, { coordinator });
 
       const book = (token: string, startMs: number, endMs?: number) =>
-        call<{ id: number; code?: string }>(env().url, 'POST', '/agendamentos', {
-          token,
-          body: {
-            telescopio_id: 'Hubble-Acad',
-            horario_inicio_utc: seedIso(startMs),
-            ...(endMs === undefined ? {} : { horario_fim_utc: seedIso(endMs) }),
-          },
-        });
+        bookSlot<Booking>(env().url, token, startMs, { endMs });
       const demand = async (path: string) => {
         const res = await call<Demand>(env().url, 'GET', path);
         assert.equal(res.status, 200, `GET ${path}: ${res.text}`);
         return res.body;
-      };
-      const assertInvariants = async () => {
-        const violations = await fairShareViolations({
-          db: env().database.db,
-          url: env().url,
-          adminToken: admin,
-          defaultMinutes: DEFAULT_MINUTES,
-        });
-        assert.deepEqual(violations, []);
       };
 
       test('when slots are contested, booked, cancelled and waited for, then the demand counts attempts (wins and 409 losses) and waiters per slot, in time order, without naming anyone', async () => {

@@ -4,102 +4,50 @@
  * cancellations refund and late ones do not, and minutes count in the UTC month of each slot.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { manualClock } from '@dslab/clock';
+import { describe, test } from 'node:test';
 import { call, countByStatus, ENGINES, race } from '@dslab/testing';
-import { bookingRequest, startCoordinatorProcess, startScheduler, type Sctec } from '../../test/harness.js';
-import { auditTrailOverHttp, fairShareViolations } from '../../test/invariants.js';
+import { bookingRequest } from '../../test/harness.js';
+import { auditTrailOverHttp } from '../../test/invariants.js';
+import type { QuotaView } from '../src/entry-points/http/representations.js';
+import {
+  bookSlot,
+  DAY,
+  DEFAULT_MINUTES,
+  HOUR,
+  seedIso,
+  SLOT,
+  T0,
+  useCoordinator,
+  useFairShareScheduler,
+  type Booking,
+  type Link,
+  type Problem,
+} from './fair-share-support.js';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const SLOT = 5 * MINUTE;
-const DEFAULT_MINUTES = 600;
 const NOTICE_MS = 72 * HOUR;
-/** The controlled clock starts on 2031-01-03 06:00 UTC and only ever moves forward, within January. */
-const T0 = Date.UTC(2031, 0, 3, 6, 0, 0);
 
-type Link = { href: string; method?: string; title?: string; templated?: boolean };
-interface Cota {
-  periodo: string;
-  inicio_utc: string;
-  fim_utc: string;
-  alocados_minutos: number;
-  usados_minutos: number;
-  restantes_minutos: number;
-  padrao: boolean;
-  aviso_reembolso_horas: number;
-}
 interface ScientistView {
   id: number;
   nome: string;
-  cota?: Cota;
+  cota?: QuotaView;
   _links: Record<string, Link | undefined>;
 }
-interface Booking {
-  id: number;
-  telescopio_id: string;
-  cientista_id: number;
-  horario_inicio_utc: string;
-  horario_fim_utc: string;
-  status: string;
-  reembolso_minutos?: number;
-  _links: Record<string, Link | undefined>;
-}
-interface Problem {
-  status: number;
-  code: string;
-  detail: string;
-  periodo?: string;
-  alocados_minutos?: number;
-  usados_minutos?: number;
-  restantes_minutos?: number;
-  pedidos_minutos?: number;
-}
-
-/** A slot start as the seed writes it (`2031-01-31T23:55:00Z`). */
-const seedIso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 describe('time quotas', () => {
-  let coordinator: Awaited<ReturnType<typeof startCoordinatorProcess>> | undefined;
-  before(async () => {
-    coordinator = await startCoordinatorProcess();
-  });
-  after(() => coordinator?.stop());
+  const coordinator = useCoordinator();
 
   for (const engine of ENGINES) {
     describe(`on ${engine}`, () => {
-      const clock = manualClock(T0);
-      let sctec: Sctec | undefined;
-      let admin = '';
-      const env = () => {
-        assert.ok(sctec, 'set-up finished');
-        return sctec;
-      };
-      before(async () => {
-        assert.ok(coordinator);
-        sctec = await startScheduler({
-          engine,
-          coordinatorUrl: coordinator.url,
-          clock,
-          jwtTtlSeconds: 60 * 24 * 3600,
-          quota: { defaultMinutes: DEFAULT_MINUTES, refundNoticeMs: NOTICE_MS },
-          waitlist: { holdMs: 2 * MINUTE, sweepMs: 100 },
-        });
-        admin = await sctec.adminToken();
+      // The clock only ever moves forward, within January.
+      const { clock, env, admin, assertInvariants } = useFairShareScheduler(engine, {
+        coordinator,
+        jwtTtlSeconds: 60 * 24 * 3600,
+        refundNoticeMs: NOTICE_MS,
       });
-      after(() => sctec?.close());
 
       const book = (token: string, startMs: number, endMs?: number) =>
-        call<Booking & Problem>(env().url, 'POST', '/agendamentos', {
-          token,
-          body: {
-            telescopio_id: 'Hubble-Acad',
-            horario_inicio_utc: seedIso(startMs),
-            ...(endMs === undefined ? {} : { horario_fim_utc: seedIso(endMs) }),
-          },
-        });
-      const setQuota = (id: number, minutos: number | null, token = admin) =>
+        bookSlot<Booking & Problem>(env().url, token, startMs, { endMs });
+      const setQuota = (id: number, minutos: number | null, token = admin()) =>
         call<ScientistView & Problem>(env().url, 'PUT', `/cientistas/${id}/cota`, {
           token,
           body: { minutos },
@@ -117,19 +65,6 @@ describe('time quotas', () => {
       };
       const cancel = (token: string, id: number) =>
         call<Booking & Problem>(env().url, 'POST', `/agendamentos/${id}/cancelamento`, { token });
-      const assertInvariants = async (
-        acknowledged: { id: number; telescopio_id: string; horario_inicio_utc: string }[] = [],
-      ) => {
-        const s = env();
-        const violations = await fairShareViolations({
-          db: s.database.db,
-          url: s.url,
-          adminToken: admin,
-          defaultMinutes: DEFAULT_MINUTES,
-          acknowledged,
-        });
-        assert.deepEqual(violations, []);
-      };
       const assertQuotaExceeded = (res: {
         status: number;
         headers: Record<string, unknown>;
@@ -188,7 +123,7 @@ describe('time quotas', () => {
         ];
         for (const [name, input] of badBodies) {
           const res = await call<Problem>(s.url, 'PUT', `/cientistas/${scientist.id}/cota`, {
-            token: admin,
+            token: admin(),
             headers: { 'content-type': 'application/json' },
             ...input,
           });
@@ -200,7 +135,7 @@ describe('time quotas', () => {
         const unknown = await setQuota(99_999_999, 10);
         assert.equal(unknown.status, 404, unknown.text);
         assert.equal(
-          (await call(s.url, 'PUT', '/cientistas/abc/cota', { token: admin, body: { minutos: 1 } })).status,
+          (await call(s.url, 'PUT', '/cientistas/abc/cota', { token: admin(), body: { minutos: 1 } })).status,
           400,
         );
 
@@ -218,7 +153,7 @@ describe('time quotas', () => {
           .executeTakeFirstOrThrow();
         assert.equal(after.cota_minutos, null);
 
-        const audit = (await auditTrailOverHttp(s.url, admin)).filter(
+        const audit = (await auditTrailOverHttp(s.url, admin())).filter(
           (r) => r.event_type === 'COTA_DEFINIDA' && Object.values(r.details).includes(scientist.id),
         );
         assert.equal(audit.length, 4, 'one COTA_DEFINIDA per accepted change (120, 0, 1000000, null)');
@@ -255,7 +190,7 @@ describe('time quotas', () => {
         assert.equal(own.body._links.self?.href, `/cientistas/${scientist.id}`);
 
         const asAdmin = await call<ScientistView>(s.url, 'GET', `/cientistas/${scientist.id}`, {
-          token: admin,
+          token: admin(),
         });
         assert.equal(asAdmin.body.cota?.usados_minutos, 10);
         assert.deepEqual(
@@ -437,7 +372,7 @@ describe('time quotas', () => {
           },
         );
         assert.equal((await quotaOf(scientist.id, scientist.token, '2031-03')).usados_minutos, 5);
-        const april = await quotaOf(scientist.id, admin, '2031-04');
+        const april = await quotaOf(scientist.id, admin(), '2031-04');
         assert.deepEqual([april.usados_minutos, april.restantes_minutos], [0, 10]);
         for (const bad of ['2031-13', '2031-00', '2031-1', 'abc', '2031-02-01', '', '20310-01']) {
           const res = await call<Problem>(
@@ -527,7 +462,7 @@ describe('time quotas', () => {
         assert.deepEqual(flagsOf(soon.body.id), [1]);
 
         const refunds = new Map(
-          (await auditTrailOverHttp(s.url, admin))
+          (await auditTrailOverHttp(s.url, admin()))
             .filter((r) => r.event_type === 'AGENDAMENTO_CANCELADO')
             .map((r) => [r.details.agendamento_id, r.details.reembolso_minutos]),
         );

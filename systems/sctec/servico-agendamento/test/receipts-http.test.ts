@@ -6,38 +6,29 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { AuditRecord } from '@dslab/audit-log';
-import { manualClock } from '@dslab/clock';
 import { call, countByStatus, ENGINES, race } from '@dslab/testing';
 import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK } from 'jose';
-import { bookingRequest, startCoordinatorProcess, startScheduler, type Sctec } from '../../test/harness.js';
-import { auditTrailOverHttp, fairShareViolations } from '../../test/invariants.js';
+import { bookingRequest } from '../../test/harness.js';
+import { auditTrailOverHttp } from '../../test/invariants.js';
 import { ReceiptVerificationError, verifyReceipt, type ReceiptJwks } from '../src/adapters/receipts.js';
+import {
+  bookSlot,
+  seedIso,
+  SLOT,
+  T0,
+  useCoordinator,
+  useFairShareScheduler,
+  type Booking,
+  type Link,
+  type Problem,
+} from './fair-share-support.js';
 
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
-const SLOT = 5 * MINUTE;
-const DEFAULT_MINUTES = 600;
-/** The controlled clock: 2031-01-03 06:00:00.250 UTC (off the second, so times must be carried, not rounded). */
-const T0 = Date.UTC(2031, 0, 3, 6, 0, 0, 250);
+/** A 201 booking or a 409 refusal: only the refusal carries a problem `code`. */
+type Decision = Booking & Partial<Pick<Problem, 'code'>>;
+type ReceiptClaims = Awaited<ReturnType<typeof verifyReceipt>>['claims'];
 
-type Link = { href: string; method?: string };
-interface Booking {
-  id: number;
-  telescopio_id: string;
-  cientista_id: number;
-  horario_inicio_utc: string;
-  horario_fim_utc: string;
-  recebido_em_utc: string;
-  horario_clique_utc: string | null;
-  incerteza_ms: number | null;
-  recibo?: string;
-  code?: string;
-  _links: Record<string, Link | undefined>;
-}
-
-const seedIso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const resource = (ms: number) => `Hubble-Acad_${seedIso(ms)}`;
 
 /** A fresh Ed25519 key: its PKCS#8 PEM (for the scheduler) and its public x (to recognise it in the JWKS). */
@@ -62,79 +53,53 @@ async function independentlyVerified(receipt: string, jwks: ReceiptJwks): Promis
   return JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
 }
 
+/** The decision a receipt records, instants as epoch ms: the wire may carry them with or without milliseconds. */
+function decisionOf(claims: ReceiptClaims) {
+  return {
+    sub: claims.sub,
+    resultado: claims.resultado,
+    motivo: claims.motivo,
+    inicio: Date.parse(claims.horario_inicio_utc),
+    fim: Date.parse(claims.horario_fim_utc),
+    recursos: claims.recursos,
+    agendamento_id: claims.agendamento_id,
+    tokens_fencing: claims.tokens_fencing,
+    agendamentos_conflitantes: claims.agendamentos_conflitantes,
+    recebido: Date.parse(claims.recebido_em_utc),
+    clique: claims.horario_clique_utc === null ? null : Date.parse(claims.horario_clique_utc),
+    incerteza_ms: claims.incerteza_ms,
+  };
+}
+
 describe('signed decision receipts over HTTP', () => {
-  let coordinator: Awaited<ReturnType<typeof startCoordinatorProcess>> | undefined;
-  before(async () => {
-    coordinator = await startCoordinatorProcess();
-  });
-  after(() => coordinator?.stop());
+  const coordinator = useCoordinator();
 
   for (const engine of ENGINES) {
     describe(`on ${engine}`, () => {
-      const clock = manualClock(T0);
       const key = ed25519Key();
-      let sctec: Sctec | undefined;
-      let admin = '';
-      let jwks: ReceiptJwks = { keys: [] };
-      const env = () => {
-        assert.ok(sctec, 'set-up finished');
-        return sctec;
-      };
-      before(async () => {
-        assert.ok(coordinator);
-        sctec = await startScheduler({
-          engine,
-          coordinatorUrl: coordinator.url,
-          clock,
-          quota: { defaultMinutes: DEFAULT_MINUTES },
-          waitlist: { holdMs: 2 * MINUTE, sweepMs: 100 },
-          receipts: { privateKeyPem: key.pem },
-        });
-        admin = await sctec.adminToken();
-        const served = await call<ReceiptJwks>(sctec.url, 'GET', '/.well-known/jwks.json');
-        assert.equal(served.status, 200, served.text);
-        jwks = served.body;
+      // Off the second, so times must be carried, not rounded.
+      const { clock, env, admin, jwks, slotAhead, assertInvariants } = useFairShareScheduler(engine, {
+        coordinator,
+        startsAt: T0 + 250,
+        receiptKeyPem: key.pem,
+        readJwks: true,
       });
-      after(() => sctec?.close());
 
-      const slotAhead = (days: number, index = 0) =>
-        Math.ceil((clock.now() + days * DAY) / SLOT) * SLOT + index * SLOT;
       const book = (
         token: string,
         startMs: number,
-        options: { endMs?: number; clique?: string; incerteza?: number; key?: string } = {},
-      ) =>
-        call<Booking>(env().url, 'POST', '/agendamentos', {
-          token,
-          ...(options.key === undefined ? {} : { headers: { 'idempotency-key': options.key } }),
-          body: {
-            telescopio_id: 'Hubble-Acad',
-            horario_inicio_utc: seedIso(startMs),
-            ...(options.endMs === undefined ? {} : { horario_fim_utc: seedIso(options.endMs) }),
-            ...(options.clique === undefined ? {} : { horario_clique_utc: options.clique }),
-            ...(options.incerteza === undefined ? {} : { incerteza_ms: options.incerteza }),
-          },
-        });
+        options: { endMs?: number; clique?: string; incerteza?: number; idempotencyKey?: string } = {},
+      ) => bookSlot<Decision>(env().url, token, startMs, options);
       /** The audit entry a receipt points at, read as an admin over HTTP. */
       const auditEntryOf = (trail: AuditRecord[], seq: number) => {
         const found = trail.find((r) => r.seq === seq);
         assert.ok(found, `audit entry ${seq} exists`);
         return found;
       };
-      const assertInvariants = async (acknowledged: Booking[] = []) => {
-        const violations = await fairShareViolations({
-          db: env().database.db,
-          url: env().url,
-          adminToken: admin,
-          defaultMinutes: DEFAULT_MINUTES,
-          acknowledged,
-        });
-        assert.deepEqual(violations, []);
-      };
 
       test('the public key is published at /.well-known/jwks.json (the configured key, kid = its thumbprint) and linked from the root', async () => {
-        assert.equal(jwks.keys.length, 1);
-        const [jwk] = jwks.keys;
+        assert.equal(jwks().keys.length, 1);
+        const [jwk] = jwks().keys;
         assert.ok(jwk);
         assert.deepEqual(
           { kty: jwk.kty, crv: jwk.crv, alg: jwk.alg, use: jwk.use, x: jwk.x },
@@ -158,9 +123,9 @@ describe('signed decision receipts over HTTP', () => {
         assert.equal(won.status, 201, won.text);
         assert.equal(typeof won.body.recibo, 'string');
         const receipt = won.body.recibo ?? '';
-        const { claims, kid } = await verifyReceipt(receipt, jwks);
-        assert.equal(kid, jwks.keys[0]?.kid);
-        assert.deepEqual(await independentlyVerified(receipt, jwks), claims);
+        const { claims, kid } = await verifyReceipt(receipt, jwks());
+        assert.equal(kid, jwks().keys[0]?.kid);
+        assert.deepEqual(await independentlyVerified(receipt, jwks()), claims);
 
         const row = await s.database.db
           .selectFrom('agendamentos')
@@ -170,22 +135,7 @@ describe('signed decision receipts over HTTP', () => {
         const tokens = (JSON.parse(row.tokens) as (number | string)[]).map(Number);
         assert.equal(tokens.length, 3);
         assert.deepEqual(
-          {
-            iss: claims.iss,
-            sub: claims.sub,
-            resultado: claims.resultado,
-            motivo: claims.motivo,
-            telescopio_id: claims.telescopio_id,
-            inicio: Date.parse(claims.horario_inicio_utc),
-            fim: Date.parse(claims.horario_fim_utc),
-            recursos: claims.recursos,
-            agendamento_id: claims.agendamento_id,
-            tokens_fencing: claims.tokens_fencing,
-            agendamentos_conflitantes: claims.agendamentos_conflitantes,
-            recebido: Date.parse(claims.recebido_em_utc),
-            clique: claims.horario_clique_utc === null ? null : Date.parse(claims.horario_clique_utc),
-            incerteza_ms: claims.incerteza_ms,
-          },
+          { iss: claims.iss, telescopio_id: claims.telescopio_id, ...decisionOf(claims) },
           {
             iss: 'servico-agendamento',
             sub: String(scientist.id),
@@ -207,7 +157,7 @@ describe('signed decision receipts over HTTP', () => {
         assert.equal(claims.iat, Math.floor(clock.now() / 1000), 'iat on the server clock');
         assert.match(claims.jti, /^[0-9a-f-]{36}$/);
 
-        const trail = await auditTrailOverHttp(s.url, admin);
+        const trail = await auditTrailOverHttp(s.url, admin());
         const entry = auditEntryOf(trail, claims.audit_seq);
         assert.equal(entry.event_type, 'AGENDAMENTO_CRIADO');
         assert.equal(entry.details.agendamento_id, won.body.id);
@@ -227,40 +177,24 @@ describe('signed decision receipts over HTTP', () => {
         assert.equal(lost.status, 409, lost.text);
         assert.equal(lost.body.code, 'slot-taken');
         assert.equal(typeof lost.body.recibo, 'string', lost.text);
-        const { claims } = await verifyReceipt(lost.body.recibo ?? '', jwks);
-        assert.deepEqual(await independentlyVerified(lost.body.recibo ?? '', jwks), claims);
-        assert.deepEqual(
-          {
-            sub: claims.sub,
-            resultado: claims.resultado,
-            motivo: claims.motivo,
-            inicio: Date.parse(claims.horario_inicio_utc),
-            fim: Date.parse(claims.horario_fim_utc),
-            recursos: claims.recursos,
-            agendamento_id: claims.agendamento_id,
-            tokens_fencing: claims.tokens_fencing,
-            agendamentos_conflitantes: claims.agendamentos_conflitantes,
-            recebido: Date.parse(claims.recebido_em_utc),
-            clique: claims.horario_clique_utc === null ? null : Date.parse(claims.horario_clique_utc),
-            incerteza_ms: claims.incerteza_ms,
-          },
-          {
-            sub: String(loser.id),
-            resultado: 'recusado',
-            motivo: 'slot-taken',
-            inicio: start,
-            fim: start + SLOT,
-            recursos: [resource(start)],
-            agendamento_id: undefined,
-            tokens_fencing: undefined,
-            agendamentos_conflitantes: [won.body.id],
-            recebido: clock.now(),
-            clique: Date.parse(clique),
-            incerteza_ms: 3,
-          },
-        );
+        const { claims } = await verifyReceipt(lost.body.recibo ?? '', jwks());
+        assert.deepEqual(await independentlyVerified(lost.body.recibo ?? '', jwks()), claims);
+        assert.deepEqual(decisionOf(claims), {
+          sub: String(loser.id),
+          resultado: 'recusado',
+          motivo: 'slot-taken',
+          inicio: start,
+          fim: start + SLOT,
+          recursos: [resource(start)],
+          agendamento_id: undefined,
+          tokens_fencing: undefined,
+          agendamentos_conflitantes: [won.body.id],
+          recebido: clock.now(),
+          clique: Date.parse(clique),
+          incerteza_ms: 3,
+        });
 
-        const trail = await auditTrailOverHttp(s.url, admin);
+        const trail = await auditTrailOverHttp(s.url, admin());
         const entry = auditEntryOf(trail, claims.audit_seq);
         assert.equal(entry.event_type, 'AGENDAMENTO_RECUSADO');
         assert.equal(entry.hash, claims.audit_hash);
@@ -296,7 +230,7 @@ describe('signed decision receipts over HTTP', () => {
         // A request without a click time is recorded as such.
         const bare = await book(loser.token, start);
         assert.equal(bare.status, 409);
-        const bareClaims = (await verifyReceipt(bare.body.recibo ?? '', jwks)).claims;
+        const bareClaims = (await verifyReceipt(bare.body.recibo ?? '', jwks())).claims;
         assert.deepEqual([bareClaims.horario_clique_utc, bareClaims.incerteza_ms], [null, null]);
         await assertInvariants([won.body]);
       });
@@ -305,14 +239,14 @@ describe('signed decision receipts over HTTP', () => {
         const s = env();
         const people = await Promise.all(Array.from({ length: 30 }, (_, i) => s.scientist(`Corrida ${i}`)));
         const slot = slotAhead(5);
-        const responses = await race<Booking>(
+        const responses = await race<Decision>(
           s.url,
           people.map((p) => bookingRequest(p.token, seedIso(slot))),
         );
         assert.deepEqual(countByStatus(responses), { 201: 1, 409: 29 });
         const winner = responses.find((r) => r.status === 201);
         assert.ok(winner);
-        const trail = await auditTrailOverHttp(s.url, admin);
+        const trail = await auditTrailOverHttp(s.url, admin());
         const verified = await Promise.all(
           responses.map(async (r) => {
             assert.equal(
@@ -320,8 +254,8 @@ describe('signed decision receipts over HTTP', () => {
               'string',
               `response ${r.index} (${r.status}) carries a receipt`,
             );
-            const { claims } = await verifyReceipt(r.body.recibo ?? '', jwks);
-            await independentlyVerified(r.body.recibo ?? '', jwks);
+            const { claims } = await verifyReceipt(r.body.recibo ?? '', jwks());
+            await independentlyVerified(r.body.recibo ?? '', jwks());
             return { r, claims };
           }),
         );
@@ -369,20 +303,20 @@ describe('signed decision receipts over HTTP', () => {
         const b = await s.scientist('Repete também');
         const slot = slotAhead(6);
         const keyA = randomUUID();
-        const first = await book(a.token, slot, { key: keyA });
+        const first = await book(a.token, slot, { idempotencyKey: keyA });
         assert.equal(first.status, 201, first.text);
         const keyB = randomUUID();
-        const lost = await book(b.token, slot, { key: keyB });
+        const lost = await book(b.token, slot, { idempotencyKey: keyB });
         assert.equal(lost.status, 409, lost.text);
-        const entries = (await auditTrailOverHttp(s.url, admin)).length;
+        const entries = (await auditTrailOverHttp(s.url, admin())).length;
 
-        const replayWon = await book(a.token, slot, { key: keyA });
+        const replayWon = await book(a.token, slot, { idempotencyKey: keyA });
         assert.equal(replayWon.status, 201);
         assert.equal(replayWon.body.recibo, first.body.recibo);
-        const replayLost = await book(b.token, slot, { key: keyB });
+        const replayLost = await book(b.token, slot, { idempotencyKey: keyB });
         assert.equal(replayLost.status, 409);
         assert.equal(replayLost.body.recibo, lost.body.recibo);
-        assert.equal((await auditTrailOverHttp(s.url, admin)).length, entries);
+        assert.equal((await auditTrailOverHttp(s.url, admin())).length, entries);
         await assertInvariants([first.body]);
       });
 
@@ -406,14 +340,14 @@ describe('signed decision receipts over HTTP', () => {
           ['no signature', `${header}.${payload}.`],
           ['not a JWS', 'recibo'],
         ] as const) {
-          await assert.rejects(verifyReceipt(bad, jwks), ReceiptVerificationError, name);
+          await assert.rejects(verifyReceipt(bad, jwks()), ReceiptVerificationError, name);
         }
         const other = ed25519Key();
         const otherJwk = {
           kty: 'OKP' as const,
           crv: 'Ed25519' as const,
           x: other.x,
-          kid: jwks.keys[0]?.kid ?? '',
+          kid: jwks().keys[0]?.kid ?? '',
           alg: 'EdDSA' as const,
           use: 'sig' as const,
         };

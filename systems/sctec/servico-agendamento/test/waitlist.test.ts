@@ -6,22 +6,27 @@
  * database and the audit trail.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { manualClock } from '@dslab/clock';
+import { describe, test } from 'node:test';
 import { call, countByStatus, ENGINES, race, type RaceRequest } from '@dslab/testing';
-import { bookingRequest, startCoordinatorProcess, startScheduler, type Sctec } from '../../test/harness.js';
-import { auditTrailOverHttp, fairShareViolations } from '../../test/invariants.js';
-import { verifyReceipt, type ReceiptJwks } from '../src/adapters/receipts.js';
+import { bookingRequest } from '../../test/harness.js';
+import { auditTrailOverHttp } from '../../test/invariants.js';
+import { verifyReceipt } from '../src/adapters/receipts.js';
+import {
+  bookSlot,
+  DAY,
+  filaPath,
+  HOLD,
+  HOUR,
+  seedIso,
+  SLOT,
+  useCoordinator,
+  useFairShareScheduler,
+  wireIso,
+  type Booking,
+  type Link,
+  type Problem,
+} from './fair-share-support.js';
 
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
-const SLOT = 5 * MINUTE;
-const HOLD = 2 * MINUTE;
-const DEFAULT_MINUTES = 600;
-/** The controlled clock starts on 2031-01-03 06:00 UTC and only moves forward. */
-const T0 = Date.UTC(2031, 0, 3, 6, 0, 0);
-
-type Link = { href: string; method?: string; title?: string; templated?: boolean };
 interface Espera {
   id: number;
   telescopio_id: string;
@@ -35,87 +40,33 @@ interface Espera {
   agendamento_id: number | null;
   _links: Record<string, Link | undefined>;
 }
-interface Problem {
-  status: number;
-  code: string;
-  detail: string;
-  recibo?: string;
-  oferta_expira_em_utc?: string;
-  espera?: unknown;
-}
 /** Any answer of these routes, loosely: a booking, a waitlist entry or a problem. */
-interface Answer {
-  id: number;
-  telescopio_id: string;
-  cientista_id: number;
-  horario_inicio_utc: string;
-  horario_fim_utc: string;
-  status: string | number;
-  posicao?: number | null;
-  agendamento_id?: number | null;
-  code: string;
-  detail: string;
-  recibo?: string;
-  oferta_expira_em_utc?: string | null;
-  espera?: unknown;
-  _links: Record<string, Link | undefined>;
-}
+type Answer = Omit<Booking, 'status'> &
+  Omit<Problem, 'status' | 'oferta_expira_em_utc'> & {
+    status: string | number;
+    posicao?: number | null;
+    agendamento_id?: number | null;
+    oferta_expira_em_utc?: string | null;
+  };
 /** `_links.entrar_na_fila` of a 409: an array of links. */
 const filaLinks = (body: unknown): Link[] | undefined =>
   (body as { _links?: { entrar_na_fila?: Link[] } } | undefined)?._links?.entrar_na_fila;
 type Person = { id: number; token: string; email: string };
 
-const seedIso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
-const wireIso = (ms: number) => new Date(ms).toISOString();
-const filaPath = (slotMs: number, telescope = 'Hubble-Acad') =>
-  `/telescopios/${encodeURIComponent(telescope)}/slots/${encodeURIComponent(seedIso(slotMs))}/fila`;
-
 describe('waitlist with hand-off', () => {
-  let coordinator: Awaited<ReturnType<typeof startCoordinatorProcess>> | undefined;
-  before(async () => {
-    coordinator = await startCoordinatorProcess();
-  });
-  after(() => coordinator?.stop());
+  const coordinator = useCoordinator();
 
   for (const engine of ENGINES) {
     describe(`on ${engine}`, () => {
-      const clock = manualClock(T0);
-      let sctec: Sctec | undefined;
-      let admin = '';
-      let jwks: ReceiptJwks = { keys: [] };
-      const env = () => {
-        assert.ok(sctec, 'set-up finished');
-        return sctec;
-      };
-      before(async () => {
-        assert.ok(coordinator);
-        sctec = await startScheduler({
-          engine,
-          coordinatorUrl: coordinator.url,
-          clock,
-          jwtTtlSeconds: 60 * 24 * 3600,
-          quota: { defaultMinutes: DEFAULT_MINUTES, refundNoticeMs: 72 * 60 * MINUTE },
-          waitlist: { holdMs: HOLD, sweepMs: 100 },
-        });
-        admin = await sctec.adminToken();
-        const keys = await call<ReceiptJwks>(sctec.url, 'GET', '/.well-known/jwks.json');
-        assert.equal(keys.status, 200, keys.text);
-        jwks = keys.body;
+      const { clock, env, admin, jwks, slotAhead, assertInvariants } = useFairShareScheduler(engine, {
+        coordinator,
+        jwtTtlSeconds: 60 * 24 * 3600,
+        refundNoticeMs: 72 * HOUR,
+        readJwks: true,
       });
-      after(() => sctec?.close());
 
-      /** A slot start on the grid `days` days after the clock's present, plus `index` slots. */
-      const slotAhead = (days: number, index = 0) =>
-        Math.ceil((clock.now() + days * DAY) / SLOT) * SLOT + index * SLOT;
       const book = (token: string, startMs: number, endMs?: number) =>
-        call<Answer>(env().url, 'POST', '/agendamentos', {
-          token,
-          body: {
-            telescopio_id: 'Hubble-Acad',
-            horario_inicio_utc: seedIso(startMs),
-            ...(endMs === undefined ? {} : { horario_fim_utc: seedIso(endMs) }),
-          },
-        });
+        bookSlot<Answer>(env().url, token, startMs, { endMs });
       const post = (token: string | undefined, path: string) =>
         call<Answer>(env().url, 'POST', path, token === undefined ? {} : { token });
       const join = (token: string | undefined, slotMs: number) => post(token, filaPath(slotMs));
@@ -134,25 +85,13 @@ describe('waitlist with hand-off', () => {
       };
       /** ESPERA_* entries of one slot, in audit order, as [event, espera_id]. */
       const waitlistAudit = async (slotMs: number) =>
-        (await auditTrailOverHttp(env().url, admin))
+        (await auditTrailOverHttp(env().url, admin()))
           .filter(
             (r) =>
               r.event_type.startsWith('ESPERA_') &&
               Date.parse(String(r.details.horario_inicio_utc)) === slotMs,
           )
           .map((r) => ({ event: r.event_type, id: r.details.espera_id, record: r }));
-      const assertInvariants = async (
-        acknowledged: { id: number; telescopio_id: string; horario_inicio_utc: string }[] = [],
-      ) => {
-        const violations = await fairShareViolations({
-          db: env().database.db,
-          url: env().url,
-          adminToken: admin,
-          defaultMinutes: DEFAULT_MINUTES,
-          acknowledged,
-        });
-        assert.deepEqual(violations, []);
-      };
       const assertConflictLink = (res: { body: unknown; text: string }, slotMs: number) => {
         const links = filaLinks(res.body);
         assert.ok(Array.isArray(links), `_links.entrar_na_fila is an array: ${res.text}`);
@@ -184,6 +123,21 @@ describe('waitlist with hand-off', () => {
           .map((j) => ({ person: people[j.index] as Person, id: j.body.id }))
           .sort((a, b) => a.id - b.id);
         return { owner, booking: booking.body, waiters };
+      };
+
+      /** `queue` with one waiter: most hand-off tests need no more. */
+      const queueOfOne = async (slotMs: number) => {
+        const { owner, booking, waiters } = await queue(slotMs, 1);
+        const [w1] = waiters;
+        assert.ok(w1);
+        return { owner, booking, w1 };
+      };
+      /** The owner cancels, freeing the slot for its first waiter; answers the instant the hold runs from. */
+      const release = async (owner: Person, booking: { id: number }) => {
+        const cancelledAt = clock.now();
+        const cancelled = await post(owner.token, `/agendamentos/${booking.id}/cancelamento`);
+        assert.equal(cancelled.status, 200, cancelled.text);
+        return cancelledAt;
       };
 
       test('when N scientists lose a slot and join its waitlist concurrently, then their positions 1..N follow entry id order and the audit order of ESPERA_ENTROU', async () => {
@@ -282,9 +236,7 @@ describe('waitlist with hand-off', () => {
         const outsider = await s.scientist('De fora');
 
         // The owner cancels: the first waiter by id is offered the slot for HOLD.
-        const cancelledAt = clock.now();
-        const cancelled = await post(owner.token, `/agendamentos/${booking.id}/cancelamento`);
-        assert.equal(cancelled.status, 200, cancelled.text);
+        const cancelledAt = await release(owner, booking);
         const expiry1 = cancelledAt + HOLD;
         const offered1 = await entry(w1.id, w1.person.token);
         assert.equal(offered1.status, 'oferecida');
@@ -295,7 +247,7 @@ describe('waitlist with hand-off', () => {
           { href: `/esperas/${w1.id}/confirmacao`, method: 'POST' },
         );
         assert.ok(offered1._links.sair, 'an offered entry may still be left');
-        const asAdmin = await entry(w1.id, admin);
+        const asAdmin = await entry(w1.id, admin());
         assert.equal(asAdmin._links.confirmar, undefined, 'confirmar only for the waiter it is offered to');
         const waiting2 = await entry(w2.id, w2.person.token);
         assert.deepEqual(
@@ -315,7 +267,7 @@ describe('waitlist with hand-off', () => {
           assert.equal(res.body.code, 'slot-held', `${who}: ${res.text}`);
           assert.equal(res.body.oferta_expira_em_utc, wireIso(expiry1));
           assert.equal(typeof res.body.recibo, 'string');
-          const { claims } = await verifyReceipt(res.body.recibo ?? '', jwks);
+          const { claims } = await verifyReceipt(res.body.recibo ?? '', jwks());
           assert.deepEqual([claims.resultado, claims.motivo], ['recusado', 'slot-held']);
           assertConflictLink(res, slot);
         }
@@ -375,7 +327,7 @@ describe('waitlist with hand-off', () => {
           [confirmed.body.cientista_id, confirmed.body.horario_inicio_utc, confirmed.body.status],
           [w4.person.id, wireIso(slot), 'ativo'],
         );
-        const { claims } = await verifyReceipt(confirmed.body.recibo ?? '', jwks);
+        const { claims } = await verifyReceipt(confirmed.body.recibo ?? '', jwks());
         assert.deepEqual(
           [claims.resultado, claims.agendamento_id, claims.espera_id, claims.sub],
           ['concedido', confirmed.body.id, w4.id, String(w4.person.id)],
@@ -414,7 +366,7 @@ describe('waitlist with hand-off', () => {
           story.find((e) => e.event === 'ESPERA_ACEITA')?.record.details.agendamento_id,
           confirmed.body.id,
         );
-        const trail = await auditTrailOverHttp(s.url, admin);
+        const trail = await auditTrailOverHttp(s.url, admin());
         const cancelSeq = trail.find(
           (r) => r.event_type === 'AGENDAMENTO_CANCELADO' && r.details.agendamento_id === booking.id,
         )?.seq;
@@ -437,12 +389,9 @@ describe('waitlist with hand-off', () => {
       test("when the last waiter's hold expires, then the slot is free for anyone, and the audit records the expiry before the new booking", async () => {
         const s = env();
         const slot = slotAhead(5);
-        const { owner, booking, waiters } = await queue(slot, 1);
-        const [w1] = waiters;
-        assert.ok(w1);
+        const { owner, booking, w1 } = await queueOfOne(slot);
         const outsider = await s.scientist('Quem passa');
-        const cancelledAt = clock.now();
-        assert.equal((await post(owner.token, `/agendamentos/${booking.id}/cancelamento`)).status, 200);
+        const cancelledAt = await release(owner, booking);
         const held = await book(outsider.token, slot);
         assert.deepEqual([held.status, held.body.code], [409, 'slot-held']);
 
@@ -454,7 +403,7 @@ describe('waitlist with hand-off', () => {
         const late = await post(w1.person.token, `/esperas/${w1.id}/confirmacao`);
         assert.deepEqual([late.status, late.body.code], [409, 'hold-expired']);
 
-        const trail = await auditTrailOverHttp(s.url, admin);
+        const trail = await auditTrailOverHttp(s.url, admin());
         const expiredSeq = trail.find(
           (r) => r.event_type === 'ESPERA_EXPIRADA' && r.details.espera_id === w1.id,
         )?.seq;
@@ -473,8 +422,7 @@ describe('waitlist with hand-off', () => {
         const { owner, booking, waiters } = await queue(slot, 2);
         const [w1, w2] = waiters;
         assert.ok(w1 && w2);
-        const cancelledAt = clock.now();
-        assert.equal((await post(owner.token, `/agendamentos/${booking.id}/cancelamento`)).status, 200);
+        const cancelledAt = await release(owner, booking);
         assert.equal(await statusOf(w1.id), 'oferecida');
         clock.set(cancelledAt + HOLD);
         // Only the database is read here, so nothing but the sweep can hand the hold on.
@@ -490,11 +438,9 @@ describe('waitlist with hand-off', () => {
       test("when the holder's confirmation races many direct bookings of the held slot, then only the holder wins", async () => {
         const s = env();
         const slot = slotAhead(7);
-        const { owner, booking, waiters } = await queue(slot, 1);
-        const [w1] = waiters;
-        assert.ok(w1);
+        const { owner, booking, w1 } = await queueOfOne(slot);
         const others = await Promise.all(Array.from({ length: 20 }, (_, i) => s.scientist(`Apressado ${i}`)));
-        assert.equal((await post(owner.token, `/agendamentos/${booking.id}/cancelamento`)).status, 200);
+        await release(owner, booking);
         assert.equal((await entry(w1.id, w1.person.token)).status, 'oferecida');
 
         const requests: RaceRequest[] = [
@@ -539,12 +485,9 @@ describe('waitlist with hand-off', () => {
       test('when an expired holder confirms while others race to book, then the confirmation is refused and exactly one other wins', async () => {
         const s = env();
         const slot = slotAhead(8);
-        const { owner, booking, waiters } = await queue(slot, 1);
-        const [w1] = waiters;
-        assert.ok(w1);
+        const { owner, booking, w1 } = await queueOfOne(slot);
         const others = await Promise.all(Array.from({ length: 15 }, (_, i) => s.scientist(`Atento ${i}`)));
-        const cancelledAt = clock.now();
-        assert.equal((await post(owner.token, `/agendamentos/${booking.id}/cancelamento`)).status, 200);
+        const cancelledAt = await release(owner, booking);
         clock.set(cancelledAt + HOLD + 1);
         const responses = await race<Answer>(s.url, [
           {
@@ -559,6 +502,34 @@ describe('waitlist with hand-off', () => {
         assert.deepEqual(countByStatus(rest), { 201: 1, 409: 14 });
         for (const r of rest.filter((x) => x.status === 409)) assert.equal(r.body.code, 'slot-taken');
         await assertInvariants(rest.filter((r) => r.status === 201).map((r) => r.body));
+      });
+
+      test('when a confirmation is retried with its Idempotency-Key, then the retry gets the same 201 and books nothing more', async () => {
+        const s = env();
+        const slot = slotAhead(12);
+        const { owner, booking, w1 } = await queueOfOne(slot);
+        await release(owner, booking);
+        const confirm = () =>
+          call<Booking & Problem>(s.url, 'POST', `/esperas/${w1.id}/confirmacao`, {
+            token: w1.person.token,
+            headers: { 'idempotency-key': `confirma-${w1.id}` },
+          });
+        const first = await confirm();
+        assert.equal(first.status, 201, first.text);
+        const again = await confirm();
+        assert.equal(again.status, 201, again.text);
+        assert.equal(again.headers['idempotent-replayed'], 'true');
+        assert.deepEqual(again.body, first.body, 'the same booking and the same receipt');
+        const other = await call<Problem>(s.url, 'POST', `/esperas/${w1.id}/confirmacao`, {
+          token: w1.person.token,
+          headers: { 'idempotency-key': `confirma-outra-${w1.id}` },
+        });
+        assert.deepEqual(
+          [other.status, other.body.code],
+          [409, 'hold-expired'],
+          'a new key is a new decision',
+        );
+        await assertInvariants([first.body]);
       });
 
       test('when a booking of several slots is refused, then its 409 links the waitlist of each contested slot only', async () => {
@@ -635,17 +606,17 @@ describe('waitlist with hand-off', () => {
           403,
         );
         assert.equal((await call(s.url, 'GET', `/esperas/${first.body.id}`)).status, 401);
-        assert.equal((await call(s.url, 'GET', '/esperas/99999999', { token: admin })).status, 404);
-        assert.equal((await call(s.url, 'GET', '/esperas/abc', { token: admin })).status, 400);
+        assert.equal((await call(s.url, 'GET', '/esperas/99999999', { token: admin() })).status, 404);
+        assert.equal((await call(s.url, 'GET', '/esperas/abc', { token: admin() })).status, 400);
         assert.equal((await call(s.url, 'GET', '/eu/esperas')).status, 401);
         assert.equal((await post(stranger.token, `/esperas/${first.body.id}/saida`)).status, 403);
         assert.equal(
           (await post(stranger.token, `/esperas/${first.body.id}/confirmacao`)).status === 201,
           false,
         );
-        assert.equal((await entry(first.body.id, admin)).cientista_id, waiter.id);
+        assert.equal((await entry(first.body.id, admin())).cientista_id, waiter.id);
         // An admin may take someone off a list.
-        const removed = await post(admin, `/esperas/${first.body.id}/saida`);
+        const removed = await post(admin(), `/esperas/${first.body.id}/saida`);
         assert.deepEqual([removed.status, removed.body.status], [200, 'saiu']);
         const rejoined = await join(waiter.token, slot);
         assert.equal(rejoined.status, 201, 'after leaving one may join again, at the end');
@@ -655,15 +626,13 @@ describe('waitlist with hand-off', () => {
       test('when the holder has no quota left, then confirming the hold is refused with 422 quota-exceeded', async () => {
         const s = env();
         const slot = slotAhead(11);
-        const { owner, booking, waiters } = await queue(slot, 1);
-        const [w1] = waiters;
-        assert.ok(w1);
+        const { owner, booking, w1 } = await queueOfOne(slot);
         const zero = await call(s.url, 'PUT', `/cientistas/${w1.person.id}/cota`, {
-          token: admin,
+          token: admin(),
           body: { minutos: 0 },
         });
         assert.equal(zero.status, 200, zero.text);
-        assert.equal((await post(owner.token, `/agendamentos/${booking.id}/cancelamento`)).status, 200);
+        await release(owner, booking);
         const confirmed = await post(w1.person.token, `/esperas/${w1.id}/confirmacao`);
         assert.equal(confirmed.status, 422, confirmed.text);
         assert.equal(confirmed.body.code, 'quota-exceeded');

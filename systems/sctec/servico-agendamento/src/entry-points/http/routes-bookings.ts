@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import { canonicalJson, describeBreak, type AuditLog } from '@dslab/audit-log';
-import { AppError, PROBLEM_CONTENT_TYPE, toProblem } from '@dslab/errors';
-import { problemResponses, toAppError, type HttpApp } from '@dslab/http-kit';
+import { describeBreak, type AuditLog } from '@dslab/audit-log';
+import { AppError } from '@dslab/errors';
+import { problemResponses, type HttpApp } from '@dslab/http-kit';
 import { Type } from 'typebox';
 import type { IdempotencyStore } from '../../adapters/idempotency.js';
 import type { SchedulerStore } from '../../adapters/store.js';
@@ -9,6 +8,7 @@ import type { TokenService } from '../../adapters/tokens.js';
 import type { BookingService } from '../../application/booking-service.js';
 import { checkUtcInstant } from '../../domain/time.js';
 import { optionalPrincipal, requirePrincipal } from './auth.js';
+import { createOnce } from './idempotent.js';
 import { BookingSchema, bookingView, TelescopeSchema, telescopeView } from './representations.js';
 
 export interface BookingRouteDeps {
@@ -64,9 +64,9 @@ const ListQuery = Type.Object(
 const HalDocument = Type.Object({}, { additionalProperties: true });
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
-function parseInstantParam(name: string, value: string | undefined): number | undefined {
+/** A UTC instant from the query string (`querystring.<name>` in the 400 when it is not one). */
+export function parseInstantParam(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const check = checkUtcInstant(value);
   if (!check.ok) {
@@ -97,58 +97,27 @@ export function registerBookingRoutes(app: HttpApp, deps: BookingRouteDeps): voi
       const receivedAt = deps.now();
       request.appLog.info('Requisição recebida para POST /agendamentos');
       const principal = await requirePrincipal(request, tokens);
-      const key = request.headers['idempotency-key'];
-      const scope = `cientista:${principal.id}`;
-      if (key !== undefined) {
-        if (!IDEMPOTENCY_KEY.test(key))
-          throw new AppError('validation-failed', 'Idempotency-Key must be 1–200 visible ASCII characters');
-        const hash = createHash('sha256').update(canonicalJson(request.body)).digest('hex');
-        const claim = await idempotency.claim(scope, key, hash);
-        if (claim.kind === 'mismatch')
-          throw new AppError(
-            'idempotency-key-reused',
-            'This Idempotency-Key was already used with a different body',
-          );
-        if (claim.kind === 'in-progress')
-          throw new AppError(
-            'idempotency-in-progress',
-            'The first request with this Idempotency-Key is still running; retry shortly',
-            { headers: { 'retry-after': '1' } },
-          );
-        if (claim.kind === 'replay') {
-          void reply.header('idempotent-replayed', 'true');
-          if (claim.location !== null) void reply.header('location', claim.location);
-          if (claim.status >= 400) void reply.type(PROBLEM_CONTENT_TYPE);
-          // The stored answer is replayed byte-for-byte in meaning; its shape was validated when first sent.
-          return reply.code(claim.status as 201).send(claim.body as never);
-        }
-      }
-      try {
-        const { booking, recibo } = await bookings.book({
-          actor: principal,
-          telescopioId: request.body.telescopio_id,
-          inicio: request.body.horario_inicio_utc,
-          fim: request.body.horario_fim_utc,
-          clique: request.body.horario_clique_utc,
-          incertezaMs: request.body.incerteza_ms,
-          log: request.appLog,
-          traceId: request.traceId,
-          receivedAt,
-        });
-        const body = { ...bookingView(booking, principal, deps.now()), recibo };
-        const location = `/agendamentos/${booking.id}`;
-        if (key !== undefined) await idempotency.complete(scope, key, 201, body, location);
-        return await reply.code(201).header('location', location).send(body);
-      } catch (error) {
-        if (key !== undefined) {
-          const appError = toAppError(error);
-          // A definite refusal is the answer to replay; a transient failure is not, so the key is freed for a retry.
-          if (appError.status < 500)
-            await idempotency.complete(scope, key, appError.status, toProblem(appError, request.url), null);
-          else await idempotency.release(scope, key);
-        }
-        throw error;
-      }
+      return createOnce(idempotency, request, reply, {
+        scope: `cientista:${principal.id}`,
+        fingerprint: request.body,
+        create: async () => {
+          const { booking, recibo } = await bookings.book({
+            actor: principal,
+            telescopioId: request.body.telescopio_id,
+            inicio: request.body.horario_inicio_utc,
+            fim: request.body.horario_fim_utc,
+            clique: request.body.horario_clique_utc,
+            incertezaMs: request.body.incerteza_ms,
+            log: request.appLog,
+            traceId: request.traceId,
+            receivedAt,
+          });
+          return {
+            body: { ...bookingView(booking, principal, deps.now()), recibo },
+            location: `/agendamentos/${booking.id}`,
+          };
+        },
+      });
     },
   );
 

@@ -7,6 +7,7 @@ import { AppError } from '@dslab/errors';
 import { problemResponses, type HttpApp } from '@dslab/http-kit';
 import { Type } from 'typebox';
 import type { WaitlistRow } from '../../adapters/fair-share-store.js';
+import type { IdempotencyStore } from '../../adapters/idempotency.js';
 import type { SchedulerStore } from '../../adapters/store.js';
 import type { TokenService } from '../../adapters/tokens.js';
 import type { BookingService } from '../../application/booking-service.js';
@@ -14,13 +15,16 @@ import type { FairShare } from '../../application/fair-share.js';
 import type { Actor } from '../../domain/booking.js';
 import { path, telescopeHref } from '../../domain/links.js';
 import { SLOT_MINUTES, SLOT_MS } from '../../domain/slots.js';
-import { checkUtcInstant, formatUtc, formatUtcSeconds, MS_PER_DAY } from '../../domain/time.js';
+import { formatUtc, formatUtcSeconds, MS_PER_DAY } from '../../domain/time.js';
 import { canConfirm, canLeave } from '../../domain/waitlist.js';
 import { requirePrincipal } from './auth.js';
+import { createOnce } from './idempotent.js';
 import { BookingSchema, bookingView } from './representations.js';
+import { parseInstantParam } from './routes-bookings.js';
 
 export interface WaitlistRouteDeps {
   store: SchedulerStore;
+  idempotency: IdempotencyStore;
   bookings: BookingService;
   fairShare: FairShare;
   tokens: TokenService;
@@ -116,16 +120,6 @@ export function entryView(entry: WaitlistRow, position: number | undefined, view
   };
 }
 
-function instantParam(name: string, value: string): number {
-  const check = checkUtcInstant(value);
-  if (!check.ok) {
-    throw new AppError('validation-failed', `querystring.${name}: ${check.reason}`, {
-      extensions: { errors: [{ field: `querystring.${name}`, message: check.reason }] },
-    });
-  }
-  return check.ms;
-}
-
 export function registerWaitlistRoutes(app: HttpApp, deps: WaitlistRouteDeps): void {
   const { store, bookings, fairShare, tokens } = deps;
 
@@ -201,8 +195,11 @@ export function registerWaitlistRoutes(app: HttpApp, deps: WaitlistRouteDeps): v
     {
       schema: {
         summary: 'Confirm a hold: book the held slot (the target of _links.confirmar)',
+        description:
+          'Accepts Idempotency-Key: a retry with the same key returns the original answer (201 or refusal).',
         tags: ['fila de espera'],
         params: EntryParams,
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
         response: { 201: BookingSchema, ...problemResponses(400, 401, 403, 404, 409, 422, 503) },
       },
     },
@@ -215,20 +212,26 @@ export function registerWaitlistRoutes(app: HttpApp, deps: WaitlistRouteDeps): v
         throw new AppError('forbidden', 'Only the scientist holding the slot may confirm it');
       // An entry that no longer holds the slot is refused inside book() (409 hold-expired, or
       // slot-taken/slot-held when someone has the slot now): a decision, recorded and signed.
-      const { booking, recibo } = await bookings.book({
-        actor: principal,
-        telescopioId: entry.telescopio_id,
-        inicio: formatUtcSeconds(entry.slot_inicio_ms),
-        esperaId: entry.id,
-        log: request.appLog,
-        traceId: request.traceId,
-        receivedAt,
+      // A retry of a confirmation (Idempotency-Key) gets the original answer, not hold-expired.
+      return createOnce(deps.idempotency, request, reply, {
+        scope: `cientista:${principal.id}`,
+        fingerprint: { confirmacao: entry.id },
+        create: async () => {
+          const { booking, recibo } = await bookings.book({
+            actor: principal,
+            telescopioId: entry.telescopio_id,
+            inicio: formatUtcSeconds(entry.slot_inicio_ms),
+            esperaId: entry.id,
+            log: request.appLog,
+            traceId: request.traceId,
+            receivedAt,
+          });
+          return {
+            body: { ...bookingView(booking, principal, deps.now()), recibo },
+            location: path`/agendamentos/${booking.id}`,
+          };
+        },
       });
-      const location = path`/agendamentos/${booking.id}`;
-      return reply
-        .code(201)
-        .header('location', location)
-        .send({ ...bookingView(booking, principal, deps.now()), recibo });
     },
   );
 
@@ -283,12 +286,8 @@ export function registerWaitlistRoutes(app: HttpApp, deps: WaitlistRouteDeps): v
       if (telescope === undefined)
         throw new AppError('not-found', `The telescope "${request.params.id}" does not exist`);
       const now = deps.now();
-      const deMs =
-        request.query.de === undefined
-          ? Math.floor(now / MS_PER_DAY) * MS_PER_DAY
-          : instantParam('de', request.query.de);
-      const ateMs =
-        request.query.ate === undefined ? deMs + MS_PER_DAY : instantParam('ate', request.query.ate);
+      const deMs = parseInstantParam('de', request.query.de) ?? Math.floor(now / MS_PER_DAY) * MS_PER_DAY;
+      const ateMs = parseInstantParam('ate', request.query.ate) ?? deMs + MS_PER_DAY;
       if (ateMs <= deMs)
         throw new AppError('validation-failed', 'querystring.ate must be after querystring.de');
       if (ateMs - deMs > MAX_DEMAND_RANGE_MS)
