@@ -12,18 +12,18 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { call, type ServiceProcess } from '@dslab/testing';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startCoordinatorProcess, startScheduler, type Sctec } from '../test/harness.js';
+import { assertChromium, launchChromium } from './browser.js';
 import { buildWebClient } from '../web-client/build.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
 const RECEIPT_VERIFY = fileURLToPath(
   new URL('../servico-agendamento/src/cli/receipt-verify.ts', import.meta.url),
@@ -92,11 +92,7 @@ describe('fair share in the web client: quota, waitlist with a live hold, receip
   const at = (hhmm: string) => `${day}T${hhmm}:00.000Z`;
 
   before(async () => {
-    assert.ok(
-      existsSync(CHROMIUM),
-      `Debian Chromium is required at ${CHROMIUM} for the browser test (apt-get install chromium); ` +
-        'this test fails rather than skips without it',
-    );
+    assertChromium();
     webDir = mkdtempSync(join(tmpdir(), 'fair-share-web-'));
     const built = await buildWebClient({ outDir: join(webDir, 'dist') });
     coordinator = await startCoordinatorProcess();
@@ -110,19 +106,7 @@ describe('fair share in the web client: quota, waitlist with a live hold, receip
     marie = await sctec.scientist('Marie Curie');
     yuki = await sctec.scientist('Yuki Tanaka');
     vera = await sctec.scientist('Vera Rubin');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const open = async (timezoneId: string, who: string): Promise<Page> => {
       if (browser === undefined || sctec === undefined) throw new Error('not started');
       const context = await browser.newContext({

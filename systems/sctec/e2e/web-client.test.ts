@@ -14,11 +14,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { call, type ServiceProcess } from '@dslab/testing';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startCoordinatorProcess, startScheduler, type Sctec } from '../test/harness.js';
+import { assertChromium, launchChromium } from './browser.js';
 import { buildWebClient } from '../web-client/build.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = fileURLToPath(new URL('../../../docs/screenshots/web-client-board.png', import.meta.url));
 /** Long enough for one 5 s polling round plus the reload, when events are not available. */
 const LIVE_WAIT_MS = 12_000;
@@ -81,11 +81,7 @@ for (const mode of MODES)
     const senha = 'senha-segura-web-1';
 
     before(async () => {
-      assert.ok(
-        existsSync(CHROMIUM),
-        `Debian Chromium is required at ${CHROMIUM} for the browser test (apt-get install chromium); ` +
-          'this test fails rather than skips without it',
-      );
+      assertChromium();
       webDir = mkdtempSync(join(tmpdir(), 'web-client-'));
       const built = await buildWebClient({ outDir: join(webDir, 'dist') });
       coordinator = await startCoordinatorProcess();
@@ -95,19 +91,7 @@ for (const mode of MODES)
         coordinatorUrl: coordinator.url,
         webClientDir: built.outDir,
       });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchChromium();
       const open = async (timezoneId: string, who: string): Promise<Page> => {
         if (browser === undefined || sctec === undefined) throw new Error('not started');
         const context = await browser.newContext({

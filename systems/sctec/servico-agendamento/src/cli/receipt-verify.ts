@@ -18,10 +18,16 @@ import {
   type ChainBreak,
 } from '@dslab/audit-log';
 import type { JWK } from 'jose';
+import { env, loadConfigOrExit } from '@dslab/config';
 import { createReceiptSigner, ReceiptVerificationError, verifyReceipt } from '../adapters/receipts.js';
 import { DEV_RECEIPT_SIGNING_KEY } from '../config.js';
 import { explainReceipt, type SignedReceiptClaims } from '../domain/receipt.js';
 import { parseUtcInstant } from '../domain/time.js';
+
+const { config } = loadConfigOrExit(
+  { INIT_CWD: env.string('the directory `npm run` was started from (npm sets it)').optional() },
+  'receipt-verify',
+);
 
 const USAGE = `Usage: npm run receipt:verify -- <receipt | file | -> [--jwks <file | http(s) url>] [--audit <file>]
 
@@ -57,7 +63,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * resolved against the directory npm was started from (INIT_CWD).
  */
 function userPath(path: string): string {
-  return resolve(process.env.INIT_CWD ?? process.cwd(), path);
+  return resolve(config.INIT_CWD ?? process.cwd(), path);
 }
 
 function readText(path: string, what: string): string {
