@@ -24,7 +24,10 @@ const coordinatorDir = join(dataDir, 'coordenador');
 const coordinator = await startCoordinator(coordinatorDir);
 const scheduler = await startScheduler(dataDir, {
   COORDINATOR_URL: coordinator.url,
-  DEMO_DELAY_BEFORE_SAVE_MS: '100',
+  // The winner holds the lock for a second, so all ten lock requests reach the coordinator while
+  // it is held (each loser's refusal is written to the audit trail first, one at a time on SQLite,
+  // which delays the later requests by a few milliseconds each).
+  DEMO_DELAY_BEFORE_SAVE_MS: '1000',
 });
 try {
   const tokens = await scientists(scheduler.url, 10, 'trava');
