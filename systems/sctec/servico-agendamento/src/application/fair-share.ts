@@ -34,7 +34,6 @@ import {
   holdStands,
   joinRefusal,
   MAX_OPEN_ENTRIES_PER_SCIENTIST,
-  type WaitlistStatus,
 } from '../domain/waitlist.js';
 import { auditActor, type AuthenticatedActor } from './audit-actor.js';
 
@@ -77,7 +76,7 @@ function slotDetails(entry: WaitlistRow) {
 export function createFairShare(deps: FairShareDeps) {
   const { store, fair, audit, clock, settings, logger } = deps;
 
-  async function allocation(minutes: number | null): Promise<{ minutes: number; padrao: boolean }> {
+  function allocation(minutes: number | null): { minutes: number; padrao: boolean } {
     return minutes === null ? { minutes: settings.defaultMinutes, padrao: true } : { minutes, padrao: false };
   }
 
@@ -361,7 +360,7 @@ export function createFairShare(deps: FairShareDeps) {
     /** Allocation, used and remaining minutes of a period (default: the current month). */
     async quotaOf(scientistId: number, allocated: number | null, period?: QuotaPeriod) {
       const at = period ?? periodOf(clock.now());
-      const { minutes, padrao } = await allocation(allocated);
+      const { minutes, padrao } = allocation(allocated);
       const used = await fair.usedSlots(scientistId, at);
       return { period: at, padrao, ...standing(at, minutes, used) };
     },
@@ -372,7 +371,7 @@ export function createFairShare(deps: FairShareDeps) {
      * parallel bookings of one scientist are decided one at a time.
      */
     async checkQuota(trx: Trx, scientistId: number, slots: readonly number[]): Promise<void> {
-      const { minutes } = await allocation(await fair.lockScientist(trx, scientistId));
+      const { minutes } = allocation(await fair.lockScientist(trx, scientistId));
       for (const group of slotsByPeriod(slots)) {
         const current: QuotaStanding = standing(
           group.period,
@@ -427,7 +426,7 @@ export function createFairShare(deps: FairShareDeps) {
       inicio: string;
       log: Logger;
       traceId: string;
-    }): Promise<WaitlistRow> {
+    }): Promise<{ entry: WaitlistRow; position: number }> {
       const slotMs = parseSlot(request.inicio);
       const telescope = await store.findTelescope(request.telescopioId);
       if (telescope === undefined)
@@ -436,7 +435,7 @@ export function createFairShare(deps: FairShareDeps) {
           `The telescope "${request.telescopioId}" does not exist; see GET /telescopios`,
         );
       const { actor } = request;
-      let result: { entry: WaitlistRow; changes: WaitlistChange[] };
+      let result: { entry: WaitlistRow; position: number; changes: WaitlistChange[] };
       try {
         result = await store.transaction(async (trx) => {
           const now = clock.now();
@@ -491,7 +490,7 @@ export function createFairShare(deps: FairShareDeps) {
               auditActor(actor),
             ),
           );
-          return { entry, changes };
+          return { entry, position: open.length + 1, changes };
         });
       } catch (error) {
         // Two joins of the same scientist at once: the partial unique index lets one in.
@@ -506,7 +505,7 @@ export function createFairShare(deps: FairShareDeps) {
         `Cientista ${actor.id} entrou na fila de espera de ${resourceName(telescope.id, slotMs)}`,
       );
       await publish(result.changes, request.log, request.traceId);
-      return result.entry;
+      return { entry: result.entry, position: result.position };
     },
 
     async leave(request: {
@@ -643,4 +642,3 @@ export function createFairShare(deps: FairShareDeps) {
 }
 
 export type FairShare = ReturnType<typeof createFairShare>;
-export type { WaitlistStatus };

@@ -138,14 +138,14 @@ export function registerWaitlistRoutes(app: HttpApp, deps: WaitlistRouteDeps): v
     },
     async (request, reply) => {
       const principal = await requirePrincipal(request, tokens);
-      const entry = await fairShare.join({
+      // Its place is known from the join itself (the list was read under the slot's lock).
+      const { entry, position } = await fairShare.join({
         actor: principal,
         telescopioId: request.params.id,
         inicio: request.params.inicio,
         log: request.appLog,
         traceId: request.traceId,
       });
-      const { position } = await fairShare.entry(principal, entry.id, request.appLog);
       return reply
         .code(201)
         .header('location', entryHref(entry.id))
